@@ -1,0 +1,59 @@
+import type { Backend } from "./backend.js";
+import { ConfigError } from "./errors/config-error.js";
+import { memory } from "./memory/memory-backend.js";
+
+/** The adapter package behind each `SWITCHYARD_BACKEND` value. Each exports `fromEnv(env): Backend`. */
+export const BACKEND_PACKAGES = {
+  bullmq: "@switchyard/adapter-bullmq",
+  postgres: "@switchyard/adapter-postgres",
+  qstash: "@switchyard/adapter-qstash",
+  inngest: "@switchyard/adapter-inngest",
+  trigger: "@switchyard/adapter-trigger",
+} as const;
+
+export type BackendName = "memory" | keyof typeof BACKEND_PACKAGES;
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * The backend named by `SWITCHYARD_BACKEND` (default `memory`), configured from the backend's own
+ * variables (`REDIS_URL`, `DATABASE_URL`, ...). Loads the adapter package by name, so only the one in
+ * use needs to be installed; a missing one is a ConfigError that says what to install.
+ */
+export async function backendFromEnv(env: Env = process.env): Promise<Backend> {
+  const name = (env.SWITCHYARD_BACKEND ?? "").trim().toLowerCase() || "memory";
+  if (name === "memory") return memory();
+  if (!Object.hasOwn(BACKEND_PACKAGES, name)) {
+    const known = ["memory", ...Object.keys(BACKEND_PACKAGES)].join(", ");
+    throw new ConfigError(`unknown SWITCHYARD_BACKEND "${env.SWITCHYARD_BACKEND}": use one of ${known}`);
+  }
+  const packageName = BACKEND_PACKAGES[name as keyof typeof BACKEND_PACKAGES];
+  let adapter: { fromEnv?: (env: Env) => Backend | Promise<Backend> };
+  try {
+    adapter = await import(packageName);
+  } catch (error) {
+    if (isMissingPackage(error, packageName)) {
+      throw new ConfigError(
+        `SWITCHYARD_BACKEND=${name} needs the package ${packageName}: install it (npm install ${packageName})`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  if (typeof adapter.fromEnv !== "function") {
+    throw new ConfigError(
+      `${packageName} does not export fromEnv(env); is it a Switchyard adapter of this version?`,
+    );
+  }
+  return adapter.fromEnv(env);
+}
+
+function isMissingPackage(error: unknown, packageName: string): boolean {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  return (
+    (code === "ERR_MODULE_NOT_FOUND" ||
+      code === "MODULE_NOT_FOUND" ||
+      /Cannot find (module|package)/.test(message ?? "")) &&
+    (message ?? "").includes(packageName)
+  );
+}

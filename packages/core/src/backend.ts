@@ -1,0 +1,66 @@
+// The contract between the Switchyard client and a backend adapter. Applications never call it directly.
+import type { AttemptOutcome } from "./attempt-outcome.js";
+import type { Capabilities } from "./capabilities.js";
+import type {
+  EnqueueResult,
+  JobDefinition,
+  JobLogger,
+  JobSnapshot,
+  ScheduleEntry,
+  StopOptions,
+  Worker,
+  WorkerOptions,
+} from "./interfaces.js";
+import type { AttemptInput } from "./run-attempt.js";
+
+/** One job to enqueue. The client has validated the payload and checked every option against the capabilities. */
+export interface EnqueueRequest {
+  job: JobDefinition;
+  /** The payload as the caller gave it (the schema's input), JSON-serialisable. */
+  payload: unknown;
+  /** Resolved from `delay` or `runAt`; absent means now. */
+  runAt?: Date;
+  priority?: number;
+  idempotencyKey?: string;
+  /** The ttl of `idempotencyKey`: from the enqueue options, else the job; absent means the backend's default window. */
+  idempotencyTtlMs?: number;
+  concurrencyKey?: string;
+}
+
+/** What core gives a backend when it is attached to a client. */
+export interface JobRuntime {
+  /** The registered jobs by name. */
+  readonly jobs: ReadonlyMap<string, JobDefinition>;
+  readonly logger: JobLogger;
+  /**
+   * Runs one attempt of the named job and decides what happens next. An unknown job name gives a
+   * permanent failure. Adapters map the outcome onto their backend; it never throws.
+   */
+  runAttempt(jobName: string, input: AttemptInput): Promise<AttemptOutcome>;
+}
+
+/** A backend adapter. One instance serves one client. */
+export interface Backend {
+  readonly capabilities: Capabilities;
+  /** Called once by `createSwitchyard` before anything else. */
+  attach(runtime: JobRuntime): void;
+  /** Enqueues in order; returns one result per request, in the same order. */
+  enqueue(requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]>;
+  get(id: string): Promise<JobSnapshot | undefined>;
+  /** Cancels a waiting, delayed or (where supported) running job; false when it is finished or unknown. */
+  cancel(id: string): Promise<boolean>;
+  /** Runs a failed job again with a fresh attempt count; false when it is not failed. */
+  retry(id: string): Promise<boolean>;
+  listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]>;
+  /** `declared`: the schedule comes from `defineJob` (declarative backends may already know it). */
+  upsertSchedule(entry: ScheduleEntry, options: { declared: boolean }): Promise<void>;
+  removeSchedule(id: string): Promise<boolean>;
+  listSchedules(): Promise<ScheduleEntry[]>;
+  /** Pull backends: starts a worker in this process. */
+  work?(options: Required<WorkerOptions>): Worker;
+  /** Push backends: the HTTP route the platform calls. */
+  handler?(): (request: Request) => Promise<Response>;
+  close(): Promise<void>;
+}
+
+export type { StopOptions };

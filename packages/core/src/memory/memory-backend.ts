@@ -1,0 +1,455 @@
+import type { AttemptOutcome } from "../attempt-outcome.js";
+import type { Backend, EnqueueRequest, JobRuntime } from "../backend.js";
+import { type Capabilities, featureTable } from "../capabilities.js";
+import { type Duration, toMilliseconds } from "../duration.js";
+import { ConfigError } from "../errors/config-error.js";
+import { JobCancelledError } from "../errors/job-cancelled-error.js";
+import type {
+  EnqueueResult,
+  JobSnapshot,
+  ScheduleEntry,
+  StopOptions,
+  Worker,
+  WorkerOptions,
+} from "../interfaces.js";
+import { type Clock, systemClock } from "./clock.js";
+import { jsonCopy, type MemoryJob, snapshotOf } from "./memory-job.js";
+import { MemorySchedules } from "./memory-schedules.js";
+import { PriorityQueue } from "./priority-queue.js";
+
+export interface MemoryBackendOptions {
+  /** The time source for delays, backoff, idempotency ttl and schedules. Default: the system clock. */
+  clock?: Clock;
+  /** How long an idempotency key is kept when neither the job nor the enqueue gives a ttl. Default `"24h"`. */
+  defaultIdempotencyTtl?: Duration;
+  /** How long after a worker crash its running jobs are run again (a real backend's lock expiry). Default `"30s"`. */
+  stalledAfter?: Duration;
+}
+
+/** A memory worker can also be crashed, to test what happens when a process dies mid-job. */
+export interface MemoryWorker extends Worker {
+  /** Abandons running jobs as a killed process would: they run again after `stalledAfter`. */
+  crash(): void;
+}
+
+export const STALLED_ERROR_CODE = "SWITCHYARD_STALLED";
+
+const DEFAULT_IDEMPOTENCY_TTL_MS = 86_400_000;
+
+export const memoryCapabilities: Capabilities = {
+  backend: "memory",
+  execution: "embedded",
+  features: featureTable({
+    "enqueue.delay": "native",
+    "enqueue.runAt": "native",
+    "enqueue.priority": "native",
+    "enqueue.bulk": "native",
+    "enqueue.concurrencyKey": "native",
+    "retry.backoff.fixed": "native",
+    "retry.backoff.exponential": "native",
+    "retry.backoff.max": "native",
+    "retry.jitter": "native",
+    "retry.retryAfter": "native",
+    "retry.permanentError": "native",
+    idempotency: "native",
+    "idempotency.ttl": "native",
+    "schedule.cron": "native",
+    "schedule.every": "native",
+    "schedule.timezone": "native",
+    "schedule.seconds": "native",
+    "schedule.imperative": "native",
+    "job.concurrency": "native",
+    "job.timeout": "native",
+    "jobs.get": "native",
+    "jobs.cancel": "native",
+    "jobs.cancelRunning": "native",
+    "jobs.retry": "native",
+    "jobs.listFailed": "native",
+    progress: "native",
+    results: "native",
+    "worker.gracefulStop": "native",
+    "worker.crashRecovery": "native",
+  }),
+  idempotency: { window: "ttl", defaultTtlMs: DEFAULT_IDEMPOTENCY_TTL_MS, clearedOnFailure: false },
+  notes: {
+    "worker.crashRecovery": "a crashed worker's running jobs run again after stalledAfter (default 30 s)",
+  },
+};
+
+/**
+ * The in-process backend: the embedded default and the reference implementation of the contract.
+ * Nothing survives the process. Jobs run in workers started with `jobs.work()`.
+ */
+export function memory(options: MemoryBackendOptions = {}): Backend {
+  return new MemoryBackend(options);
+}
+
+class MemoryBackend implements Backend {
+  readonly capabilities = memoryCapabilities;
+  readonly #clock: Clock;
+  readonly #defaultTtlMs: number;
+  readonly #stalledAfterMs: number;
+  #runtime?: JobRuntime;
+  readonly #jobs = new Map<string, MemoryJob>();
+  readonly #ready = new PriorityQueue<MemoryJob>(
+    (a, b) => a.priority < b.priority || (a.priority === b.priority && a.seq < b.seq),
+  );
+  readonly #delayed = new PriorityQueue<MemoryJob>(
+    (a, b) => a.runAt! < b.runAt! || (a.runAt === b.runAt && a.seq < b.seq),
+  );
+  #delayTimer?: { at: number; cancel(): void };
+  /** Jobs that reached the head of the queue while their concurrency bucket was full, by bucket. */
+  readonly #blocked = new Map<string, MemoryJob[]>();
+  readonly #running = new Map<string, number>();
+  readonly #idempotency = new Map<string, { id: string; expiresAt: number }>();
+  readonly #workers = new Set<MemoryWorkerImpl>();
+  readonly #schedules: MemorySchedules;
+  #seq = 0;
+  #closed = false;
+
+  constructor(options: MemoryBackendOptions) {
+    this.#clock = options.clock ?? systemClock;
+    this.#defaultTtlMs =
+      options.defaultIdempotencyTtl === undefined
+        ? DEFAULT_IDEMPOTENCY_TTL_MS
+        : toMilliseconds(options.defaultIdempotencyTtl, "memory(): defaultIdempotencyTtl");
+    this.#stalledAfterMs = toMilliseconds(options.stalledAfter ?? "30s", "memory(): stalledAfter");
+    this.#schedules = new MemorySchedules(this.#clock, (entry) => this.#fire(entry));
+  }
+
+  attach(runtime: JobRuntime): void {
+    if (this.#runtime) throw new ConfigError("a memory backend serves one client; call memory() for each");
+    this.#runtime = runtime;
+  }
+
+  async enqueue(requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]> {
+    this.#assertOpen();
+    const results = requests.map((request) => this.#add(request));
+    this.#pump();
+    return results;
+  }
+
+  async get(id: string): Promise<JobSnapshot | undefined> {
+    const job = this.#jobs.get(id);
+    return job && snapshotOf(job);
+  }
+
+  async cancel(id: string): Promise<boolean> {
+    const job = this.#jobs.get(id);
+    if (!job) return false;
+    if (job.state === "active") {
+      job.controller?.abort(new JobCancelledError(`job ${id} was cancelled`));
+      return true;
+    }
+    if (job.state !== "waiting" && job.state !== "delayed") return false;
+    // Left in the heaps; #pump and #promoteDue skip jobs that are no longer waiting or delayed.
+    this.#finish(job, "cancelled");
+    return true;
+  }
+
+  async retry(id: string): Promise<boolean> {
+    const job = this.#jobs.get(id);
+    if (!job || job.state !== "failed") return false;
+    job.attempts = 0;
+    job.error = undefined;
+    job.finishedAt = undefined;
+    job.runAt = undefined;
+    this.#makeReady(job);
+    this.#pump();
+    return true;
+  }
+
+  async listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]> {
+    const failed: MemoryJob[] = [];
+    for (const job of this.#jobs.values()) {
+      if (job.state === "failed" && (options.job === undefined || job.name === options.job)) failed.push(job);
+    }
+    failed.sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
+    return failed.slice(0, options.limit).map(snapshotOf);
+  }
+
+  async upsertSchedule(entry: ScheduleEntry): Promise<void> {
+    this.#schedules.upsert(entry);
+  }
+
+  async removeSchedule(id: string): Promise<boolean> {
+    return this.#schedules.remove(id);
+  }
+
+  async listSchedules(): Promise<ScheduleEntry[]> {
+    return this.#schedules.list();
+  }
+
+  work(options: Required<WorkerOptions>): MemoryWorker {
+    this.#assertOpen();
+    const worker = new MemoryWorkerImpl(this, options.concurrency);
+    this.#workers.add(worker);
+    this.#schedules.setActive(true);
+    this.#pump();
+    return worker;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const worker of this.#workers) await worker.stop({ graceful: false });
+    this.#schedules.setActive(false);
+    this.#delayTimer?.cancel();
+  }
+
+  // ---- internal: called by workers ----
+
+  /** Removes a stopped or crashed worker; its abandoned jobs go back to the queue now or after the stall delay. */
+  detach(worker: MemoryWorkerImpl, abandoned: ReadonlyArray<MemoryJob>, crashed: boolean): void {
+    this.#workers.delete(worker);
+    if (this.#workers.size === 0) this.#schedules.setActive(false);
+    for (const job of abandoned) {
+      job.run++;
+      job.controller?.abort(new Error(crashed ? "worker crashed" : "worker stopped"));
+      if (crashed) this.#clock.setTimer(() => this.#recoverStalled(job), this.#stalledAfterMs);
+      else this.#recoverStalled(job);
+    }
+  }
+
+  // ---- internal ----
+
+  #add(request: EnqueueRequest): EnqueueResult {
+    const now = this.#clock.now();
+    const { job } = request;
+    const scopedKey =
+      request.idempotencyKey === undefined ? undefined : `${job.name}\u0000${request.idempotencyKey}`;
+    if (scopedKey !== undefined) {
+      const held = this.#idempotency.get(scopedKey);
+      if (held && held.expiresAt > now) return { id: held.id, deduplicated: true };
+    }
+    const seq = ++this.#seq;
+    const id = `mem-${seq}`;
+    const stored: MemoryJob = {
+      id,
+      name: job.name,
+      payload: jsonCopy(request.payload),
+      state: "waiting",
+      attempts: 0,
+      maxAttempts: job.retry.maxAttempts,
+      priority: request.priority ?? 0,
+      seq,
+      createdAt: now,
+      limitKey:
+        request.concurrencyKey === undefined ? job.name : `${job.name}\u0000${request.concurrencyKey}`,
+      run: 0,
+    };
+    this.#jobs.set(id, stored);
+    if (scopedKey !== undefined) {
+      this.#idempotency.set(scopedKey, {
+        id,
+        expiresAt: now + (request.idempotencyTtlMs ?? this.#defaultTtlMs),
+      });
+    }
+    if (request.runAt && request.runAt.getTime() > now) this.#delay(stored, request.runAt.getTime());
+    else this.#makeReady(stored);
+    return { id, deduplicated: false };
+  }
+
+  #makeReady(job: MemoryJob): void {
+    job.state = "waiting";
+    this.#ready.push(job);
+  }
+
+  #delay(job: MemoryJob, at: number): void {
+    job.state = "delayed";
+    job.runAt = at;
+    this.#delayed.push(job);
+    if (!this.#delayTimer || at < this.#delayTimer.at) this.#armDelayTimer(at);
+  }
+
+  #armDelayTimer(at: number): void {
+    this.#delayTimer?.cancel();
+    const timer = this.#clock.setTimer(() => {
+      this.#delayTimer = undefined;
+      this.#promoteDue();
+    }, at - this.#clock.now());
+    this.#delayTimer = { at, cancel: () => timer.cancel() };
+  }
+
+  /** Moves delayed jobs that are due to the ready queue, then re-arms the timer for the next one. */
+  #promoteDue(): void {
+    const now = this.#clock.now();
+    for (let next = this.#delayed.peek(); next && next.runAt! <= now; next = this.#delayed.peek()) {
+      this.#delayed.pop();
+      if (next.state === "delayed") this.#makeReady(next);
+    }
+    const next = this.#delayed.peek();
+    if (next && !this.#closed) this.#armDelayTimer(next.runAt!);
+    this.#pump();
+  }
+
+  /** Hands ready jobs to workers with free slots, respecting each job's concurrency limit. */
+  #pump(): void {
+    for (const worker of this.#workers) {
+      while (worker.hasFreeSlot()) {
+        const job = this.#ready.pop();
+        if (!job) return;
+        if (job.state !== "waiting") continue;
+        const limit = this.#runtime?.jobs.get(job.name)?.concurrency;
+        const running = this.#running.get(job.limitKey) ?? 0;
+        if (limit !== undefined && running >= limit) {
+          const blocked = this.#blocked.get(job.limitKey);
+          if (blocked) blocked.push(job);
+          else this.#blocked.set(job.limitKey, [job]);
+          continue;
+        }
+        this.#start(job, worker);
+      }
+    }
+  }
+
+  #start(job: MemoryJob, worker: MemoryWorkerImpl): void {
+    const runtime = this.#runtime;
+    if (!runtime) throw new ConfigError("the memory backend is not attached to a client");
+    job.state = "active";
+    job.attempts++;
+    job.runAt = undefined;
+    job.controller = new AbortController();
+    const run = job.run;
+    this.#running.set(job.limitKey, (this.#running.get(job.limitKey) ?? 0) + 1);
+    worker.take(job);
+    runtime
+      .runAttempt(job.name, {
+        id: job.id,
+        payload: job.payload,
+        attempt: job.attempts,
+        maxAttempts: job.maxAttempts,
+        signal: job.controller.signal,
+        progress: async (value) => {
+          if (job.run === run) job.progress = jsonCopy(value);
+        },
+      })
+      .then((outcome) => {
+        if (job.run !== run) return; // abandoned by a crash or hard stop; recovery owns the job now
+        worker.release(job);
+        this.#settle(job, outcome);
+      });
+  }
+
+  #settle(job: MemoryJob, outcome: AttemptOutcome): void {
+    job.controller = undefined;
+    this.#releaseSlot(job);
+    switch (outcome.type) {
+      case "completed":
+        job.result = jsonCopy(outcome.result);
+        job.error = undefined;
+        this.#finish(job, "completed");
+        break;
+      case "retry":
+        job.error = outcome.error;
+        if (outcome.delayMs > 0) this.#delay(job, this.#clock.now() + outcome.delayMs);
+        else this.#makeReady(job);
+        break;
+      case "failed":
+        job.error = outcome.error;
+        this.#finish(job, "failed");
+        break;
+      case "cancelled":
+        job.error = outcome.error;
+        this.#finish(job, "cancelled");
+        break;
+    }
+    this.#pump();
+  }
+
+  #finish(job: MemoryJob, state: "completed" | "failed" | "cancelled"): void {
+    job.state = state;
+    job.finishedAt = this.#clock.now();
+  }
+
+  #releaseSlot(job: MemoryJob): void {
+    const running = (this.#running.get(job.limitKey) ?? 1) - 1;
+    if (running > 0) this.#running.set(job.limitKey, running);
+    else this.#running.delete(job.limitKey);
+    const blocked = this.#blocked.get(job.limitKey);
+    const next = blocked?.shift();
+    if (blocked && blocked.length === 0) this.#blocked.delete(job.limitKey);
+    if (next && next.state === "waiting") this.#ready.push(next);
+  }
+
+  /** A run that no worker will finish: run it again, or fail it when it used its last attempt. */
+  #recoverStalled(job: MemoryJob): void {
+    if (job.state !== "active") return; // cancelled meanwhile
+    job.controller = undefined;
+    this.#releaseSlot(job);
+    if (job.attempts >= job.maxAttempts) {
+      job.error = { message: "the worker stopped during the last attempt", code: STALLED_ERROR_CODE };
+      this.#finish(job, "failed");
+    } else {
+      this.#makeReady(job);
+    }
+    this.#pump();
+  }
+
+  #fire(entry: ScheduleEntry): void {
+    const job = this.#runtime?.jobs.get(entry.job);
+    if (!job || this.#closed) return;
+    this.#add({ job, payload: entry.payload });
+    this.#pump();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ConfigError("this memory backend is closed");
+  }
+
+  /** For workers: lets a freed slot pull the next job. */
+  pump(): void {
+    this.#pump();
+  }
+}
+
+class MemoryWorkerImpl implements MemoryWorker {
+  readonly ready = Promise.resolve();
+  readonly #backend: MemoryBackend;
+  readonly #concurrency: number;
+  readonly #active = new Set<MemoryJob>();
+  #accepting = true;
+  #idle?: () => void;
+
+  constructor(backend: MemoryBackend, concurrency: number) {
+    this.#backend = backend;
+    this.#concurrency = concurrency;
+  }
+
+  hasFreeSlot(): boolean {
+    return this.#accepting && this.#active.size < this.#concurrency;
+  }
+
+  take(job: MemoryJob): void {
+    this.#active.add(job);
+  }
+
+  release(job: MemoryJob): void {
+    this.#active.delete(job);
+    if (this.#active.size === 0) this.#idle?.();
+  }
+
+  async stop(options: StopOptions = {}): Promise<void> {
+    if (!this.#accepting) return;
+    this.#accepting = false;
+    if (options.graceful ?? true) {
+      const drained = new Promise<void>((resolve) => {
+        this.#idle = resolve;
+        if (this.#active.size === 0) resolve();
+      });
+      const timeoutMs =
+        options.timeout === undefined ? undefined : toMilliseconds(options.timeout, "stop(): timeout");
+      await (timeoutMs === undefined
+        ? drained
+        : Promise.race([drained, new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref?.())]));
+    }
+    this.#backend.detach(this, [...this.#active], false);
+    this.#active.clear();
+  }
+
+  crash(): void {
+    if (!this.#accepting) return;
+    this.#accepting = false;
+    this.#backend.detach(this, [...this.#active], true);
+    this.#active.clear();
+  }
+}

@@ -1,0 +1,48 @@
+import type { JobError, JobProgress, JobSnapshot, JobState } from "../interfaces.js";
+
+/** A job as the memory backend holds it. */
+export interface MemoryJob {
+  id: string;
+  name: string;
+  /** JSON copy of the payload: the memory backend serialises like a real one would. */
+  payload: unknown;
+  state: JobState;
+  attempts: number;
+  maxAttempts: number;
+  priority: number;
+  /** Enqueue order, for FIFO among equal priorities. */
+  seq: number;
+  createdAt: number;
+  runAt?: number;
+  finishedAt?: number;
+  result?: unknown;
+  error?: JobError;
+  progress?: JobProgress;
+  /** `name` or `name` + concurrency key: the bucket its job concurrency limit counts in. */
+  limitKey: string;
+  /** Bumped when a run is abandoned (crash, hard stop), so the abandoned run's late outcome is ignored. */
+  run: number;
+  controller?: AbortController;
+}
+
+export function snapshotOf(job: MemoryJob): JobSnapshot {
+  return {
+    id: job.id,
+    name: job.name,
+    state: job.state,
+    payload: structuredClone(job.payload),
+    attempts: job.attempts,
+    maxAttempts: job.maxAttempts,
+    progress: job.progress === undefined ? undefined : structuredClone(job.progress),
+    result: job.result === undefined ? undefined : structuredClone(job.result),
+    error: job.error,
+    createdAt: new Date(job.createdAt),
+    runAt: job.runAt === undefined ? undefined : new Date(job.runAt),
+    finishedAt: job.finishedAt === undefined ? undefined : new Date(job.finishedAt),
+  };
+}
+
+/** Round-trips a value through JSON, as every real backend does. */
+export function jsonCopy<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
