@@ -1,1 +1,16 @@
-export {};
+export { type ConformanceSuiteOptions, defineConformanceSuite } from "./define-conformance-suite.js";
+export type { ConformanceHarness, RunningRuntime } from "./harness.js";
+export { memoryHarness } from "./memory-harness.js";
+export { deferred, Probe, type ProbeCall } from "./probe.js";
+export {
+  type ConformanceReport,
+  readReports,
+  reportDirectory,
+  repositoryRoot,
+  type ScenarioReport,
+  type ScenarioStatus,
+  writeReport,
+} from "./report.js";
+export { defineScenario, type Scenario, type ScenarioContext } from "./scenario.js";
+export { allScenarios } from "./scenarios/index.js";
+export { sleep, waitFor } from "./wait-for.js";

@@ -1,0 +1,135 @@
+import { type Capabilities, type Feature, supports } from "@switchyard/core";
+import { afterAll, beforeAll, describe, it } from "vitest";
+import type { ConformanceHarness } from "./harness.js";
+import { type ConformanceReport, type ScenarioReport, writeReport } from "./report.js";
+import type { Scenario } from "./scenario.js";
+import { createScenarioContext } from "./scenario-context.js";
+import { allScenarios } from "./scenarios/index.js";
+
+export interface ConformanceSuiteOptions {
+  /** The backend's name; the report goes to `reports/conformance/<name>.json`. */
+  name: string;
+  /** The backend's manifest; it decides at collection time which scenarios run, so skip reasons appear in titles. */
+  capabilities: Capabilities;
+  createHarness(): Promise<ConformanceHarness> | ConformanceHarness;
+  /** Default: every scenario of the kit. */
+  scenarios?: ReadonlyArray<Scenario>;
+}
+
+/**
+ * Registers the conformance scenarios with vitest for one backend. Scenarios whose features the
+ * backend lacks are reported as skipped with the reason in their title, and their negative path (a
+ * NotSupportedError) runs as a test of its own. `SWITCHYARD_SCENARIOS=retry,idempotency` runs only
+ * the scenarios whose id starts with one of the prefixes (and then writes no report).
+ */
+export function defineConformanceSuite(options: ConformanceSuiteOptions): void {
+  const filter = (process.env.SWITCHYARD_SCENARIOS ?? "").split(",").filter(Boolean);
+  const scenarios = (options.scenarios ?? allScenarios).filter(
+    (scenario) => filter.length === 0 || filter.some((prefix) => scenario.id.startsWith(prefix)),
+  );
+  const reports = new Map<string, ScenarioReport>();
+  let harness: ConformanceHarness | undefined;
+  const { capabilities } = options;
+
+  describe(`conformance: ${options.name}`, () => {
+    beforeAll(async () => {
+      harness = await options.createHarness();
+      const probe = await harness.createBackend();
+      await probe.close();
+      if (JSON.stringify(probe.capabilities) !== JSON.stringify(capabilities)) {
+        throw new Error(
+          `the ${options.name} backend's capabilities differ from the manifest given to the suite`,
+        );
+      }
+    });
+
+    afterAll(async () => {
+      await harness?.dispose?.();
+      if (filter.length > 0 || reports.size === 0) return;
+      const ordered = scenarios.map((scenario) => reports.get(scenario.id)).filter((r) => r !== undefined);
+      const report: ConformanceReport = {
+        backend: options.name,
+        passed: ordered.filter((r) => r.status === "passed").length,
+        failed: ordered.filter((r) => r.status === "failed").length,
+        skipped: ordered.filter((r) => r.status === "skipped").length,
+        generatedAt: new Date().toISOString(),
+        scenarios: ordered,
+      };
+      writeReport(report);
+    });
+
+    for (const scenario of scenarios) {
+      const timeout = scenario.timeoutMs ?? 30_000;
+      const missing = missingFeatures(capabilities, scenario);
+      if (missing.length === 0) {
+        it(scenario.title, { timeout }, () => runRecorded(harness!, scenario, reports, scenario.run));
+        continue;
+      }
+      const reason = `unsupported: ${missing.join(", ")}`;
+      reports.set(scenario.id, {
+        id: scenario.id,
+        title: `${scenario.title} [${reason}]`,
+        status: "skipped",
+        reason,
+      });
+      it.skip(`${scenario.title} [${reason}]`, () => {});
+      const negative = scenario.whenUnsupported;
+      const negativeFor = scenario.negativeFor ?? scenario.requires;
+      if (negative && missing.some((feature) => (negativeFor as ReadonlyArray<string>).includes(feature))) {
+        it(`${scenario.title} [${reason}] throws NotSupportedError`, { timeout }, () =>
+          runRecorded(harness!, scenario, reports, negative, reason),
+        );
+      }
+    }
+  });
+}
+
+/** Runs `body` with a fresh context and records how it went; a skipped scenario records its negative check. */
+async function runRecorded(
+  harness: ConformanceHarness,
+  scenario: Scenario,
+  reports: Map<string, ScenarioReport>,
+  body: Scenario["run"],
+  skippedReason?: string,
+): Promise<void> {
+  const { context, cleanup } = createScenarioContext(harness);
+  const started = Date.now();
+  const record = (error?: unknown) => {
+    const durationMs = Date.now() - started;
+    if (skippedReason) {
+      reports.set(scenario.id, {
+        id: scenario.id,
+        title: `${scenario.title} [${skippedReason}]`,
+        status: "skipped",
+        reason: skippedReason,
+        negativeCheck: error === undefined ? "passed" : "failed",
+        durationMs,
+      });
+    } else {
+      reports.set(scenario.id, {
+        id: scenario.id,
+        title: scenario.title,
+        status: error === undefined ? "passed" : "failed",
+        error: error === undefined ? undefined : String((error as Error)?.message ?? error),
+        durationMs,
+      });
+    }
+  };
+  try {
+    await body(context);
+    await cleanup();
+    record();
+  } catch (error) {
+    await cleanup().catch(() => {});
+    record(error);
+    throw error;
+  }
+}
+
+function missingFeatures(capabilities: Capabilities, scenario: Scenario): string[] {
+  const missing: string[] = scenario.requires.filter((feature: Feature) => !supports(capabilities, feature));
+  if (scenario.execution && !scenario.execution.includes(capabilities.execution)) {
+    missing.push(`execution model ${capabilities.execution}`);
+  }
+  return missing;
+}

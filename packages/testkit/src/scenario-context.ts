@@ -1,0 +1,37 @@
+import { randomBytes } from "node:crypto";
+import { createSwitchyard, silentLogger } from "@switchyard/core";
+import type { ConformanceHarness } from "./harness.js";
+import type { ScenarioContext } from "./scenario.js";
+
+/** A ScenarioContext plus the cleanup that closes what the scenario opened, newest first. */
+export function createScenarioContext(harness: ConformanceHarness): {
+  context: ScenarioContext;
+  cleanup(): Promise<void>;
+} {
+  const cleanups: Array<() => Promise<void>> = [];
+  const context: ScenarioContext = {
+    harness,
+    jobName: (base) => `${base}-${randomBytes(4).toString("hex")}`,
+    async client(jobs) {
+      const backend = await harness.createBackend();
+      const client = createSwitchyard({ backend, jobs, logger: silentLogger });
+      cleanups.push(() => client.close());
+      return client;
+    },
+    async start(client, options = {}) {
+      const runtime = await harness.start(client, { concurrency: options.concurrency ?? 10 });
+      cleanups.push(() => runtime.stop({ graceful: false }));
+      return runtime;
+    },
+  };
+  return {
+    context,
+    async cleanup() {
+      const errors: unknown[] = [];
+      for (const cleanup of cleanups.reverse()) {
+        await cleanup().catch((error: unknown) => errors.push(error));
+      }
+      if (errors.length > 0) throw new AggregateError(errors, "scenario cleanup failed");
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import type { ExecutionModel, Feature, JobDefinition, Switchyard } from "@switchyard/core";
+import type { ConformanceHarness, RunningRuntime } from "./harness.js";
+
+/** One behaviour every backend that has the named features must show. */
+export interface Scenario {
+  /** Stable id, `area.behaviour`, used in reports and the compatibility table. */
+  id: string;
+  title: string;
+  /** Every feature the scenario needs; a backend lacking one reports it skipped with the reason. */
+  requires: ReadonlyArray<Feature>;
+  /** Only these execution models (for example worker concurrency only means something to pull workers). Default: all. */
+  execution?: ReadonlyArray<ExecutionModel>;
+  /** Default 30 s. */
+  timeoutMs?: number;
+  run(t: ScenarioContext): Promise<void>;
+  /**
+   * The negative path, run when the backend lacks one of `requires`: it must assert that using the
+   * option throws NotSupportedError before anything is enqueued.
+   */
+  whenUnsupported?(t: ScenarioContext): Promise<void>;
+  /** The features whose absence `whenUnsupported` checks. Default: `requires`. */
+  negativeFor?: ReadonlyArray<Feature>;
+}
+
+export interface ScenarioContext {
+  readonly harness: ConformanceHarness;
+  /** A job name unique to this run: `<base>-<random>`. */
+  jobName(base: string): string;
+  /** A client on a fresh backend with these jobs; closed after the scenario. */
+  client(jobs: ReadonlyArray<JobDefinition<any, any>>): Promise<Switchyard>;
+  /** Starts the runtime for a client; stopped after the scenario. Default concurrency 10. */
+  start(client: Switchyard, options?: { concurrency?: number }): Promise<RunningRuntime>;
+}
+
+export function defineScenario(scenario: Scenario): Scenario {
+  return scenario;
+}

@@ -1,0 +1,35 @@
+import type { Scenario } from "../scenario.js";
+import { capabilityScenarios } from "./capabilities.js";
+import { concurrencyScenarios } from "./concurrency.js";
+import { delayScenarios } from "./delay.js";
+import { enqueueScenarios } from "./enqueue.js";
+import { errorScenarios } from "./errors.js";
+import { failedScenarios } from "./failed.js";
+import { idempotencyScenarios } from "./idempotency.js";
+import { lifecycleScenarios } from "./lifecycle.js";
+import { payloadScenarios } from "./payload.js";
+import { priorityScenarios } from "./priority.js";
+import { retryScenarios } from "./retry.js";
+import { scheduleScenarios } from "./schedules.js";
+import { validationScenarios } from "./validation.js";
+import { volumeScenarios } from "./volume.js";
+import { workerScenarios } from "./worker.js";
+
+/** Every conformance scenario, in the order the suite runs them. */
+export const allScenarios: ReadonlyArray<Scenario> = [
+  ...capabilityScenarios,
+  ...enqueueScenarios,
+  ...validationScenarios,
+  ...payloadScenarios,
+  ...retryScenarios,
+  ...errorScenarios,
+  ...failedScenarios,
+  ...idempotencyScenarios,
+  ...delayScenarios,
+  ...priorityScenarios,
+  ...concurrencyScenarios,
+  ...scheduleScenarios,
+  ...lifecycleScenarios,
+  ...workerScenarios,
+  ...volumeScenarios,
+];
