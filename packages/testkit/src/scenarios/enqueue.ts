@@ -68,7 +68,7 @@ export const enqueueScenarios = [
       expect(new Set(results.map((r) => r.id)).size).toBe(20);
       await waitFor(() => probe.calls.length === 20, { message: "20 jobs to run" });
       const byId = new Map(probe.calls.map((call) => [call.id, call.payload]));
-      results.forEach((result, n) => expect(byId.get(result.id)).toEqual({ n }));
+      for (const [n, result] of results.entries()) expect(byId.get(result.id)).toEqual({ n });
     },
   }),
   defineScenario({

@@ -1,0 +1,35 @@
+// `pnpm bench [backend ...]`: runs each named backend's benchmark (default: all) and writes bench/results/<backend>.json.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { BenchResult, BenchSuite } from "./bench-result.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ALL = ["memory", "bullmq", "postgres"];
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+
+const requested = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
+const unknown = requested.filter((name) => !ALL.includes(name));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark ${unknown.join(", ")}; known: ${ALL.join(", ")}`);
+  process.exit(2);
+}
+const names = (requested.length > 0 ? requested : ALL).filter((name) => existsSync(join(here, name, "index.ts")));
+mkdirSync(join(here, "results"), { recursive: true });
+
+for (const name of names) {
+  console.log(`bench ${name}: ${rounds} rounds ...`);
+  const suite = (await import(join(here, name, "index.ts"))).default as BenchSuite;
+  const result: BenchResult = {
+    backend: name,
+    generatedAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, node: process.version },
+    results: await suite({ rounds }),
+  };
+  const file = join(here, "results", `${name}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.table(result.results);
+  console.log(`wrote ${file}`);
+}
+process.exit(0);
