@@ -2,12 +2,27 @@ import { defineConfig } from "vitest/config";
 
 // Workspace packages resolve to their TypeScript sources through the "@switchyard/source" export
 // condition, so tests need no build step.
+const conditions = ["@switchyard/source", "module", "node", "import", "default"];
+
 export default defineConfig({
-  resolve: { conditions: ["@switchyard/source", "module", "node", "import", "default"] },
-  ssr: { resolve: { conditions: ["@switchyard/source", "module", "node", "import", "default"] } },
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts", "scripts/**/*.test.ts"],
     testTimeout: 30_000,
-    hookTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts"],
+          exclude: ["**/node_modules/**", "**/*conformance*.test.ts"],
+        },
+      },
+      // One suite per backend; `pnpm conformance` runs them and writes reports/conformance/*.json.
+      { extends: true, test: { name: "conformance", include: ["packages/*/test/**/*conformance*.test.ts"] } },
+      // Checks generated docs against the reports; runs after the conformance suites.
+      { extends: true, test: { name: "docs", include: ["scripts/**/*.test.ts"] } },
+    ],
   },
 });

@@ -53,6 +53,7 @@ export function defineConformanceSuite(options: ConformanceSuiteOptions): void {
         failed: ordered.filter((r) => r.status === "failed").length,
         skipped: ordered.filter((r) => r.status === "skipped").length,
         generatedAt: new Date().toISOString(),
+        capabilities,
         scenarios: ordered,
       };
       writeReport(report);

@@ -1,3 +1,4 @@
+export { renderCompatibilityDoc } from "./compatibility-doc.js";
 export { type ConformanceSuiteOptions, defineConformanceSuite } from "./define-conformance-suite.js";
 export type { ConformanceHarness, RunningRuntime } from "./harness.js";
 export { memoryHarness } from "./memory-harness.js";

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import type { Capabilities } from "@switchyard/core";
 
 export type ScenarioStatus = "passed" | "failed" | "skipped";
 
@@ -22,6 +23,8 @@ export interface ConformanceReport {
   failed: number;
   skipped: number;
   generatedAt: string;
+  /** The backend's manifest at the time of the run. */
+  capabilities: Capabilities;
   scenarios: ScenarioReport[];
 }
 
