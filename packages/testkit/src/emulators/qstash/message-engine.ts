@@ -266,8 +266,9 @@ export class MessageEngine {
       });
       record.retried += 1;
       record.state = "RETRY";
-      const dueAt = clock.now() + delay;
-      this.logState(record, "RETRY", { nextDeliveryTime: Math.floor(dueAt) });
+      const now = clock.now();
+      const dueAt = now + delay;
+      this.logState(record, "RETRY", { time: Math.floor(now), nextDeliveryTime: Math.floor(dueAt) });
       this.waitUntil(record, dueAt);
     }
     this.pump();

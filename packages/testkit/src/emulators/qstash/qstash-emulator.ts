@@ -76,7 +76,7 @@ export class QStashEmulator {
 
   /**
    * Environment variables the SDK reads: QSTASH_URL, QSTASH_TOKEN, QSTASH_CURRENT_SIGNING_KEY,
-   * QSTASH_NEXT_SIGNING_KEY. Leave QSTASH_DEV unset: dev mode ignores baseUrl and keys (Q:564-569).
+   * QSTASH_NEXT_SIGNING_KEY. Leave QSTASH_DEV unset: dev mode ignores baseUrl and keys (Q:563-568, Q:975).
    */
   get env(): Record<string, string> {
     return {
