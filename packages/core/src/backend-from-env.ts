@@ -1,3 +1,6 @@
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Backend } from "./backend.js";
 import { ConfigError } from "./errors/config-error.js";
 import { memory } from "./memory/memory-backend.js";
@@ -28,24 +31,37 @@ export async function backendFromEnv(env: Env = process.env): Promise<Backend> {
     throw new ConfigError(`unknown SWITCHYARD_BACKEND "${env.SWITCHYARD_BACKEND}": use one of ${known}`);
   }
   const packageName = BACKEND_PACKAGES[name as keyof typeof BACKEND_PACKAGES];
-  let adapter: { fromEnv?: (env: Env) => Backend | Promise<Backend> };
-  try {
-    adapter = await import(packageName);
-  } catch (error) {
-    if (isMissingPackage(error, packageName)) {
-      throw new ConfigError(
-        `SWITCHYARD_BACKEND=${name} needs the package ${packageName}: install it (npm install ${packageName})`,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
+  const adapter = await importAdapter(packageName, name);
   if (typeof adapter.fromEnv !== "function") {
     throw new ConfigError(
       `${packageName} does not export fromEnv(env); is it a Switchyard adapter of this version?`,
     );
   }
   return adapter.fromEnv(env);
+}
+
+type Adapter = { fromEnv?: (env: Env) => Backend | Promise<Backend> };
+
+/**
+ * Imports the adapter as core sees it, else as the application sees it (from the working directory):
+ * with pnpm's isolated node_modules, core cannot see a package the application installed.
+ */
+async function importAdapter(packageName: string, name: string): Promise<Adapter> {
+  try {
+    return await import(packageName);
+  } catch (error) {
+    if (!isMissingPackage(error, packageName)) throw error;
+    try {
+      const fromApp = createRequire(join(process.cwd(), "noop.js")).resolve(packageName);
+      return await import(pathToFileURL(fromApp).href);
+    } catch (appError) {
+      if (!isMissingPackage(appError, packageName)) throw appError;
+      throw new ConfigError(
+        `SWITCHYARD_BACKEND=${name} needs the package ${packageName}: install it (npm install ${packageName})`,
+        { cause: error },
+      );
+    }
+  }
 }
 
 function isMissingPackage(error: unknown, packageName: string): boolean {

@@ -56,7 +56,8 @@ export function defineJob<S extends PayloadSchema, TResult = unknown>(
 
 export function resolveRetryPolicy(policy: RetryPolicy | undefined, where: string): ResolvedRetryPolicy {
   if (!policy) return DEFAULT_RETRY_POLICY;
-  const maxAttempts = policy.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts;
+  const maxAttempts =
+    policy.maxAttempts === undefined ? DEFAULT_RETRY_POLICY.maxAttempts : policy.maxAttempts;
   assertPositiveInteger(
     maxAttempts,
     `${where}: retry.maxAttempts (every attempt counts, the first included)`,

@@ -244,7 +244,9 @@ class MemoryBackend implements Backend {
         expiresAt: now + (request.idempotencyTtlMs ?? this.#defaultTtlMs),
       });
     }
-    if (request.runAt && request.runAt.getTime() > now) this.#delay(stored, request.runAt.getTime());
+    // runAt is wall-clock time; the delay it implies is applied on this backend's clock (which may be a manual one).
+    const delayMs = request.runAt ? request.runAt.getTime() - Date.now() : 0;
+    if (delayMs > 0) this.#delay(stored, now + delayMs);
     else this.#makeReady(stored);
     return { id, deduplicated: false };
   }
