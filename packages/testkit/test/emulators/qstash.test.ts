@@ -272,6 +272,15 @@ describe("QStash emulator: retries and the DLQ", () => {
     const { messages } = await client.dlq.listMessages({ filter: { url: receiver.url("/dlq-retry") } });
     const byId = new Map(messages.map((m) => [m.messageId, m.dlqId]));
     expect(byId.size).toBe(2);
+    const filter = { url: receiver.url("/dlq-retry") };
+    const page1 = await client.dlq.listMessages({ filter, count: 1 });
+    expect(page1.messages).toHaveLength(1);
+    expect(page1.cursor).toBeTruthy();
+    const page2 = await client.dlq.listMessages({ filter, count: 1, cursor: page1.cursor as string });
+    expect(page2.cursor).toBeUndefined();
+    expect([...page1.messages, ...page2.messages].map((m) => m.messageId).sort()).toEqual(
+      [...byId.keys()].sort(),
+    );
 
     healthy = true;
     const retried = await client.dlq.retry(byId.get(first.messageId) as string);
