@@ -1,0 +1,60 @@
+import type { Slot } from "./concurrency-limiter.js";
+import type { InngestEvent, RunSnapshot, RunStatus } from "./types.js";
+
+/** The executor's mutable record of one function run. */
+export interface RunState {
+  id: string;
+  functionSlug: string;
+  functionId: string;
+  functionUuid: string;
+  appId: string;
+  functionName: string;
+  eventId: string;
+  event: InngestEvent;
+  cron?: string;
+  status: RunStatus;
+  queuedAt: Date;
+  startedAt?: Date;
+  endedAt?: Date;
+  output?: unknown;
+  error?: unknown;
+  cancelReason?: string;
+  /** Memoised step values keyed by hashed step id: `{data}`, `{error}` or `null` (G:pkg/execution/state/opcode.go:126-149). */
+  steps: Record<string, unknown>;
+  /** Hashed step ids in completion order, sent as `ctx.stack.stack`. */
+  stack: string[];
+  /** Planned steps and sleeps still outstanding; discovery resumes when empty. */
+  pending: Set<string>;
+  calls: number;
+  maxAttempts: number;
+  /** Execution version the SDK answered with (`x-inngest-req-version`); -1 lets the SDK decide. */
+  version: number;
+  slots: Slot[];
+}
+
+export function isEnded(run: RunState): boolean {
+  return run.status === "Completed" || run.status === "Failed" || run.status === "Cancelled";
+}
+
+/** A deep copy safe to hand to callers. */
+export function snapshotRun(run: RunState): RunSnapshot {
+  return structuredClone({
+    id: run.id,
+    functionSlug: run.functionSlug,
+    functionId: run.functionId,
+    appId: run.appId,
+    status: run.status,
+    eventId: run.eventId,
+    event: run.event,
+    cron: run.cron,
+    queuedAt: run.queuedAt,
+    startedAt: run.startedAt,
+    endedAt: run.endedAt,
+    output: run.output,
+    error: run.error,
+    cancelReason: run.cancelReason,
+    steps: run.steps,
+    calls: run.calls,
+    maxAttempts: run.maxAttempts,
+  });
+}

@@ -1,0 +1,174 @@
+/** Public types of the local Inngest executor. */
+
+/** Options of {@link InngestExecutor.start}. */
+export interface InngestExecutorOptions {
+  /**
+   * Signing key shared with the SDK (`signingKey` client option or
+   * `INNGEST_SIGNING_KEY`). Signs every call to the app and authenticates
+   * `/fn/register` and the REST API.
+   * @default a fresh `signkey-test-<64 hex>`
+   */
+  signingKey?: string;
+  /**
+   * Event key accepted at `POST /e/{eventKey}` (`eventKey` client option or
+   * `INNGEST_EVENT_KEY`); any other key is answered 401 like the real server.
+   * @default a fresh random key
+   */
+  eventKey?: string;
+  /**
+   * Multiplier applied to every wait the server chooses: retry backoff
+   * (15 s, 30 s, 1 m, …) and its 0–30 s jitter, `Retry-After`, a future event
+   * `ts`, `step.sleep`, and function `timeouts`. `0.001` turns the first 15 s
+   * backoff into 15 ms. Cron schedules follow the wall clock and are not
+   * scaled (use {@link InngestExecutor.fireCron} to fire one now).
+   * @default 1 (real Inngest timing)
+   */
+  timeScale?: number;
+  /**
+   * Add Inngest's random 0–30 s jitter to retry backoff (scaled like the
+   * rest). Turn off for tests that assert exact delays.
+   * @default true
+   */
+  retryJitter?: boolean;
+  /**
+   * Serve URLs that {@link InngestExecutor.sync} syncs when called without
+   * an argument.
+   * @default []
+   */
+  appUrls?: string[];
+  /**
+   * What a sync does with a function that uses configuration the emulator
+   * does not emulate (`batchEvents`, `rateLimit`, `throttle`, `debounce`,
+   * `priority`, `singleton`): `"reject"` refuses the sync with an error
+   * naming the function and option; `"ignore"` keeps the function and lists
+   * the options in {@link SyncedFunction.ignoredConfig}.
+   * @default "reject"
+   */
+  unsupportedConfig?: "reject" | "ignore";
+  /**
+   * TCP port on 127.0.0.1.
+   * @default 0 (a random free port)
+   */
+  port?: number;
+  /**
+   * Timeout of one call to the app, in real milliseconds (not scaled); a
+   * call that times out counts as a failed attempt.
+   * @default 60_000
+   */
+  requestTimeoutMs?: number;
+}
+
+/** An event as stored and as passed to functions. */
+export interface InngestEvent {
+  name: string;
+  data: Record<string, unknown>;
+  /** The sender's id (idempotency key), else the server's internal id. */
+  id: string;
+  /** Event time in epoch milliseconds. */
+  ts: number;
+  v?: string;
+  [extra: string]: unknown;
+}
+
+/** An event accepted by the executor. */
+export interface EventRecord {
+  /** Server id (ULID) returned by `inngest.send` in `ids`. */
+  internalId: string;
+  event: InngestEvent;
+  receivedAt: Date;
+  /** Ids of the runs this event started (empty when deduplicated or unmatched). */
+  runIds: string[];
+  /** Functions whose run this event did not start because of idempotency (event id or `idempotency` key). */
+  skippedFunctions: string[];
+}
+
+/**
+ * Run status names of the Inngest REST API v1 (G:pkg/enums/run_status.go).
+ * `Scheduled`: accepted, not yet called (future `ts`, waiting for a
+ * concurrency slot before its first call).
+ */
+export type RunStatus = "Scheduled" | "Running" | "Completed" | "Failed" | "Cancelled";
+
+/** A read-only copy of a run's state. */
+export interface RunSnapshot {
+  /** Run id (ULID), `ctx.run_id` / `runId` in the function. */
+  id: string;
+  /** Full function slug, `<appId>-<functionId>` (the `fnId` the SDK serves). */
+  functionSlug: string;
+  /** Function id without the app prefix, as the user wrote it. */
+  functionId: string;
+  appId: string;
+  status: RunStatus;
+  /** Internal id of the triggering event (what `send` returned). */
+  eventId: string;
+  event: InngestEvent;
+  /** Cron expression, for cron-triggered runs. */
+  cron?: string;
+  queuedAt: Date;
+  startedAt?: Date;
+  endedAt?: Date;
+  /** Completed: the function's return value. Failed: the SDK's serialised error. */
+  output?: unknown;
+  /** Failed: the SDK's serialised error `{name, message, stack, …}`. */
+  error?: unknown;
+  /** Why it was cancelled: `"api"`, `"event"`, `"timeout"` or `"executor"`. */
+  cancelReason?: string;
+  /** Memoised step state, keyed by hashed step id, as sent to the SDK. */
+  steps: Record<string, unknown>;
+  /** Number of calls made to the app for this run. */
+  calls: number;
+  /** Total attempts allowed per step: `retries + 1` (default 5). */
+  maxAttempts: number;
+}
+
+/** One call the executor made to the app. */
+export interface InvocationRecord {
+  runId: string;
+  functionSlug: string;
+  /** `"step"` for discovery, else the hashed id of the planned step run. */
+  stepId: string;
+  /** `ctx.attempt` sent (0-based, per step). */
+  attempt: number;
+  startedAt: Date;
+  durationMs: number;
+  /** HTTP status, absent when the app could not be reached. */
+  httpStatus?: number;
+  /** How the answer was read. */
+  outcome: "completed" | "steps" | "error" | "unreachable";
+  /** Ops of a 206 answer. */
+  ops?: { op: string; id: string; name?: string }[];
+  /** `X-Inngest-No-Retry` of the answer. */
+  noRetry?: boolean;
+  /** `Retry-After` of the answer. */
+  retryAfter?: string;
+  /** Error body or transport error message. */
+  error?: unknown;
+}
+
+/** A function as synced from an app. */
+export interface SyncedFunction {
+  /** `<appId>-<functionId>`. */
+  slug: string;
+  functionId: string;
+  appId: string;
+  name: string;
+  /** URL the executor calls (`steps.step.runtime.url`). */
+  url: string;
+  /** Event names that trigger it. */
+  events: string[];
+  /** Cron expressions, with any `TZ=` prefix. */
+  crons: string[];
+  /** `retries + 1`; Inngest's default is 4 retries, so 5. */
+  maxAttempts: number;
+  /** Options present in the config that are not emulated (see `unsupportedConfig`). */
+  ignoredConfig: string[];
+}
+
+/** Result of one sync. */
+export interface SyncResult {
+  appId: string;
+  url: string;
+  /** How the SDK answered: in-band (functions in the reply) or out-of-band (it called `/fn/register`). */
+  kind: "in_band" | "out_of_band";
+  functions: SyncedFunction[];
+}
