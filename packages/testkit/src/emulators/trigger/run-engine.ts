@@ -1,0 +1,293 @@
+import {
+  type FlushedRunMetadata,
+  parsePacket,
+  type ReplayRunRequestBody,
+  type TaskRunExecutionResult,
+  type TriggerTaskRequestBody,
+} from "@trigger.dev/core/v3";
+import { type AttemptContext, AttemptExecution, type AttemptResult } from "./attempt-execution.js";
+import { buildExecution } from "./build-execution.js";
+import { type CreateRunInput, type CreateRunResult, createRun, RunInputError } from "./create-run.js";
+import { resolveDelay } from "./durations.js";
+import { applyMetadataOperations } from "./metadata-operations.js";
+import type { PacketStore } from "./packet-store.js";
+import { RunDispatcher } from "./run-dispatcher.js";
+import type { RunRecord } from "./run-record.js";
+import { isCancellable, isFinalStatus } from "./run-status.js";
+import type { RunStore } from "./run-store.js";
+import { findTask } from "./task-catalog.js";
+import type { AttemptRecord } from "./types.js";
+
+export interface RunEngineOptions {
+  attemptContext: AttemptContext;
+  timeScale: number;
+  delayTimeScale: number;
+  environmentLimit: number;
+  execute: boolean;
+}
+
+/**
+ * Creates runs, moves them through their statuses and executes their attempts: the emulator's
+ * stand-in for the platform's run engine plus its workers.
+ */
+export class RunEngine {
+  /** Every attempt, in start order. */
+  readonly attempts: AttemptRecord[] = [];
+  readonly #store: RunStore;
+  readonly #packets: PacketStore;
+  readonly #options: RunEngineOptions;
+  readonly #dispatcher: RunDispatcher;
+  readonly #executing = new Map<string, { execution: AttemptExecution; attempt: AttemptRecord }>();
+  readonly #maxDurationTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(store: RunStore, packets: PacketStore, options: RunEngineOptions) {
+    this.#store = store;
+    this.#packets = packets;
+    this.#options = options;
+    this.#dispatcher = new RunDispatcher(store, {
+      environmentLimit: options.environmentLimit,
+      delayTimeScale: options.delayTimeScale,
+      canStart: (run) => options.execute && findTask(run.taskIdentifier) !== undefined,
+      start: (run) => this.#startAttempt(run),
+    });
+  }
+
+  get dispatcher(): RunDispatcher {
+    return this.#dispatcher;
+  }
+
+  async trigger(input: CreateRunInput): Promise<CreateRunResult> {
+    const result = await createRun(input, this.#store, this.#packets);
+    if (!result.isCached) this.#dispatcher.admit(result.run);
+    return result;
+  }
+
+  /**
+   * `runs.cancel`: only runs that have not finished can be canceled; others are left as they are
+   * (W:apps/webapp/app/v3/taskStatus.ts CANCELLABLE_RUN_STATUSES). An executing attempt gets its
+   * abort signal fired and its `onCancel` hooks called; whatever it returns afterwards is ignored,
+   * as the worker sends no completion for a canceled run (W:packages/cli-v3/src/entryPoints/dev-run-worker.ts).
+   */
+  cancel(run: RunRecord): void {
+    if (!isCancellable(run.status)) return;
+    this.#finishEarly(run, "CANCELED", "canceled", "run cancelled");
+  }
+
+  /**
+   * `runs.replay`: a new run of the same task with the original payload, seed metadata, tags,
+   * queue, concurrency key, machine and test flag, each overridable, and no idempotency key
+   * unless one is given (W:apps/webapp/app/v3/services/replayTaskRun.server.ts).
+   */
+  async replay(original: RunRecord, overrides: ReplayRunRequestBody = {}): Promise<RunRecord> {
+    const payload =
+      overrides.payload === undefined ? original.payloadPacket.data : encodeReplayPayload(overrides);
+    const payloadType =
+      overrides.payload === undefined
+        ? original.payloadPacket.dataType
+        : (overrides.payloadType ?? "application/json");
+    const body: TriggerTaskRequestBody = {
+      payload,
+      options: {
+        payloadType,
+        queue: { name: overrides.queue ?? original.queue },
+        test: original.isTest,
+        tags: overrides.tags ?? [...original.tags],
+        metadata: overrides.metadata ?? original.seedMetadata,
+        delay: overrides.delay as string | Date | undefined,
+        ttl: overrides.ttl,
+        idempotencyKey: overrides.idempotencyKey,
+        idempotencyKeyTTL: overrides.idempotencyKeyTTL,
+        concurrencyKey:
+          overrides.concurrencyKey === undefined ? original.concurrencyKey : String(overrides.concurrencyKey),
+        maxAttempts: overrides.maxAttempts,
+        maxDuration: overrides.maxDuration,
+        machine: overrides.machine ?? original.machine,
+        priority: overrides.priority,
+        region: overrides.region,
+      },
+    };
+    const { run } = await this.trigger({
+      taskIdentifier: original.taskIdentifier,
+      body,
+      replayedFromRunId: original.id,
+    });
+    return run;
+  }
+
+  /** `runs.reschedule`: only a DELAYED run can be given a new delay (422 otherwise). */
+  reschedule(run: RunRecord, delay: string | Date): void {
+    if (run.status !== "DELAYED") throw new RunInputError(`Cannot reschedule a run that is not delayed`, 422);
+    const delayUntil = resolveDelay(delay, Date.now());
+    if (!delayUntil) throw new RunInputError(`Invalid delay: ${String(delay)}`);
+    run.delayUntil = delayUntil;
+    run.queuedAt = delayUntil;
+    this.#store.changed(run);
+    this.#dispatcher.reschedule(run);
+  }
+
+  /**
+   * `PUT /api/v1/runs/{id}/metadata` (and the final flush an attempt returns): replace and/or
+   * apply operations to the run, its parent and its root (C:schemas/common.js FlushedRunMetadata).
+   */
+  updateMetadata(run: RunRecord, flushed: FlushedRunMetadata): Record<string, unknown> {
+    if (flushed.metadata !== undefined) run.metadata = flushed.metadata as Record<string, unknown>;
+    if (flushed.operations?.length) run.metadata = applyMetadataOperations(run.metadata, flushed.operations);
+    this.#store.changed(run);
+    const parent = run.parentRunId ? this.#store.get(run.parentRunId) : undefined;
+    if (parent && flushed.parentOperations?.length) {
+      parent.metadata = applyMetadataOperations(parent.metadata, flushed.parentOperations);
+      this.#store.changed(parent);
+    }
+    const root = run.rootRunId ? this.#store.get(run.rootRunId) : run;
+    if (root && flushed.rootOperations?.length) {
+      root.metadata = applyMetadataOperations(root.metadata, flushed.rootOperations);
+      this.#store.changed(root);
+    }
+    return run.metadata ?? {};
+  }
+
+  /** Picks up runs whose task was registered after they were triggered. */
+  pump(): void {
+    this.#dispatcher.pump();
+  }
+
+  /** Stops timers and aborts executing attempts; waits (bounded) for them to settle. */
+  async close(): Promise<void> {
+    this.#dispatcher.close();
+    for (const timer of this.#maxDurationTimers.values()) clearTimeout(timer);
+    const executing = [...this.#executing.values()];
+    await Promise.all(executing.map(({ execution }) => execution.cancel("emulator closed").catch(() => {})));
+    await Promise.race([
+      Promise.allSettled(executing.map(({ execution }) => execution.done)),
+      new Promise((resolve) => setTimeout(resolve, 2000).unref()),
+    ]);
+  }
+
+  #startAttempt(run: RunRecord): void {
+    const task = findTask(run.taskIdentifier);
+    if (!task) return;
+    const attempt: AttemptRecord = {
+      runId: run.id,
+      taskIdentifier: run.taskIdentifier,
+      number: run.attempts.length + 1,
+      startedAt: new Date(),
+      outcome: "executing",
+    };
+    run.attempts.push(attempt);
+    this.attempts.push(attempt);
+    run.status = "EXECUTING";
+    run.startedAt ??= attempt.startedAt;
+    this.#store.changed(run);
+    const execution = new AttemptExecution(
+      task,
+      buildExecution(run, attempt.number, this.#options.attemptContext.environment),
+      this.#options.attemptContext,
+    );
+    this.#executing.set(run.id, { execution, attempt });
+    this.#armMaxDuration(run);
+    execution.done.then(
+      (result) => this.#complete(run, attempt, result),
+      (error: unknown) => this.#complete(run, attempt, { result: crashed(run.id, error) }),
+    );
+  }
+
+  async #complete(run: RunRecord, attempt: AttemptRecord, { result, flushedMetadata }: AttemptResult) {
+    this.#executing.delete(run.id);
+    clearTimeout(this.#maxDurationTimers.get(run.id));
+    this.#maxDurationTimers.delete(run.id);
+    this.#dispatcher.release(run.id);
+    if (attempt.outcome !== "executing") return; // canceled or timed out while running
+    attempt.finishedAt = new Date();
+    run.durationMs += attempt.finishedAt.getTime() - attempt.startedAt.getTime();
+    await this.#applyFinalFlush(run, flushedMetadata);
+    if (isFinalStatus(run.status)) return;
+    if (result.ok) {
+      run.outputPacket = { data: result.output, dataType: result.outputType };
+      run.output = await this.#packets.decode(run.outputPacket);
+      attempt.outcome = "succeeded";
+      this.#finish(run, "COMPLETED");
+      return;
+    }
+    attempt.outcome = "failed";
+    attempt.error = result.error;
+    attempt.skippedRetrying = result.skippedRetrying ?? false;
+    // The executor decides: `retry` is set only when the policy (or catchError) asks for another
+    // attempt (C:workers/taskExecutor.js #handleError); the platform then waits `retry.delay`.
+    if (result.retry && !result.skippedRetrying) {
+      const waitMs = Math.max(0, result.retry.delay) * this.#options.timeScale;
+      attempt.retryDelayMs = result.retry.delay;
+      attempt.scaledRetryDelayMs = waitMs;
+      run.retryAt = new Date(Date.now() + waitMs);
+      this.#store.changed(run);
+      this.#dispatcher.requeueAfter(run, waitMs);
+      return;
+    }
+    run.error = result.error;
+    this.#finish(run, "FAILED");
+  }
+
+  /** Metadata queued since the last periodic flush travels with the completion (dev-run-worker). */
+  async #applyFinalFlush(run: RunRecord, packet: AttemptResult["flushedMetadata"]): Promise<void> {
+    if (!packet?.data) return;
+    const flushed = (await parsePacket(packet)) as FlushedRunMetadata | undefined;
+    if (flushed) this.updateMetadata(run, flushed);
+  }
+
+  /**
+   * `maxDuration` (seconds): a run past it is stopped and marked TIMED_OUT ("Task has reached
+   * it's maxDuration and has been stopped", C:schemas/api.js RunStatus). Measured per attempt in
+   * wall-clock time here; the platform counts CPU time.
+   */
+  #armMaxDuration(run: RunRecord): void {
+    if (!run.maxDurationSeconds) return;
+    const timer = setTimeout(() => {
+      run.error = {
+        type: "INTERNAL_ERROR",
+        code: "MAX_DURATION_EXCEEDED",
+        message: `Run exceeded maxDuration of ${run.maxDurationSeconds} seconds`,
+      };
+      this.#finishEarly(run, "TIMED_OUT", "timed_out", "max duration exceeded");
+    }, run.maxDurationSeconds * 1000);
+    this.#maxDurationTimers.set(run.id, timer);
+  }
+
+  #finishEarly(
+    run: RunRecord,
+    status: "CANCELED" | "TIMED_OUT",
+    outcome: "canceled" | "timed_out",
+    reason: string,
+  ): void {
+    run.retryAt = undefined;
+    this.#finish(run, status);
+    this.#dispatcher.forget(run.id);
+    const executing = this.#executing.get(run.id);
+    if (executing) {
+      executing.attempt.outcome = outcome;
+      executing.attempt.finishedAt = new Date();
+      void executing.execution.cancel(reason).catch(() => {});
+    }
+  }
+
+  #finish(run: RunRecord, status: RunRecord["status"]): void {
+    run.status = status;
+    run.finishedAt = new Date();
+    this.#store.changed(run);
+  }
+}
+
+function encodeReplayPayload(overrides: ReplayRunRequestBody): string {
+  if (overrides.payloadType === "application/super+json") return overrides.payload as string;
+  return JSON.stringify(overrides.payload);
+}
+
+function crashed(runId: string, error: unknown): TaskRunExecutionResult {
+  return {
+    ok: false,
+    id: runId,
+    error: {
+      type: "INTERNAL_ERROR",
+      code: "TASK_RUN_CRASHED",
+      message: error instanceof Error ? error.message : String(error),
+    },
+  };
+}
