@@ -454,6 +454,70 @@ describe("Inngest executor: concurrency and cancellation", () => {
   });
 });
 
+describe("Inngest executor: function options", () => {
+  it("keeps one run per idempotency key, and lets the window expire", async () => {
+    const { executor, inngest } = await setup("idem-app", { idempotencyWindowMs: 300 });
+    const fn = inngest.createFunction(
+      { id: "welcome", idempotency: "event.data.userId", triggers: { event: "app/signup" } },
+      async ({ event }) => event.data.userId,
+    );
+    await host(executor, inngest, [fn]);
+    const a = await sendOne(inngest, { name: "app/signup", data: { userId: "u1" } });
+    const b = await sendOne(inngest, { name: "app/signup", data: { userId: "u1" } });
+    const c = await sendOne(inngest, { name: "app/signup", data: { userId: "u2" } });
+    await sleep(350);
+    const d = await sendOne(inngest, { name: "app/signup", data: { userId: "u1" } });
+    await executor.waitForIdle();
+    expect([a, b, c, d].map((id) => executor.runsForEvent(id).length)).toEqual([1, 0, 1, 1]);
+  });
+
+  it("cancels on a matching event and on timeouts.finish", async () => {
+    const { executor, inngest } = await setup("cancel-on-app", { timeScale: 0.05 });
+    const fn = inngest.createFunction(
+      {
+        id: "reminder",
+        cancelOn: [{ event: "app/cancel", match: "data.id" }],
+        timeouts: { finish: "2s" },
+        triggers: { event: "app/remind" },
+      },
+      async ({ step }) => {
+        await step.sleep("wait", "1m");
+        return "reminded";
+      },
+    );
+    await host(executor, inngest, [fn]);
+    const one = await sendOne(inngest, { name: "app/remind", data: { id: 1 } });
+    const two = await sendOne(inngest, { name: "app/remind", data: { id: 2 } });
+    await sleep(50);
+    await sendOne(inngest, { name: "app/cancel", data: { id: 1 } });
+    const [first] = await executor.waitForEventRuns(one);
+    const [second] = await executor.waitForEventRuns(two);
+    expect(first).toMatchObject({ status: "Cancelled", cancelReason: "event" });
+    expect(second).toMatchObject({ status: "Cancelled", cancelReason: "timeout" });
+  });
+
+  it("delivers events sent with step.sendEvent to the functions they trigger", async () => {
+    const { executor, inngest } = await setup("fanout-app");
+    const parent = inngest.createFunction(
+      { id: "parent", triggers: { event: "app/parent" } },
+      async ({ step }) => {
+        const { ids } = await step.sendEvent("kick", { name: "app/child", data: { n: 7 } });
+        return ids;
+      },
+    );
+    const child = inngest.createFunction(
+      { id: "child", triggers: { event: "app/child" } },
+      async ({ event }) => Number(event.data.n) * 6,
+    );
+    await host(executor, inngest, [parent, child]);
+    const [run] = await executor.waitForEventRuns(await sendOne(inngest, { name: "app/parent" }));
+    expect(run?.status).toBe("Completed");
+    const childEventId = ((run?.output ?? []) as string[])[0] ?? "";
+    const [childRun] = await executor.waitForEventRuns(childEventId);
+    expect(childRun).toMatchObject({ functionId: "child", status: "Completed", output: 42 });
+  });
+});
+
 describe("Inngest executor: signatures", () => {
   it("is refused by the SDK's serve handler when the signature is wrong or missing", async () => {
     const { executor, inngest } = await setup("sig-app");

@@ -31,7 +31,7 @@ export async function handleEventApi(
   const ids: string[] = [];
   try {
     events.forEach((raw, index) => {
-      // The server numbers events from 1 when deriving seeded ids (G:pkg/api/api.go:235-263).
+      // The server numbers events from 1 when deriving seeded ids (G:pkg/api/api.go:238-270).
       const record = intake.accept(raw, seededUlid(typeof seed === "string" ? seed : undefined, index + 1));
       ids.push(record.internalId);
     });

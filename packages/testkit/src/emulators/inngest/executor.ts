@@ -29,7 +29,7 @@ import type {
 
 /** Events the server emits when a run ends (I:helpers/consts.js:197-214). */
 const LIFECYCLE_EVENTS = new Set(["inngest/function.failed", "inngest/function.finished"]);
-/** Event-id and `idempotency` windows: 24 h (G:pkg/consts/consts.go:140). */
+/** Event-id and `idempotency` windows: 24 h (G:pkg/consts/consts.go:140; idempotency doc in event-intake.ts). */
 const DEDUP_WINDOW_MS = 86_400_000;
 
 /** Options of the waiting helpers. */
@@ -90,7 +90,7 @@ export class InngestExecutor {
       idempotency: new ExpiringKeys(),
       events: this.#events,
       timeScale: this.timeScale,
-      dedupWindowMs: DEDUP_WINDOW_MS,
+      dedupWindowMs: options.idempotencyWindowMs ?? DEDUP_WINDOW_MS,
     });
     this.#tracker.onChange(() => this.#changed());
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
@@ -266,7 +266,7 @@ export class InngestExecutor {
         fn.cronTriggers.map((schedule) =>
           startCronSchedule(schedule, (scheduledAt) => {
             const current = this.#registry.get(fn.info.slug);
-            // The scheduled time, to the second, is the cron event's id (G:service.go:1067).
+            // The scheduled time, to the second, is the cron event's id (G:pkg/execution/executor/service.go:1069).
             if (current) {
               const id = scheduledAt.toISOString().replace(/\.\d{3}Z$/, "Z");
               this.#intake.acceptCron(current, schedule.expression, scheduledAt, id);

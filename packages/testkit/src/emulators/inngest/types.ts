@@ -46,6 +46,12 @@ export interface InngestExecutorOptions {
    */
   unsupportedConfig?: "reject" | "ignore";
   /**
+   * How long an event `id` (and a function `idempotency` key) suppresses new
+   * runs, in real milliseconds (not scaled). Inngest's window is 24 h.
+   * @default 86_400_000
+   */
+  idempotencyWindowMs?: number;
+  /**
    * TCP port on 127.0.0.1.
    * @default 0 (a random free port)
    */

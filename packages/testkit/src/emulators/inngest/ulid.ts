@@ -35,7 +35,7 @@ export function isUlid(value: string): boolean {
  * The ULID the server mints from the SDK's `x-inngest-event-id-seed` header
  * (`<ms>,<base64 of 10 bytes>`) for the `index`-th (1-based) event of a
  * request, so a client retry of the same `send` yields the same ids
- * (G:pkg/event/id.go:24-81, G:pkg/api/api.go:259-263). Undefined when the
+ * (G:pkg/event/id.go:24-81, G:pkg/api/api.go:267-270). Undefined when the
  * header is missing or malformed.
  */
 export function seededUlid(seedHeader: string | undefined, index: number): string | undefined {
