@@ -1,3 +1,4 @@
+export { AttemptAbort } from "./attempt-abort.js";
 export type { AttemptOutcome } from "./attempt-outcome.js";
 export { decideAttemptOutcome, toJobError } from "./attempt-outcome.js";
 export type { Backend, EnqueueRequest, JobRuntime } from "./backend.js";

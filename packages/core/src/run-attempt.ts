@@ -1,6 +1,7 @@
+import { AttemptAbort } from "./attempt-abort.js";
 import { type AttemptOutcome, decideAttemptOutcome } from "./attempt-outcome.js";
 import { JobTimeoutError } from "./errors/job-timeout-error.js";
-import type { JobDefinition, JobLogger, JobProgress } from "./interfaces.js";
+import type { JobContext, JobDefinition, JobLogger, JobProgress } from "./interfaces.js";
 import { validatePayload } from "./validate-payload.js";
 
 /** One attempt of a stored job, as an adapter hands it to core. */
@@ -14,9 +15,16 @@ export interface AttemptInput {
   maxAttempts?: number;
   /** Abort it to cancel the attempt (its reason is passed on to the handler's signal). */
   signal?: AbortSignal;
+  /**
+   * Called at the start with a function that aborts this attempt: a cheaper alternative to `signal`
+   * for adapters that abort rarely (no AbortController is made unless the handler reads its signal).
+   */
+  registerAbort?: (abort: (reason: unknown) => void) => void;
   /** Stores progress. Default: ignored. */
   progress?: (value: JobProgress) => Promise<void>;
 }
+
+const ignoreProgress = async () => {};
 
 /**
  * Runs one attempt of `job`: validates the payload, calls the handler with a context, enforces the
@@ -28,55 +36,44 @@ export async function runAttempt(
   logger: JobLogger,
 ): Promise<AttemptOutcome> {
   const maxAttempts = input.maxAttempts ?? job.retry.maxAttempts;
-  const controller = new AbortController();
-  const stopForwarding = forwardAbort(input.signal, controller);
+  const abort = new AttemptAbort();
+  const source = input.signal;
+  const forward = source && (() => abort.abort(source.reason));
+  if (source && forward) {
+    if (source.aborted) forward();
+    else source.addEventListener("abort", forward, { once: true });
+  }
+  input.registerAbort?.((reason) => abort.abort(reason));
   const timer =
     job.timeoutMs === undefined
       ? undefined
       : setTimeout(
-          () =>
-            controller.abort(new JobTimeoutError(`job "${job.name}" timed out after ${job.timeoutMs} ms`)),
+          () => abort.abort(new JobTimeoutError(`job "${job.name}" timed out after ${job.timeoutMs} ms`)),
           job.timeoutMs,
         );
   try {
     const payload = await validatePayload(job.name, job.schema, input.payload);
-    const result = await untilAborted(
-      Promise.resolve().then(() =>
-        job.handler(payload, {
-          id: input.id,
-          name: job.name,
-          attempt: input.attempt,
-          maxAttempts,
-          signal: controller.signal,
-          log: logger,
-          progress: input.progress ?? (async () => {}),
-        }),
-      ),
-      controller.signal,
-    );
+    const ctx: JobContext = {
+      id: input.id,
+      name: job.name,
+      attempt: input.attempt,
+      maxAttempts,
+      get signal() {
+        return abort.signal;
+      },
+      log: logger,
+      progress: input.progress ?? ignoreProgress,
+    };
+    // Settles with the handler, or as soon as the attempt is aborted (a handler may ignore its signal).
+    const result = await new Promise<unknown>((resolve, reject) => {
+      abort.onAbort(reject);
+      Promise.resolve(job.handler(payload, ctx)).then(resolve, reject);
+    });
     return { type: "completed", result };
   } catch (error) {
     return decideAttemptOutcome(error, input.attempt, maxAttempts, job.retry);
   } finally {
     if (timer) clearTimeout(timer);
-    stopForwarding();
+    if (source && forward) source.removeEventListener("abort", forward);
   }
-}
-
-/** Settles with the handler, or rejects with the signal's reason as soon as it aborts (a handler may ignore its signal). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
-
-function forwardAbort(source: AbortSignal | undefined, target: AbortController): () => void {
-  if (!source) return () => {};
-  const onAbort = () => target.abort(source.reason);
-  if (source.aborted) onAbort();
-  else source.addEventListener("abort", onAbort, { once: true });
-  return () => source.removeEventListener("abort", onAbort);
 }

@@ -138,7 +138,7 @@ class MemoryBackend implements Backend {
     const job = this.#jobs.get(id);
     if (!job) return false;
     if (job.state === "active") {
-      job.controller?.abort(new JobCancelledError(`job ${id} was cancelled`));
+      job.abort?.(new JobCancelledError(`job ${id} was cancelled`));
       return true;
     }
     if (job.state !== "waiting" && job.state !== "delayed") return false;
@@ -204,7 +204,7 @@ class MemoryBackend implements Backend {
     if (this.#workers.size === 0) this.#schedules.setActive(false);
     for (const job of abandoned) {
       job.run++;
-      job.controller?.abort(new Error(crashed ? "worker crashed" : "worker stopped"));
+      job.abort?.(new Error(crashed ? "worker crashed" : "worker stopped"));
       if (crashed) this.#clock.setTimer(() => this.#recoverStalled(job), this.#stalledAfterMs);
       else this.#recoverStalled(job);
     }
@@ -310,7 +310,6 @@ class MemoryBackend implements Backend {
     job.state = "active";
     job.attempts++;
     job.runAt = undefined;
-    job.controller = new AbortController();
     const run = job.run;
     this.#running.set(job.limitKey, (this.#running.get(job.limitKey) ?? 0) + 1);
     worker.take(job);
@@ -320,7 +319,9 @@ class MemoryBackend implements Backend {
         payload: job.payload,
         attempt: job.attempts,
         maxAttempts: job.maxAttempts,
-        signal: job.controller.signal,
+        registerAbort: (abort) => {
+          job.abort = abort;
+        },
         progress: async (value) => {
           if (job.run === run) job.progress = jsonCopy(value);
         },
@@ -333,7 +334,7 @@ class MemoryBackend implements Backend {
   }
 
   #settle(job: MemoryJob, outcome: AttemptOutcome): void {
-    job.controller = undefined;
+    job.abort = undefined;
     this.#releaseSlot(job);
     switch (outcome.type) {
       case "completed":
@@ -376,7 +377,7 @@ class MemoryBackend implements Backend {
   /** A run that no worker will finish: run it again, or fail it when it used its last attempt. */
   #recoverStalled(job: MemoryJob): void {
     if (job.state !== "active") return; // cancelled meanwhile
-    job.controller = undefined;
+    job.abort = undefined;
     this.#releaseSlot(job);
     if (job.attempts >= job.maxAttempts) {
       job.error = { message: "the worker stopped during the last attempt", code: STALLED_ERROR_CODE };

@@ -22,7 +22,8 @@ export interface MemoryJob {
   limitKey: string;
   /** Bumped when a run is abandoned (crash, hard stop), so the abandoned run's late outcome is ignored. */
   run: number;
-  controller?: AbortController;
+  /** Aborts the running attempt (set by core's runAttempt while the job is active). */
+  abort?: (reason: unknown) => void;
 }
 
 export function snapshotOf(job: MemoryJob): JobSnapshot {
