@@ -1,0 +1,100 @@
+// The Switchyard demo: an email queue against a flaky provider, signed webhook delivery to a receiver
+// that drops duplicates, and a scheduled report, on the backend SWITCHYARD_BACKEND names (memory by default).
+import { backendFromEnv, createSwitchyard, type JobLogger, type Switchyard } from "@switchyard/core";
+import { FakeEmailProvider } from "./fake-email-provider.js";
+import { type DemoStats, emailJob, reportJob, webhookJob } from "./jobs.js";
+import { printSummary } from "./summary.js";
+import { startWebhookReceiver } from "./webhook-receiver.js";
+
+const WEBHOOK_SECRET = "demo-secret";
+const started = Date.now();
+const quiet: JobLogger = { info() {}, warn() {}, error: (message) => console.error(`  ! ${message}`) };
+
+const backend = await backendFromEnv();
+if (backend.capabilities.execution === "http" || backend.capabilities.execution === "managed") {
+  console.error(
+    `The demo runs an in-process worker; the ${backend.capabilities.backend} backend runs jobs through its platform. Run it with SWITCHYARD_BACKEND=memory, bullmq or postgres.`,
+  );
+  process.exit(2);
+}
+
+const provider = new FakeEmailProvider();
+const receiver = await startWebhookReceiver(WEBHOOK_SECRET);
+const stats: DemoStats = { reports: 0 };
+const sendEmail = emailJob(provider);
+const deliverHook = webhookJob(WEBHOOK_SECRET);
+const report = reportJob(backend.capabilities, stats);
+const jobs = createSwitchyard({ backend, jobs: [sendEmail, deliverHook, report], logger: quiet });
+
+console.log(`Switchyard demo on the ${backend.capabilities.backend} backend\n`);
+const worker = jobs.work({ concurrency: 5 });
+await worker.ready;
+
+// 1. The email queue: eight welcome emails, one to a mailbox that does not exist, one enqueued twice.
+const addresses = ["ada", "grace", "linus", "margaret", "ken", "barbara", "bounce", "ada"].map(
+  (n) => `${n}@example.com`,
+);
+const emails = await Promise.all(
+  addresses.map((to) => jobs.enqueue(sendEmail, { to, subject: "Welcome aboard" })),
+);
+
+// 2. Webhooks: four deliveries; one enqueued twice with the same idempotency key.
+const events = ["order.created", "order.paid", "order.shipped", "order.paid"];
+const hooks = await Promise.all(
+  events.map((event, i) =>
+    jobs.enqueue(
+      deliverHook,
+      { url: receiver.url, event, data: { orderId: 1042 }, deliveryId: `evt-1042-${event}` },
+      { idempotencyKey: `evt-1042-${event}`, delay: i * 100 },
+    ),
+  ),
+);
+
+const tracked = [...emails, ...hooks].filter((result) => !result.deduplicated).map((result) => result.id);
+const deduplicatedAtEnqueue = [...emails, ...hooks].filter((result) => result.deduplicated).length;
+
+async function progress(client: Switchyard) {
+  const states = await Promise.all(tracked.map(async (id) => (await client.get(id))?.state));
+  const count = (state: string) => states.filter((s) => s === state).length;
+  return {
+    completed: count("completed"),
+    failed: count("failed"),
+    pending: tracked.length - count("completed") - count("failed"),
+  };
+}
+
+for (;;) {
+  const now = await progress(jobs);
+  const line = `  ${((Date.now() - started) / 1000).toFixed(1)}s  done ${now.completed}  dead-lettered ${now.failed}  pending ${now.pending}  webhooks accepted ${receiver.stats.accepted}  reports ${stats.reports}`;
+  process.stdout.write(process.stdout.isTTY ? `\r${line}` : `${line}\n`);
+  if (now.pending === 0 && stats.reports >= 2) break;
+  if (Date.now() - started > 45_000) {
+    console.error("\nthe demo did not finish within 45 s");
+    process.exit(1);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}
+if (process.stdout.isTTY) process.stdout.write("\n");
+
+await worker.stop({ graceful: true });
+const snapshots = (await Promise.all(tracked.map((id) => jobs.get(id)))).filter((s) => s !== undefined);
+const deadLettered = await jobs.listFailed();
+await jobs.close();
+await receiver.close();
+
+printSummary({
+  processed: snapshots.filter((s) => s.state === "completed").length + stats.reports,
+  retried: snapshots.reduce((sum, s) => sum + Math.max(0, s.attempts - 1), 0),
+  deadLettered: deadLettered.length,
+  deduplicated: deduplicatedAtEnqueue + receiver.stats.duplicatesDropped,
+  details: {
+    emailsSent: provider.sent.length,
+    webhooksAccepted: receiver.stats.accepted,
+    duplicateDeliveriesDropped: receiver.stats.duplicatesDropped,
+    duplicateEnqueuesDeduplicated: deduplicatedAtEnqueue,
+    reportsGenerated: stats.reports,
+    deadLetters: deadLettered.map((job) => `${job.name}: ${job.error?.message}`),
+  },
+  seconds: (Date.now() - started) / 1000,
+});
+process.exit(0);
