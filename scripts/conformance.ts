@@ -8,7 +8,10 @@ import { writeCompatibilityDoc } from "./compatibility-doc.js";
 import { CONFORMANCE_SUITES } from "./conformance-suites.js";
 
 const root = join(import.meta.dirname, "..");
-const requested = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
+const args = process.argv.slice(2);
+const requested = args.filter((arg) => !arg.startsWith("-"));
+// Flags other than --check go to vitest (the test command passes its reporters this way).
+const vitestFlags = args.filter((arg) => arg.startsWith("-") && arg !== "--check");
 const unknown = requested.filter((name) => !(name in CONFORMANCE_SUITES));
 if (unknown.length > 0) {
   console.error(
@@ -24,7 +27,7 @@ if (files.length === 0) {
 }
 const vitest = spawnSync(
   join(root, "node_modules", ".bin", "vitest"),
-  ["run", "--project", "conformance", ...files],
+  ["run", "--project", "conformance", ...vitestFlags, ...files],
   {
     cwd: root,
     stdio: "inherit",
