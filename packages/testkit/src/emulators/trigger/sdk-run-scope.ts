@@ -11,18 +11,16 @@ import { AsyncLocalStorage } from "node:async_hooks";
  * accessors that read the current run's value from an AsyncLocalStorage and fall back to the
  * process-wide value outside a run.
  */
-export type ScopedSlot = "task-context" | "run-metadata" | "locals" | "lifecycle-hooks" | "api-client";
+export type ScopedSlot = "task-context" | "locals" | "lifecycle-hooks" | "api-client";
 
-export type RunScope = Partial<Record<ScopedSlot, unknown>>;
+/**
+ * A run's values for the scoped slots, plus its run-metadata manager, which is reached through
+ * a process-wide router instead (see run-metadata-router.ts).
+ */
+export type RunScope = Partial<Record<ScopedSlot | "run-metadata", unknown>>;
 
 const GLOBAL_API_KEY = Symbol.for("dev.trigger.ts.api");
-const SCOPED_SLOTS: readonly ScopedSlot[] = [
-  "task-context",
-  "run-metadata",
-  "locals",
-  "lifecycle-hooks",
-  "api-client",
-];
+const SCOPED_SLOTS: readonly ScopedSlot[] = ["task-context", "locals", "lifecycle-hooks", "api-client"];
 const ROUTED = Symbol("switchyard.trigger-emulator.routed");
 
 const storage = new AsyncLocalStorage<RunScope>();
@@ -61,6 +59,16 @@ export function routeSdkSlots(): void {
       },
     });
   }
+}
+
+/** The scope of the run executing in the current async context, if any. */
+export function currentRunScope(): RunScope | undefined {
+  return storage.getStore();
+}
+
+/** Sets an SDK API slot process-wide, replacing whatever was registered. */
+export function setSdkGlobal(slot: string, value: unknown): void {
+  sdkGlobals()[slot] = value;
 }
 
 /** The process-wide value of a slot, ignoring any run scope. */

@@ -6,7 +6,8 @@ import {
   type TaskMetadataWithFunctions,
 } from "@trigger.dev/core/v3";
 import { StandardLifecycleHooksManager, StandardResourceCatalog } from "@trigger.dev/core/v3/workers";
-import { routeSdkSlots } from "./sdk-run-scope.js";
+import { runMetadataRouter } from "./run-metadata-router.js";
+import { routeSdkSlots, setSdkGlobal } from "./sdk-run-scope.js";
 
 /** The file path the emulator's catalog files every task under (tasks have no real file here). */
 export const EMULATED_TASK_FILE = "switchyard-trigger-emulator.ts";
@@ -22,14 +23,20 @@ export const EMULATED_TASK_FILE = "switchyard-trigger-emulator.ts";
  * (W:packages/cli-v3/src/entryPoints/dev-run-worker.ts); the SDK's own test harness sets a fixed
  * context and never clears it (S:test/setup-catalog.js). This does the same.
  *
- * Call it before your task modules are evaluated (importing
- * `@switchyard/testkit/emulators/trigger` calls it). Idempotent; an already-installed catalog
- * or hooks manager is kept.
+ * It also installs the emulator's run-metadata router as the process-wide metadata manager. The
+ * SDK captures `metadata.parent` / `metadata.root` from that manager when its metadata module
+ * first loads (S:metadata.js), so those two only work if this ran before `@trigger.dev/sdk` was
+ * first imported in the process.
+ *
+ * Call it before your task modules are evaluated, ideally before `@trigger.dev/sdk` loads
+ * (importing `@switchyard/testkit/emulators/trigger` calls it). Idempotent; an already-installed
+ * catalog or hooks manager is kept.
  */
 export function installTaskCatalog(): void {
   resourceCatalog.setGlobalResourceCatalog(new StandardResourceCatalog());
   lifecycleHooks.setGlobalLifecycleHooksManager(new StandardLifecycleHooksManager());
   resourceCatalog.setCurrentFileContext(EMULATED_TASK_FILE, EMULATED_TASK_FILE);
+  setSdkGlobal("run-metadata", runMetadataRouter);
   routeSdkSlots();
 }
 

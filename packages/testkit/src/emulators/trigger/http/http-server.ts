@@ -99,7 +99,8 @@ function readBody(request: IncomingMessage): Promise<string> {
 }
 
 function parseJson(text: string, contentType: string | undefined): unknown {
-  if (text === "" || !contentType?.includes("json")) return undefined;
+  const mime = contentType?.split(";")[0]?.trim() ?? "";
+  if (text === "" || !(mime === "application/json" || mime.endsWith("+json"))) return undefined;
   try {
     return JSON.parse(text);
   } catch {
