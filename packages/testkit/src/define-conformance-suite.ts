@@ -63,7 +63,8 @@ export function defineConformanceSuite(options: ConformanceSuiteOptions): void {
       const timeout = scenario.timeoutMs ?? 30_000;
       const missing = missingFeatures(capabilities, scenario);
       if (missing.length === 0) {
-        it(scenario.title, { timeout }, () => runRecorded(harness!, scenario, reports, scenario.run));
+        const register = scenario.concurrent ? it.concurrent : it;
+        register(scenario.title, { timeout }, () => runRecorded(harness!, scenario, reports, scenario.run));
         continue;
       }
       const reason = `unsupported: ${missing.join(", ")}`;

@@ -12,6 +12,11 @@ export interface Scenario {
   execution?: ReadonlyArray<ExecutionModel>;
   /** Default 30 s. */
   timeoutMs?: number;
+  /**
+   * Runs alongside the neighbouring concurrent scenarios. For scenarios that mostly wait on the
+   * backend's clock (minute-granular cron), so a suite does not wait for each in turn. Default false.
+   */
+  concurrent?: boolean;
   run(t: ScenarioContext): Promise<void>;
   /**
    * The negative path, run when the backend lacks one of `requires`: it must assert that using the

@@ -47,6 +47,7 @@ const ZONE = "Asia/Kathmandu";
 export const scheduleScenarios = [
   defineScenario({
     id: "schedule.fires",
+    concurrent: true,
     title: "an upserted schedule fires with its payload",
     requires: ["schedule.imperative"],
     timeoutMs: 150_000,
@@ -84,6 +85,7 @@ export const scheduleScenarios = [
   }),
   defineScenario({
     id: "schedule.upsert-replaces",
+    concurrent: true,
     title: "upserting a schedule id twice keeps one schedule, with the new settings",
     requires: ["schedule.imperative"],
     timeoutMs: 60_000,
@@ -117,6 +119,7 @@ export const scheduleScenarios = [
   }),
   defineScenario({
     id: "schedule.remove",
+    concurrent: true,
     title: "a removed schedule is gone from the list and fires no more",
     requires: ["schedule.imperative"],
     timeoutMs: 60_000,
@@ -147,6 +150,7 @@ export const scheduleScenarios = [
   }),
   defineScenario({
     id: "schedule.declared",
+    concurrent: true,
     title: "a schedule declared in defineJob is stored when the runtime starts, and fires",
     requires: ["schedule.cron"],
     timeoutMs: 150_000,
@@ -175,6 +179,7 @@ export const scheduleScenarios = [
   }),
   defineScenario({
     id: "schedule.timezone",
+    concurrent: true,
     title: "a cron schedule fires at the wall-clock time of its time zone",
     requires: ["schedule.cron", "schedule.timezone"],
     negativeFor: ["schedule.timezone"],
