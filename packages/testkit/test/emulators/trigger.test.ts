@@ -150,6 +150,44 @@ describe("triggering and reading runs", () => {
   });
 });
 
+describe("the task catalog", () => {
+  it("parks a run whose task is not registered as PENDING_VERSION, and runs it once it is", async () => {
+    const handle = await tasks.trigger("registered-late", { n: 1 });
+    await emulator.waitForRun(handle.id, { until: (run) => run.status === "PENDING_VERSION" });
+    expect((await runs.retrieve(handle)).isQueued).toBe(true);
+    task({ id: "registered-late", run: async (payload: { n: number }) => payload.n + 1 });
+    emulator.pump();
+    expect((await emulator.waitForRun(handle.id)).output).toBe(2);
+  });
+
+  it("fails loudly on triggerAndWait, which it does not emulate", async () => {
+    const waiter = task({
+      id: "waits-for-child",
+      run: async () => {
+        await waiterChild.triggerAndWait();
+      },
+    });
+    const waiterChild = task({ id: "waited-child", run: async () => "done" });
+    const run = await emulator.waitForRun((await waiter.trigger()).id);
+    expect(run.status).toBe("FAILED");
+    expect(run.error).toMatchObject({ message: expect.stringContaining("triggerAndWait() is not emulated") });
+  });
+
+  it("stops a run past its maxDuration as TIMED_OUT", async () => {
+    const endless = task({
+      id: "endless",
+      maxDuration: 1,
+      run: async (_payload: Record<string, never>, { signal }) => {
+        await new Promise((resolve) => signal.addEventListener("abort", resolve));
+      },
+    });
+    const run = await emulator.waitForRun((await endless.trigger({})).id);
+    expect(run.status).toBe("TIMED_OUT");
+    expect(run.error).toMatchObject({ type: "INTERNAL_ERROR", code: "MAX_DURATION_EXCEEDED" });
+    expect((await runs.retrieve(run.id)).isCompleted).toBe(false);
+  });
+});
+
 describe("batches", () => {
   const double = task({ id: "double", run: async (payload: { n: number }) => payload.n * 2 });
 

@@ -161,6 +161,8 @@ export class RunDispatcher {
       if (waitMs > MAX_TIMER_MS) this.#after(runId, waitMs - MAX_TIMER_MS, fn);
       else fn();
     }, hop);
+    // The HTTP server keeps the process alive while the emulator is open; timers needn't.
+    timer.unref();
     timers.add(timer);
   }
 

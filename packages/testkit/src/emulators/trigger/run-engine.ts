@@ -248,6 +248,7 @@ export class RunEngine {
       };
       this.#finishEarly(run, "TIMED_OUT", "timed_out", "max duration exceeded");
     }, run.maxDurationSeconds * 1000);
+    timer.unref();
     this.#maxDurationTimers.set(run.id, timer);
   }
 

@@ -2,12 +2,14 @@ import {
   lifecycleHooks,
   type QueueManifest,
   resourceCatalog,
+  runtime,
   type TaskManifest,
   type TaskMetadataWithFunctions,
 } from "@trigger.dev/core/v3";
 import { StandardLifecycleHooksManager, StandardResourceCatalog } from "@trigger.dev/core/v3/workers";
 import { runMetadataRouter } from "./run-metadata-router.js";
 import { routeSdkSlots, setSdkGlobal } from "./sdk-run-scope.js";
+import { unsupportedRuntime } from "./unsupported-runtime.js";
 
 /** The file path the emulator's catalog files every task under (tasks have no real file here). */
 export const EMULATED_TASK_FILE = "switchyard-trigger-emulator.ts";
@@ -37,6 +39,9 @@ export function installTaskCatalog(): void {
   lifecycleHooks.setGlobalLifecycleHooksManager(new StandardLifecycleHooksManager());
   resourceCatalog.setCurrentFileContext(EMULATED_TASK_FILE, EMULATED_TASK_FILE);
   setSdkGlobal("run-metadata", runMetadataRouter);
+  runtime.setGlobalRuntimeManager(
+    unsupportedRuntime as unknown as Parameters<typeof runtime.setGlobalRuntimeManager>[0],
+  );
   routeSdkSlots();
 }
 
