@@ -605,7 +605,7 @@ describe("concurrency", () => {
           peaks.total,
           [...running.values()].reduce((a, b) => a + b, 0),
         );
-        await sleep(60);
+        await sleep(150);
         running.set(payload.tenant, (running.get(payload.tenant) ?? 1) - 1);
       },
     });

@@ -21,9 +21,17 @@ export type RunScope = Partial<Record<ScopedSlot | "run-metadata", unknown>>;
 
 const GLOBAL_API_KEY = Symbol.for("dev.trigger.ts.api");
 const SCOPED_SLOTS: readonly ScopedSlot[] = ["task-context", "locals", "lifecycle-hooks", "api-client"];
-const ROUTED = Symbol("switchyard.trigger-emulator.routed");
+const ROUTED = Symbol.for("switchyard.trigger-emulator.routed");
+const STORAGE_KEY = Symbol.for("switchyard.trigger-emulator.run-scope");
 
-const storage = new AsyncLocalStorage<RunScope>();
+// One storage per process, not per module instance: the SDK keeps references to what the first
+// instance installed (e.g. `metadata.parent`), and test runners may evaluate this module again
+// per test file while the SDK stays loaded.
+const storage: AsyncLocalStorage<RunScope> = (() => {
+  const holder = globalThis as unknown as Record<symbol, AsyncLocalStorage<RunScope> | undefined>;
+  holder[STORAGE_KEY] ??= new AsyncLocalStorage<RunScope>();
+  return holder[STORAGE_KEY];
+})();
 
 function sdkGlobals(): Record<string, unknown> {
   const holder = globalThis as unknown as Record<symbol, Record<string, unknown> | undefined>;
