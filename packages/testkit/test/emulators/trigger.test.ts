@@ -58,6 +58,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("triggering and reading runs", () => {
   const seen: { attempt: number; runId: string; env: string; queue: string }[] = [];
+  const refreshed: unknown[] = [];
   const greet = task({
     id: "greet",
     run: async (payload: { name: string; at: Date }, { ctx }) => {
@@ -69,6 +70,8 @@ describe("triggering and reading runs", () => {
       });
       metadata.set("progress", 0.5).append("steps", "greeted");
       await metadata.flush();
+      await metadata.refresh(); // GET /api/v1/runs/{id}/metadata
+      refreshed.push(metadata.current());
       metadata.increment("count", 2).set("progress", 1);
       return { message: `hello ${payload.name}`, year: payload.at.getUTCFullYear() };
     },
@@ -98,6 +101,7 @@ describe("triggering and reading runs", () => {
     // Changes made after the last explicit flush arrive with the attempt's completion.
     expect(run.metadata).toEqual({ seeded: true, progress: 1, steps: ["greeted"], count: 2 });
     expect(seen).toContainEqual({ attempt: 1, runId: handle.id, env: "PRODUCTION", queue: "task/greet" });
+    expect(refreshed[0]).toEqual({ seeded: true, progress: 0.5, steps: ["greeted"] });
   });
 
   it("lists runs with filters and cursor pagination", async () => {

@@ -185,10 +185,20 @@ export class RunEngine {
     );
     this.#executing.set(run.id, { execution, attempt });
     this.#armMaxDuration(run);
-    execution.done.then(
-      (result) => this.#complete(run, attempt, result),
-      (error: unknown) => this.#complete(run, attempt, { result: crashed(run.id, error) }),
-    );
+    execution.done
+      .then(
+        (result) => this.#complete(run, attempt, result),
+        (error: unknown) => this.#complete(run, attempt, { result: crashed(run.id, error) }),
+      )
+      .catch((error: unknown) => {
+        // The emulator itself failed to record the outcome (e.g. an undecodable output).
+        run.error = {
+          type: "INTERNAL_ERROR",
+          code: "TASK_EXECUTION_FAILED",
+          message: error instanceof Error ? error.message : String(error),
+        };
+        this.#finish(run, "SYSTEM_FAILURE");
+      });
   }
 
   async #complete(run: RunRecord, attempt: AttemptRecord, { result, flushedMetadata }: AttemptResult) {
