@@ -182,8 +182,8 @@ function describeRun(run: EmulatedRun | undefined, runId: string): string {
  */
 export async function startTriggerEmulator(options: TriggerEmulatorOptions = {}): Promise<TriggerEmulator> {
   installTaskCatalog();
-  const secretKey = options.secretKey ?? `tr_dev_${randomBytes(10).toString("hex")}`;
   const environment = createEmulatedEnvironment(options.environmentType ?? "PRODUCTION");
+  const secretKey = options.secretKey ?? `tr_${environment.slug}_${randomBytes(10).toString("hex")}`;
   const store = new RunStore();
   const packets = new PacketStore();
   const apiClientConfig = { baseURL: "", secretKey };

@@ -9,7 +9,7 @@ export type EmulatedEnvironmentType = "PRODUCTION" | "STAGING" | "DEVELOPMENT" |
 export interface TriggerEmulatorOptions {
   /**
    * The key the emulator accepts as `Authorization: Bearer <key>`.
-   * Default: a random `tr_dev_…` key, readable as `emulator.secretKey`.
+   * Default: a random key shaped like the environment's (`tr_prod_…`), readable as `emulator.secretKey`.
    */
   secretKey?: string;
   /**
