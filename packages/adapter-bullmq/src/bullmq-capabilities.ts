@@ -1,0 +1,69 @@
+import { type Capabilities, featureTable } from "@switchyard/core";
+
+/** The default idempotency window: 24 hours from the first enqueue. */
+export const DEFAULT_IDEMPOTENCY_TTL_MS = 86_400_000;
+
+/**
+ * What the BullMQ adapter can do. `native`: BullMQ does it with its own API. `emulated`: the adapter
+ * does it on top of BullMQ. `unsupported`: using it throws NotSupportedError.
+ */
+export const bullmqCapabilities: Capabilities = {
+  backend: "bullmq",
+  execution: "worker",
+  features: featureTable({
+    "enqueue.delay": "native",
+    "enqueue.runAt": "native",
+    "enqueue.priority": "native",
+    "enqueue.bulk": "native",
+    "retry.backoff.fixed": "native",
+    "retry.backoff.exponential": "native",
+    "retry.backoff.max": "emulated",
+    "retry.jitter": "native",
+    "retry.retryAfter": "emulated",
+    "retry.permanentError": "native",
+    idempotency: "native",
+    "idempotency.ttl": "native",
+    "schedule.cron": "native",
+    "schedule.every": "native",
+    "schedule.timezone": "native",
+    "schedule.seconds": "native",
+    "schedule.imperative": "native",
+    "job.concurrency": "native",
+    "job.timeout": "emulated",
+    "jobs.get": "native",
+    "jobs.cancel": "emulated",
+    "jobs.cancelRunning": "emulated",
+    "jobs.retry": "native",
+    "jobs.listFailed": "native",
+    progress: "native",
+    results: "native",
+    "worker.gracefulStop": "native",
+    "worker.crashRecovery": "native",
+  }),
+  idempotency: { window: "ttl", defaultTtlMs: DEFAULT_IDEMPOTENCY_TTL_MS, clearedOnFailure: false },
+  notes: {
+    "enqueue.priority":
+      "BullMQ priorities (0 runs before any prioritized job, then lower first); ordered within one job, since each job has its own queue",
+    "enqueue.concurrencyKey":
+      "BullMQ has no per-key concurrency (groups are a BullMQ Pro feature); use a job per key or a job-level concurrency",
+    "retry.backoff.fixed":
+      "BullMQ's retries (attempts, the delayed set) with each delay computed by core's policy in BullMQ's custom backoff strategy hook",
+    "retry.backoff.exponential":
+      "BullMQ's retries with each delay computed by core's policy (any factor) in BullMQ's custom backoff strategy hook",
+    "retry.backoff.max": "BullMQ has no cap on a backoff; the adapter's backoff strategy applies it",
+    "retry.jitter": "same rule as BullMQ's jitter (a delay d becomes uniform in [d·(1-jitter), d])",
+    "retry.retryAfter":
+      "the processor fails the attempt (it counts) and the adapter's backoff strategy returns the delay the handler asked for",
+    "retry.permanentError": "thrown to BullMQ as an UnrecoverableError",
+    idempotency:
+      "BullMQ deduplication (per job, since each job has its own queue) with a ttl; cancelling a waiting job frees its key",
+    "job.concurrency": "BullMQ global concurrency of the job's queue, across all workers",
+    "job.timeout": "BullMQ has no job timeout; core aborts the handler's signal and fails the attempt",
+    "jobs.cancel":
+      "BullMQ has no cancelled state: a waiting or delayed job is removed and its record kept for get(id); the pending next run of a schedule cannot be cancelled (remove the schedule)",
+    "jobs.cancelRunning":
+      "the worker running the job is told over Redis pub/sub and aborts its signal; the job ends failed in BullMQ and cancelled in Switchyard",
+    "worker.crashRecovery":
+      "BullMQ's lock and stalled check: a dead worker's jobs run again after lockDuration (default 30 s); the lost attempt counts",
+  },
+};
