@@ -1,8 +1,9 @@
 import { defineConfig } from "vitest/config";
 
 // Workspace packages resolve to their TypeScript sources through the "@switchyard/source" export
-// condition, so tests need no build step.
-const conditions = ["@switchyard/source", "module", "node", "import", "default"];
+// condition, so tests need no build step. No "module" condition: vitest hands these to Node, and under
+// "module" @opentelemetry/api (used by @trigger.dev/sdk) resolves to a build Node cannot load.
+const conditions = ["@switchyard/source", "node", "import", "default"];
 
 export default defineConfig({
   resolve: { conditions },

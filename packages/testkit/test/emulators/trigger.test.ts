@@ -1,4 +1,3 @@
-import "./trigger-otel-conditions.js";
 // Load the emulator before the SDK: it installs the task catalog and the run-metadata router
 // that the SDK's `metadata.parent` captures when it loads.
 import "../../src/emulators/trigger/index.js";
