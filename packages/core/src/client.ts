@@ -7,6 +7,7 @@ import { ConfigError } from "./errors/config-error.js";
 import { NotSupportedError } from "./errors/not-supported-error.js";
 import { ValidationError } from "./errors/validation-error.js";
 import type {
+  AnyJobDefinition,
   EnqueueOptions,
   EnqueueResult,
   JobDefinition,
@@ -30,7 +31,7 @@ export interface SwitchyardOptions {
   /** Where jobs are stored and run. Default: `memory()` (in this process, nothing persisted). */
   backend?: Backend;
   /** Every job this client may enqueue or run. */
-  jobs: ReadonlyArray<JobDefinition<any, any>>;
+  jobs: ReadonlyArray<AnyJobDefinition>;
   /** Handlers' `ctx.log` and the runtime's own messages. Default: the console. */
   logger?: JobLogger;
 }
@@ -40,13 +41,13 @@ export interface Switchyard {
   readonly capabilities: Capabilities;
   /** Validates the payload (ValidationError, nothing enqueued) and enqueues one job. */
   enqueue<S extends PayloadSchema>(
-    job: JobDefinition<S, any>,
+    job: JobDefinition<S, unknown>,
     payload: PayloadInput<S>,
     options?: EnqueueOptions,
   ): Promise<EnqueueResult>;
   /** Validates every payload first; one bad payload rejects the whole batch and nothing is enqueued. */
   enqueueMany<S extends PayloadSchema>(
-    job: JobDefinition<S, any>,
+    job: JobDefinition<S, unknown>,
     payloads: ReadonlyArray<PayloadInput<S>>,
     options?: Omit<EnqueueOptions, "idempotencyKey">,
   ): Promise<EnqueueResult[]>;
@@ -59,7 +60,7 @@ export interface Switchyard {
   readonly schedules: {
     /** Creates or replaces a schedule (by id; default id: the job name). */
     upsert<S extends PayloadSchema>(
-      job: JobDefinition<S, any>,
+      job: JobDefinition<S, unknown>,
       spec: ScheduleSpec<PayloadInput<S>>,
     ): Promise<ScheduleEntry>;
     remove(id: string): Promise<boolean>;

@@ -121,6 +121,10 @@ export interface JobDefinition<S extends PayloadSchema = PayloadSchema, TResult 
   readonly timeoutMs?: number;
 }
 
+/** Any job, whatever its schema and result: what a client or a list of jobs holds. */
+// biome-ignore lint/suspicious/noExplicitAny: the schema sits in parameter position, so only `any` accepts every job.
+export type AnyJobDefinition = JobDefinition<any, any>;
+
 /** A retry policy with every default filled in and durations in milliseconds. */
 export interface ResolvedRetryPolicy {
   maxAttempts: number;

@@ -1,4 +1,4 @@
-import type { ExecutionModel, Feature, JobDefinition, Switchyard } from "@switchyard/core";
+import type { AnyJobDefinition, ExecutionModel, Feature, Switchyard } from "@switchyard/core";
 import type { ConformanceHarness, RunningRuntime } from "./harness.js";
 
 /** One behaviour every backend that has the named features must show. */
@@ -32,7 +32,7 @@ export interface ScenarioContext {
   /** A job name unique to this run: `<base>-<random>`. */
   jobName(base: string): string;
   /** A client on a fresh backend with these jobs; closed after the scenario. */
-  client(jobs: ReadonlyArray<JobDefinition<any, any>>): Promise<Switchyard>;
+  client(jobs: ReadonlyArray<AnyJobDefinition>): Promise<Switchyard>;
   /** Starts the runtime for a client; stopped after the scenario. Default concurrency 10. */
   start(client: Switchyard, options?: { concurrency?: number }): Promise<RunningRuntime>;
 }

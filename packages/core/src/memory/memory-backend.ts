@@ -149,7 +149,7 @@ class MemoryBackend implements Backend {
 
   async retry(id: string): Promise<boolean> {
     const job = this.#jobs.get(id);
-    if (!job || job.state !== "failed") return false;
+    if (job?.state !== "failed") return false;
     job.attempts = 0;
     job.error = undefined;
     job.finishedAt = undefined;
