@@ -379,6 +379,22 @@ describe("QStash emulator: publish options", () => {
     expect(logs[0]?.state).toBe("CANCELLED");
   });
 
+  it("keeps the message's headers and base64 body on its log entries, after it is delivered", async () => {
+    const { messageId } = await client.publishJSON({
+      url: receiver.url("/logged"),
+      body: { kept: "é" },
+      headers: { "X-Trace": "t1" },
+    });
+    await emulator.waitForIdle();
+    await expect(client.messages.get(messageId)).rejects.toMatchObject({ status: 404 });
+    const { logs } = await client.logs({ messageIds: [messageId] });
+    expect(logs.map((log) => log.state)).toEqual(["DELIVERED", "ACTIVE", "CREATED"]);
+    for (const log of logs) {
+      expect(JSON.parse(Buffer.from(log.body ?? "", "base64").toString("utf8"))).toEqual({ kept: "é" });
+      expect(log.header).toMatchObject({ "Content-Type": ["application/json"], "X-Trace": ["t1"] });
+    }
+  });
+
   it("never exceeds a flow-control key's parallelism", async () => {
     receiver.respond("/flow", () => ({ delayMs: 60 }));
     const results = await client.batchJSON(

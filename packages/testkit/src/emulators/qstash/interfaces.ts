@@ -77,6 +77,10 @@ export interface LogEntry {
   state: MessageState;
   messageId: string;
   url: string;
+  /** The message's headers (Content-Type and the forwarded ones), `{Name: [values]}`. */
+  header?: Record<string, string[]>;
+  /** The message's body, base64 (OA LogEntry.body). */
+  body?: string;
   topicName?: string;
   queueName?: string;
   scheduleId?: string;

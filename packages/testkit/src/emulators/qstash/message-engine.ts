@@ -1,3 +1,4 @@
+import { headerMap } from "./api-encoding.js";
 import { callbackMessageSpec } from "./callback-message.js";
 import type { DeadLetterQueue } from "./dead-letter-queue.js";
 import { type AttemptResult, performAttempt } from "./delivery-attempt.js";
@@ -361,6 +362,9 @@ export class MessageEngine {
       state,
       messageId: record.id,
       url: spec.destination,
+      // OA LogEntry: "header: The headers of the message", "body: Base64 encoded body of the message".
+      header: headerMap(spec.headers),
+      ...(spec.body.length > 0 ? { body: spec.body.toString("base64") } : {}),
       ...(spec.queueName ? { queueName: spec.queueName } : {}),
       ...(record.scheduleId ? { scheduleId: record.scheduleId } : {}),
       maxRetries: spec.maxRetries,
