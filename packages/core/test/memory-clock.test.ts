@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createSwitchyard, defineJob, ManualClock, memory, silentLogger } from "../src/index.js";
+import {
+  createSwitchyard,
+  defineJob,
+  ManualClock,
+  type MemoryWorker,
+  memory,
+  silentLogger,
+} from "../src/index.js";
 
 const HOUR = 3_600_000;
 
@@ -90,5 +97,52 @@ describe("memory backend on an injected clock (no sleeping)", () => {
     expect(await jobs.schedules.remove("tick")).toBe(true);
     await clock.advance(HOUR);
     expect(runs).toHaveLength(4);
+  });
+});
+
+describe("memory backend: a crashed worker's jobs", () => {
+  function crashable() {
+    const clock = new ManualClock();
+    const runs: number[] = [];
+    const job = defineJob({
+      name: "hangs-once",
+      schema: z.object({}),
+      handler: (_p, ctx) =>
+        runs.push(ctx.attempt) === 1
+          ? new Promise((resolve) => ctx.signal.addEventListener("abort", resolve))
+          : "done",
+    });
+    const backend = memory({ clock, stalledAfter: "1m" });
+    const jobs = createSwitchyard({ backend, jobs: [job], logger: silentLogger });
+    const work = () =>
+      (backend as unknown as { work(o: { concurrency: number }): MemoryWorker }).work({ concurrency: 1 });
+    return { clock, runs, job, jobs, work };
+  }
+
+  it("run again once the stall delay has passed", async () => {
+    const { clock, runs, job, jobs, work } = crashable();
+    const first = work();
+    const { id } = await jobs.enqueue(job, {});
+    await clock.advance(0);
+    first.crash();
+    work();
+    await clock.advance(59_000);
+    expect(runs).toEqual([1]);
+    await clock.advance(1_000);
+    expect(runs).toEqual([1, 2]);
+    expect((await jobs.get(id))?.state).toBe("completed");
+  });
+
+  it("stay cancelled when cancelled before the stall delay has passed", async () => {
+    const { clock, runs, job, jobs, work } = crashable();
+    const first = work();
+    const { id } = await jobs.enqueue(job, {});
+    await clock.advance(0);
+    first.crash();
+    work();
+    expect(await jobs.cancel(id)).toBe(true);
+    await clock.advance(120_000);
+    expect(runs).toEqual([1]);
+    expect((await jobs.get(id))?.state).toBe("cancelled");
   });
 });

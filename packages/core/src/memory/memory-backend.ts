@@ -138,7 +138,12 @@ class MemoryBackend implements Backend {
     const job = this.#jobs.get(id);
     if (!job) return false;
     if (job.state === "active") {
-      job.abort?.(new JobCancelledError(`job ${id} was cancelled`));
+      if (job.abort) job.abort(new JobCancelledError(`job ${id} was cancelled`));
+      else {
+        // Abandoned by a crashed worker and waiting for stall recovery: nothing runs it now.
+        this.#releaseSlot(job);
+        this.#finish(job, "cancelled");
+      }
       return true;
     }
     if (job.state !== "waiting" && job.state !== "delayed") return false;
@@ -205,6 +210,7 @@ class MemoryBackend implements Backend {
     for (const job of abandoned) {
       job.run++;
       job.abort?.(new Error(crashed ? "worker crashed" : "worker stopped"));
+      job.abort = undefined;
       if (crashed) this.#clock.setTimer(() => this.#recoverStalled(job), this.#stalledAfterMs);
       else this.#recoverStalled(job);
     }
