@@ -12,7 +12,7 @@ import {
   toMilliseconds,
   type WorkerOptions,
 } from "@switchyard/core";
-import { type JobsOptions, Queue, type RepeatOptions } from "bullmq";
+import { ErrorCode, type JobsOptions, Queue, type RepeatOptions } from "bullmq";
 import { bullmqCapabilities, DEFAULT_IDEMPOTENCY_TTL_MS } from "./bullmq-capabilities.js";
 import type { BullmqBackendOptions } from "./bullmq-options.js";
 import { type BullmqWorker, BullmqWorkerImpl, SWITCHYARD_BACKOFF } from "./bullmq-worker.js";
@@ -124,11 +124,19 @@ class BullmqBackend implements Backend {
       };
       const redis = this.#connections.producer;
       await redis.set(key, JSON.stringify(record), "PX", this.#cancelledRetentionMs);
-      const removed = await queue.remove(ref.jobId);
+      let removed: number;
+      try {
+        removed = await queue.remove(ref.jobId);
+      } catch (error) {
+        await redis.del(key);
+        // The pending next run of a schedule: BullMQ removes it only with its schedule.
+        if ((error as { code?: unknown }).code === ErrorCode.JobBelongsToJobScheduler) return false;
+        throw error;
+      }
       if (removed === 1) return true;
+      // It started meanwhile: a running job is locked, and is cancelled as a running one.
       await redis.del(key);
-      // 0: it started meanwhile (a running job is locked); else the pending next run of a schedule.
-      return removed === 0 ? this.#cancelRunning(ref) : false;
+      return this.#cancelRunning(ref);
     });
   }
 

@@ -10,7 +10,7 @@ import {
   toMilliseconds,
   type Worker,
 } from "@switchyard/core";
-import { Worker as BullmqQueueWorker, type Job, WaitingError } from "bullmq";
+import { Worker as BullmqQueueWorker, DelayedError, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { AttemptFailedError, AttemptRetryError } from "./attempt-errors.js";
 import { ConcurrencyGate } from "./concurrency-gate.js";
@@ -19,6 +19,9 @@ import { closeClient } from "./redis-connections.js";
 
 /** The BullMQ backoff type of every Switchyard job: its delays come from the worker's backoff strategy. */
 export const SWITCHYARD_BACKOFF = "switchyard";
+
+/** How long a job a hard stop put back stays delayed if its worker dies before promoting it. */
+const REQUEUE_DELAY_MS = 1_000;
 
 /** A running Switchyard worker on BullMQ: one BullMQ worker per registered job. */
 export interface BullmqWorker extends Worker {
@@ -68,6 +71,8 @@ export class BullmqWorkerImpl implements BullmqWorker {
   /** Running attempts by Switchyard id: aborting one ends its attempt. */
   readonly #running = new Map<string, AbortController>();
   readonly #subscriber: Redis;
+  /** Jobs a hard stop put back (delayed), promoted once the BullMQ workers are closed. */
+  readonly #requeued: Job[] = [];
   #stopping?: Promise<void>;
 
   constructor(setup: WorkerSetup) {
@@ -158,9 +163,12 @@ export class BullmqWorkerImpl implements BullmqWorker {
     if (stopped instanceof WorkerStopped && outcome.type !== "completed") {
       // Crashed: BullMQ is already closed and writes nothing; the lock expires and the job runs again.
       if (stopped.crashed) return undefined;
-      // Stopped without grace: back to waiting at once, as if the attempt had not started.
-      await job.moveToWait(token);
-      throw new WaitingError();
+      // Stopped without grace: the job goes back to be run again. Not to `wait`: a closing BullMQ
+      // worker still blocked on its queue would take it straight back. Delayed a moment instead (no
+      // attempt counted; the one started counts when it runs again), then promoted once closed.
+      await job.moveToDelayed(Date.now() + REQUEUE_DELAY_MS, token);
+      this.#requeued.push(job);
+      throw new DelayedError();
     }
     switch (outcome.type) {
       case "completed":
@@ -205,6 +213,7 @@ export class BullmqWorkerImpl implements BullmqWorker {
       if (timedOut) this.#abortAll(new WorkerStopped(false));
     }
     await closed;
+    await Promise.all(this.#requeued.map((job) => job.promote().catch(() => {})));
     await closeClient(this.#subscriber);
     this.#setup.onClosed(this);
   }

@@ -30,7 +30,8 @@ export function snapshotOf(queue: string, job: Job, bullmqState: BullmqJobState 
   // BullMQ stores 0 for a job that never reported progress; 0 is shown as no progress.
   if (job.progress !== 0 && job.progress !== undefined)
     snapshot.progress = job.progress as JobSnapshot["progress"];
-  if (state === "completed") snapshot.result = job.returnvalue ?? undefined;
+  // BullMQ stores a handler's `undefined` as null; both read back as no result.
+  if (state === "completed" && job.returnvalue !== null) snapshot.result = job.returnvalue;
   const retrying = (state === "delayed" || state === "waiting") && job.attemptsMade > 0;
   if (state === "failed" || state === "cancelled" || retrying) snapshot.error = jobErrorOf(job);
   // A first run's due time is known (enqueued at + delay); a retry's is not kept by BullMQ.
