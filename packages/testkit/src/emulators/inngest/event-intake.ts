@@ -145,6 +145,38 @@ export class EventIntake {
       return;
     }
 
+    const run = this.#createRun(fn, event, record.internalId, cron);
+    record.runIds.push(run.id);
+    const delay = Math.max(0, event.ts - Date.now());
+    this.#deps.engine.start(run, Math.round(delay * this.#deps.timeScale));
+  }
+
+  /**
+   * `POST /v2/runs/{id}/rerun`: a new run of the same function for the same
+   * event (same internal id, so `GET /v1/events/{id}/runs` lists both), with
+   * fresh attempts and no memoised steps, linked to the first run of the
+   * chain; event-id idempotency does not apply to it. Cron runs cannot be
+   * rerun (G:pkg/devserver/run_provider.go:164-230,
+   * G:pkg/api/v2/endpoints_runs.go:198-256). Undefined when the function is
+   * no longer synced.
+   */
+  rerun(original: RunState): RunState | undefined {
+    const fn = this.#deps.registry.get(original.functionSlug);
+    if (!fn) return undefined;
+    const run = this.#createRun(fn, original.event, original.eventId, undefined);
+    run.originalRunId = original.originalRunId ?? original.id;
+    this.#deps.events.find((record) => record.internalId === original.eventId)?.runIds.push(run.id);
+    this.#deps.engine.start(run, 0);
+    return run;
+  }
+
+  #createRun(
+    fn: RegisteredFunction,
+    event: InngestEvent,
+    eventId: string,
+    cron: string | undefined,
+  ): RunState {
+    const slug = fn.info.slug;
     const run: RunState = {
       id: newUlid(),
       functionSlug: slug,
@@ -152,7 +184,7 @@ export class EventIntake {
       functionUuid: fn.uuid,
       functionName: fn.info.name,
       appId: fn.info.appId,
-      eventId: record.internalId,
+      eventId,
       event,
       cron,
       status: "Scheduled",
@@ -169,8 +201,6 @@ export class EventIntake {
       }),
     };
     this.#deps.store.add(run);
-    record.runIds.push(run.id);
-    const delay = Math.max(0, event.ts - Date.now());
-    this.#deps.engine.start(run, Math.round(delay * this.#deps.timeScale));
+    return run;
   }
 }

@@ -185,6 +185,22 @@ export class InngestExecutor {
   }
 
   /**
+   * Test control, not a platform feature: while an app is held, the calls
+   * its runs would get are parked and the runs stay queued (`Scheduled`),
+   * as if the app were not deployed yet but without the failed calls and
+   * retry backoff a real down app causes. Calls in flight finish normally.
+   * Conformance harnesses hold an app until its runtime is "started".
+   */
+  holdApp(appId: string): void {
+    this.#engine.hold(appId);
+  }
+
+  /** Ends {@link holdApp}: the parked calls are made now, oldest first. */
+  releaseApp(appId: string): void {
+    this.#engine.release(appId);
+  }
+
+  /**
    * Fires a cron function now, as its schedule would (event
    * `inngest/scheduled.timer`). Returns the run, or undefined if deduplicated.
    */
@@ -306,8 +322,8 @@ export class InngestExecutor {
           sendJson(res, 401, { errors: [{ code: "invalid_signing_key", message: "Invalid signing key" }] });
         return;
       }
-      if (handleRestV1(req, res, path, this.#store, this.#engine)) return;
-      if (handleRestV2(req, res, url, this.#store, this.#engine)) return;
+      if (handleRestV1(req, res, path, this.#store, this.#engine, this.#events)) return;
+      if (handleRestV2(req, res, url, this.#store, this.#engine, (run) => this.#intake.rerun(run))) return;
     }
     sendJson(res, 404, { error: `No route for ${req.method} ${path}`, status: 404 });
   }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sendJson } from "./http-io.js";
 import type { RunEngine } from "./run-engine.js";
-import { isEnded } from "./run-state.js";
+import { isEnded, type RunState } from "./run-state.js";
 import type { RunStore } from "./run-store.js";
 import { statusFromV2, toV2Run } from "./run-views.js";
 import { isUlid } from "./ulid.js";
@@ -25,7 +25,9 @@ function values(query: URLSearchParams, snake: string): string[] {
  * REST v2 (beta) run routes (G:proto/api/v2/service.proto:950-1060):
  * - `GET /v2/runs?status=FAILED&app_id=…&function_id=…&limit=…&cursor=…&order=DESC&include_output=true`:
  *   list runs newest first — how an adapter lists failed runs;
- * - `GET /v2/runs/{runId}`; `POST /v2/runs/{runId}/cancel` (409 once ended).
+ * - `GET /v2/runs/{runId}`; `POST /v2/runs/{runId}/cancel` (409 once ended);
+ * - `POST /v2/runs/{runId}/rerun`: a new run for the same event, `{data: {runId}}`;
+ *   404 unknown run, 501 for a cron run (G:pkg/api/v2/endpoints_runs.go:198-256).
  * Returns false when the path is not one of these.
  */
 export function handleRestV2(
@@ -34,17 +36,19 @@ export function handleRestV2(
   url: URL,
   store: RunStore,
   engine: RunEngine,
+  rerun: (run: RunState) => RunState | undefined,
 ): boolean {
   const path = url.pathname;
   if (path === "/v2/runs" && req.method === "GET") {
     listRuns(res, url.searchParams, store);
     return true;
   }
-  const one = /^\/v2\/runs\/([^/]+)(\/cancel)?$/.exec(path);
+  const one = /^\/v2\/runs\/([^/]+)(\/cancel|\/rerun)?$/.exec(path);
   if (!one) return false;
   const runId = decodeURIComponent(one[1] as string);
-  const cancelling = Boolean(one[2]);
-  if (cancelling ? req.method !== "POST" : req.method !== "GET") return false;
+  const action = one[2]?.slice(1);
+  const cancelling = action === "cancel";
+  if (action ? req.method !== "POST" : req.method !== "GET") return false;
   if (!isUlid(runId)) {
     fail(res, 400, "invalid_field_format", "Run ID must be a valid ULID");
     return true;
@@ -52,6 +56,16 @@ export function handleRestV2(
   const run = store.get(runId);
   if (!run) {
     fail(res, 404, "not_found", "Run not found");
+    return true;
+  }
+  if (action === "rerun") {
+    if (run.cron) {
+      fail(res, 501, "not_implemented", "Rerunning cron-triggered runs is not yet supported");
+      return true;
+    }
+    const created = rerun(run);
+    if (created) sendJson(res, 200, { data: { runId: created.id }, metadata: metadata() });
+    else fail(res, 500, "internal_error", "Unable to rerun run");
     return true;
   }
   if (!cancelling) {

@@ -51,9 +51,29 @@ function urlForStep(runtimeUrl: string, stepId: string): string {
  */
 export class RunEngine {
   readonly #deps: RunEngineDeps;
+  /** Calls parked per held app, in the order they were due. */
+  readonly #held = new Map<string, { run: RunState; item: WorkItem }[]>();
 
   constructor(deps: RunEngineDeps) {
     this.#deps = deps;
+  }
+
+  /**
+   * Test control (no platform counterpart): calls of `appId`'s runs that
+   * fall due are parked instead of made, so the runs stay queued (status
+   * `Scheduled`, v2 `QUEUED`) as if the app were not deployed yet, without
+   * the failed calls and backoff a down app would cause. Calls already in
+   * flight are not affected.
+   */
+  hold(appId: string): void {
+    if (!this.#held.has(appId)) this.#held.set(appId, []);
+  }
+
+  /** Ends {@link hold}: parked calls are made now, oldest first. */
+  release(appId: string): void {
+    const parked = this.#held.get(appId);
+    this.#held.delete(appId);
+    for (const { run, item } of parked ?? []) this.#dispatch(run, item);
   }
 
   /**
@@ -98,6 +118,11 @@ export class RunEngine {
   }
 
   #dispatch(run: RunState, item: WorkItem): void {
+    const parked = this.#held.get(run.appId);
+    if (parked) {
+      if (!isEnded(run)) parked.push({ run, item });
+      return;
+    }
     void this.#deps.tracker.track(async () => {
       if (isEnded(run)) return;
       const release = await this.#deps.limiter.acquire(run.slots);

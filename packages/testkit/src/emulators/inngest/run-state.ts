@@ -12,6 +12,8 @@ export interface RunState {
   eventId: string;
   event: InngestEvent;
   cron?: string;
+  /** For a rerun (`POST /v2/runs/{id}/rerun`): the run it repeats, the first of the chain. */
+  originalRunId?: string;
   status: RunStatus;
   queuedAt: Date;
   startedAt?: Date;
@@ -47,6 +49,7 @@ export function snapshotRun(run: RunState): RunSnapshot {
     eventId: run.eventId,
     event: run.event,
     cron: run.cron,
+    originalRunId: run.originalRunId,
     queuedAt: run.queuedAt,
     startedAt: run.startedAt,
     endedAt: run.endedAt,

@@ -18,6 +18,7 @@ export function toV1Run(run: RunState): Record<string, unknown> {
     function_version: 1,
     environment_id: ENVIRONMENT_ID,
     event_id: run.eventId,
+    ...(run.originalRunId ? { original_run_id: run.originalRunId } : {}),
     ...(run.cron ? { cron: run.cron } : {}),
     status: run.status === "Scheduled" ? "Running" : run.status,
     ended_at: run.endedAt ? run.endedAt.toISOString() : null,

@@ -110,6 +110,8 @@ export interface RunSnapshot {
   event: InngestEvent;
   /** Cron expression, for cron-triggered runs. */
   cron?: string;
+  /** For a rerun: the run it repeats (the first of the chain). */
+  originalRunId?: string;
   queuedAt: Date;
   startedAt?: Date;
   endedAt?: Date;
