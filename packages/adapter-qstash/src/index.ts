@@ -1,1 +1,6 @@
-export {};
+export type { AttemptReport } from "./attempt-response.js";
+export { fromEnv, QSTASH_ENV } from "./from-env.js";
+export { type NodeRequest, RawBodyUnavailableError, toNodeHandler } from "./node-handler.js";
+export { qstash } from "./qstash-backend.js";
+export { QSTASH_DEDUPLICATION_WINDOW_MS, qstashCapabilities } from "./qstash-capabilities.js";
+export type { QStashBackendOptions } from "./qstash-options.js";

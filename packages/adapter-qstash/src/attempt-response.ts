@@ -1,0 +1,101 @@
+import { type AttemptOutcome, hasErrorCode, type JobError, RETRY_AFTER_ERROR_CODE } from "@switchyard/core";
+
+/**
+ * QStash's non-retryable signal: status 489 with `Upstash-NonRetryable-Error: true` sends the message
+ * to the dead-letter queue at once (upstash/docs qstash/features/retry.mdx).
+ */
+export const NON_RETRYABLE_STATUS = 489;
+export const NON_RETRYABLE_HEADER = "Upstash-NonRetryable-Error";
+
+/** QStash ignores a `Retry-After` beyond one day and falls back to the backoff (features/retry.mdx). */
+export const MAX_RETRY_AFTER_MS = 86_400_000;
+
+const MAX_MESSAGE_LENGTH = 2_000;
+
+/**
+ * The JSON body of every answer to a delivery. QStash keeps the body of failed attempts (log entries in
+ * state ERROR, dead-letter entries), which is where `get` and `listFailed` read the error back from.
+ */
+export interface AttemptReport {
+  switchyard: 1;
+  status: "completed" | "retry" | "failed" | "cancelled";
+  /** The attempt that produced this answer, 1 first. */
+  attempt: number;
+  error?: JobError;
+}
+
+/**
+ * The answer to one delivery, from core's decision (`decideAttemptOutcome` via `runAttempt`):
+ * - completed: 200;
+ * - retry: 500, or 503 for a RetryAfterError; with `Retry-After` when the delay is not the one the
+ *   message's `Upstash-Retry-Delay` expression gives (a RetryAfterError, or a policy with jitter);
+ * - failed (permanent, or no attempt left) and cancelled: 489 + `Upstash-NonRetryable-Error: true`, so
+ *   QStash stops exactly when core says so.
+ */
+export function attemptResponse(
+  outcome: AttemptOutcome,
+  attempt: number,
+  options: { jitter: boolean; log?: (message: string) => void },
+): Response {
+  switch (outcome.type) {
+    case "completed":
+      return report(200, { switchyard: 1, status: "completed", attempt });
+    case "retry": {
+      const retryAfter = hasErrorCode(outcome.cause, RETRY_AFTER_ERROR_CODE);
+      const headers: Record<string, string> = {};
+      if (retryAfter || options.jitter) {
+        if (outcome.delayMs > MAX_RETRY_AFTER_MS) {
+          options.log?.(
+            `retry in ${outcome.delayMs} ms asked for, but QStash honours Retry-After up to one day: retrying in one day`,
+          );
+        }
+        headers["Retry-After"] = formatRetryAfter(Math.min(outcome.delayMs, MAX_RETRY_AFTER_MS));
+      }
+      const body: AttemptReport = { switchyard: 1, status: "retry", attempt, error: clip(outcome.error) };
+      return report(retryAfter ? 503 : 500, body, headers);
+    }
+    case "failed":
+    case "cancelled":
+      return report(
+        NON_RETRYABLE_STATUS,
+        { switchyard: 1, status: outcome.type, attempt, error: clip(outcome.error) },
+        { [NON_RETRYABLE_HEADER]: "true" },
+      );
+  }
+}
+
+/** Whole seconds when exact (`"2"`), else a Go duration in milliseconds (`"1500ms"`); both are documented forms. */
+export function formatRetryAfter(delayMs: number): string {
+  const ms = Math.max(0, Math.round(delayMs));
+  return ms % 1_000 === 0 ? String(ms / 1_000) : `${ms}ms`;
+}
+
+/** Reads an AttemptReport back from a response body QStash stored; undefined for anything else. */
+export function parseAttemptReport(body: string | undefined): AttemptReport | undefined {
+  if (!body) return undefined;
+  try {
+    const value = JSON.parse(body) as Partial<AttemptReport>;
+    if (value?.switchyard !== 1 || typeof value.status !== "string" || typeof value.attempt !== "number") {
+      return undefined;
+    }
+    return value as AttemptReport;
+  } catch {
+    return undefined;
+  }
+}
+
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+function report(status: number, body: AttemptReport, headers: Record<string, string> = {}): Response {
+  return jsonResponse(status, body, headers);
+}
+
+function clip(error: JobError): JobError {
+  if (error.message.length <= MAX_MESSAGE_LENGTH) return error;
+  return { ...error, message: `${error.message.slice(0, MAX_MESSAGE_LENGTH)}…` };
+}

@@ -1,0 +1,171 @@
+import type { JobError, JobSnapshot, JobState } from "@switchyard/core";
+import type { Log, Message } from "@upstash/qstash";
+import { type AttemptReport, parseAttemptReport } from "./attempt-response.js";
+import { deliveryTarget } from "./destination-url.js";
+import { parseBody } from "./schedule-entry.js";
+
+/**
+ * A log entry as `GET /v2/events` returns it: the SDK's `Log` plus the fields of the API's LogEntry it
+ * does not type (upstash/docs qstash/openapi.yaml): the response of an ERROR entry (body base64) and
+ * the message's retries.
+ */
+export type LogRecord = Log & {
+  responseStatus?: number;
+  responseBody?: string;
+  maxRetries?: number;
+};
+
+/** A dead-letter entry as `GET /v2/dlq` returns it (Message plus the last response). */
+export type DeadLetter = Message & {
+  dlqId: string;
+  responseStatus?: number;
+  responseBody?: string;
+  responseBodyBase64?: string;
+};
+
+/**
+ * One job's state from QStash's log of one message (newest entry first), the message itself while it is
+ * in flight, and its dead-letter entry once it failed. QStash states map as:
+ * CREATED → waiting (delayed while before its not-before time), ACTIVE / CANCEL_REQUESTED → active
+ * (a cancelled message's running call is not interrupted), ERROR → waiting (between attempts),
+ * RETRY → delayed until the next delivery, DELIVERED → completed, FAILED → failed (cancelled when the
+ * handler answered that the job cancelled itself), CANCELLED → cancelled.
+ */
+export function snapshotFromLogs(
+  id: string,
+  entries: ReadonlyArray<LogRecord>,
+  extras: { message?: Message; deadLetter?: DeadLetter; maxAttempts?: number; now?: number } = {},
+): JobSnapshot | undefined {
+  const latest = entries[0];
+  const url = latest?.url ?? extras.message?.url ?? extras.deadLetter?.url;
+  const target = url === undefined ? undefined : deliveryTarget(url);
+  if (!target) return undefined;
+  const now = extras.now ?? Date.now();
+  const lastError = entries.find((entry) => entry.state === "ERROR");
+  const report =
+    parseAttemptReport(deadLetterBody(extras.deadLetter)) ??
+    parseAttemptReport(decodeLogBody(lastError?.responseBody));
+  const count = (state: string) => entries.filter((entry) => entry.state === state).length;
+  const delivered = count("DELIVERED") > 0;
+  const attempts = Math.max(count("ACTIVE"), count("ERROR") + (delivered ? 1 : 0), report?.attempt ?? 0);
+  const maxRetries =
+    entries.find((entry) => typeof entry.maxRetries === "number")?.maxRetries ??
+    extras.message?.maxRetries ??
+    extras.deadLetter?.maxRetries;
+  const created = entries.findLast((entry) => entry.state === "CREATED");
+
+  let state: JobState;
+  let runAt: number | undefined;
+  switch (latest?.state as string | undefined) {
+    case "DELIVERED":
+      state = "completed";
+      break;
+    case "FAILED":
+      state = report?.status === "cancelled" ? "cancelled" : "failed";
+      break;
+    case "CANCELLED":
+    case "CANCELED":
+      state = "cancelled";
+      break;
+    case "ACTIVE":
+    case "IN_PROGRESS":
+    case "CANCEL_REQUESTED":
+      state = "active";
+      break;
+    case "RETRY":
+      runAt = latest?.nextDeliveryTime;
+      state = runAt !== undefined && runAt > now ? "delayed" : "waiting";
+      break;
+    default: {
+      runAt = extras.message?.notBefore;
+      state = runAt !== undefined && runAt > now ? "delayed" : "waiting";
+    }
+  }
+
+  const snapshot: JobSnapshot = {
+    id,
+    name: target.job,
+    state,
+    payload: payloadOf(entries, extras),
+    attempts,
+    maxAttempts: maxRetries === undefined ? (extras.maxAttempts ?? attempts) : maxRetries + 1,
+  };
+  const error = errorOf(report, lastError, extras.deadLetter);
+  if (error && state !== "completed") snapshot.error = error;
+  const createdAt = created?.time ?? extras.message?.createdAt;
+  if (createdAt !== undefined) snapshot.createdAt = new Date(createdAt);
+  if (state === "delayed" && runAt !== undefined) snapshot.runAt = new Date(runAt);
+  if (["completed", "failed", "cancelled"].includes(state) && latest)
+    snapshot.finishedAt = new Date(latest.time);
+  return snapshot;
+}
+
+/** A dead-lettered job as `listFailed` reports it. */
+export function snapshotFromDeadLetter(deadLetter: DeadLetter): JobSnapshot | undefined {
+  const target = deliveryTarget(deadLetter.url);
+  if (!target) return undefined;
+  const report = parseAttemptReport(deadLetterBody(deadLetter));
+  const maxAttempts = (deadLetter.maxRetries ?? 0) + 1;
+  const snapshot: JobSnapshot = {
+    id: target.retryOf ?? deadLetter.messageId,
+    name: target.job,
+    state: report?.status === "cancelled" ? "cancelled" : "failed",
+    payload: parseBody(deadLetter.body, deadLetter.bodyBase64),
+    attempts: report?.attempt ?? maxAttempts,
+    maxAttempts,
+  };
+  const error = errorOf(report, undefined, deadLetter);
+  if (error) snapshot.error = error;
+  if (deadLetter.createdAt) snapshot.createdAt = new Date(deadLetter.createdAt);
+  // DLQ ids start with the time the message was dead-lettered, e.g. "1725323658779-0" (features/callbacks.mdx).
+  const failedAt = /^(\d{13})-/.exec(deadLetter.dlqId)?.[1];
+  if (failedAt) snapshot.finishedAt = new Date(Number(failedAt));
+  return snapshot;
+}
+
+export function deadLetterBody(deadLetter: DeadLetter | undefined): string | undefined {
+  if (!deadLetter) return undefined;
+  if (deadLetter.responseBody !== undefined) return deadLetter.responseBody;
+  if (deadLetter.responseBodyBase64 === undefined) return undefined;
+  return Buffer.from(deadLetter.responseBodyBase64, "base64").toString("utf8");
+}
+
+function errorOf(
+  report: AttemptReport | undefined,
+  lastError: LogRecord | undefined,
+  deadLetter: DeadLetter | undefined,
+): JobError | undefined {
+  if (report?.error) return report.error;
+  if (lastError?.error) return { message: lastError.error };
+  if (deadLetter?.responseStatus !== undefined) return { message: `HTTP ${deadLetter.responseStatus}` };
+  return undefined;
+}
+
+function payloadOf(
+  entries: ReadonlyArray<LogRecord>,
+  extras: { message?: Message; deadLetter?: DeadLetter },
+): unknown {
+  if (extras.message) {
+    const payload = parseBody(extras.message.body, extras.message.bodyBase64);
+    if (payload !== undefined) return payload;
+  }
+  if (extras.deadLetter) {
+    const payload = parseBody(extras.deadLetter.body, extras.deadLetter.bodyBase64);
+    if (payload !== undefined) return payload;
+  }
+  for (const entry of entries) {
+    const payload = parseLogBody(entry.body);
+    if (payload !== undefined) return payload;
+  }
+  return undefined;
+}
+
+/** A log entry's body: base64 per the API reference; read as plain JSON too, in case it is not encoded. */
+function parseLogBody(body: string | undefined): unknown {
+  if (!body) return undefined;
+  return parseBody(decodeLogBody(body)) ?? parseBody(body);
+}
+
+function decodeLogBody(body: string | undefined): string | undefined {
+  return body === undefined ? undefined : Buffer.from(body, "base64").toString("utf8");
+}

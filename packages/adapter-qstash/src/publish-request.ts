@@ -1,0 +1,74 @@
+import type { EnqueueRequest, JobDefinition } from "@switchyard/core";
+import type { PublishRequest } from "@upstash/qstash";
+import type { AccountKeys } from "./account-keys.js";
+import { destinationUrl } from "./destination-url.js";
+import { retryDelayExpression } from "./retry-delay-expression.js";
+
+/** What the adapter passes to `publishJSON` / `batchJSON` for one job (the URL form of PublishRequest). */
+export type JobPublishRequest = PublishRequest<unknown> & { url: string; body: unknown };
+
+/** Settings every message of a job carries, whether enqueued, scheduled or published again by retry(id). */
+export interface JobMessageSettings {
+  url: string;
+  /** `Upstash-Retries`: QStash counts retries after the first attempt, so maxAttempts - 1. */
+  retries: number;
+  /** `Upstash-Retry-Delay`: the job's backoff, see retry-delay-expression.ts. */
+  retryDelay: string;
+  /** `Upstash-Flow-Control-*`: the job's concurrency as a per-key parallelism. */
+  flowControl?: { key: string; parallelism: number };
+  /** `Upstash-Label`: the namespace (for listFailed) and the job. */
+  label: string[];
+}
+
+export function jobMessageSettings(
+  job: JobDefinition,
+  context: { handlerUrl: string; keys: AccountKeys },
+  options: { concurrencyKey?: string; retryOf?: string } = {},
+): JobMessageSettings {
+  const { keys } = context;
+  return {
+    url: destinationUrl(context.handlerUrl, {
+      job: job.name,
+      ...(options.retryOf === undefined ? {} : { retryOf: options.retryOf }),
+    }),
+    retries: job.retry.maxAttempts - 1,
+    retryDelay: retryDelayExpression(job.retry),
+    ...(job.concurrency === undefined
+      ? {}
+      : {
+          flowControl: {
+            key: keys.flowControlKey(job.name, options.concurrencyKey),
+            parallelism: job.concurrency,
+          },
+        }),
+    label: [keys.label, keys.jobLabel(job.name)],
+  };
+}
+
+/**
+ * One enqueue as a QStash publish: the payload is the JSON body; `runAt` becomes `notBefore` (unix
+ * seconds) when it falls on a whole second, else a relative `delay` in whole seconds rounded up, so
+ * that a job never starts early (QStash has no finer delay); the idempotency key becomes the
+ * deduplication id.
+ */
+export function jobPublishRequest(
+  request: EnqueueRequest,
+  context: { handlerUrl: string; keys: AccountKeys },
+  now: number = Date.now(),
+): JobPublishRequest {
+  const settings = jobMessageSettings(request.job, context, {
+    ...(request.concurrencyKey === undefined ? {} : { concurrencyKey: request.concurrencyKey }),
+  });
+  const publish: JobPublishRequest = { ...settings, body: request.payload };
+  if (request.runAt !== undefined) {
+    const at = request.runAt.getTime();
+    if (at > now) {
+      if (at % 1_000 === 0) publish.notBefore = at / 1_000;
+      else publish.delay = Math.ceil((at - now) / 1_000);
+    }
+  }
+  if (request.idempotencyKey !== undefined) {
+    publish.deduplicationId = context.keys.deduplicationId(request.job.name, request.idempotencyKey);
+  }
+  return publish;
+}

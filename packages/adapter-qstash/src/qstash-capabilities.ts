@@ -1,0 +1,72 @@
+import { type Capabilities, featureTable } from "@switchyard/core";
+
+/**
+ * QStash remembers a deduplication id for a window it fixes: "published in the last 10 minutes"
+ * (upstash/docs qstash/openapi.yaml, Upstash-Deduplication-Id; confirmed in upstash/docs#441). The
+ * SDK's JSDoc still says 90 days; the current documentation wins.
+ */
+export const QSTASH_DEDUPLICATION_WINDOW_MS = 10 * 60_000;
+
+/** What the QStash adapter can do. Every entry here is exercised by the conformance kit. */
+export const qstashCapabilities: Capabilities = {
+  backend: "qstash",
+  execution: "http",
+  features: featureTable({
+    "enqueue.delay": "native",
+    "enqueue.runAt": "native",
+    "enqueue.bulk": "native",
+    "enqueue.concurrencyKey": "native",
+    "retry.backoff.fixed": "native",
+    "retry.backoff.exponential": "native",
+    "retry.backoff.max": "native",
+    "retry.jitter": "emulated",
+    "retry.retryAfter": "native",
+    "retry.permanentError": "native",
+    idempotency: "native",
+    "schedule.cron": "native",
+    "schedule.timezone": "native",
+    "schedule.imperative": "native",
+    "job.concurrency": "native",
+    "job.timeout": "emulated",
+    "jobs.get": "native",
+    "jobs.cancel": "native",
+    "jobs.retry": "emulated",
+    "jobs.listFailed": "native",
+    "worker.gracefulStop": "native",
+    "worker.crashRecovery": "native",
+  }),
+  idempotency: {
+    window: "fixed",
+    fixedWindowMs: QSTASH_DEDUPLICATION_WINDOW_MS,
+    clearedOnFailure: false,
+  },
+  notes: {
+    "enqueue.delay":
+      "QStash delays have one-second resolution (Upstash-Delay / Upstash-Not-Before); a fraction of a second is rounded up, never down",
+    "enqueue.priority": "QStash delivers messages without any priority order",
+    "retry.backoff.exponential":
+      "sent as an Upstash-Retry-Delay expression, e.g. min(60000, 2000 * pow(2, retried))",
+    "retry.jitter":
+      "QStash's retry-delay expressions have no random function: the handler computes the jittered delay and answers with Retry-After",
+    idempotency:
+      "the key becomes an Upstash-Deduplication-Id; QStash remembers it for a fixed 10 minutes from the first enqueue, whatever the job finished with",
+    "idempotency.ttl": "QStash fixes the deduplication window at 10 minutes; a ttl cannot be chosen",
+    "schedule.every": "QStash schedules are cron expressions only; use a cron expression",
+    "schedule.seconds": "QStash cron has five fields: one-minute resolution",
+    "schedule.cron": "a new schedule can take up to 60 seconds before QStash fires it the first time",
+    "job.concurrency":
+      "a QStash flow-control key per job (and per concurrency key) with parallelism = the job's concurrency",
+    "job.timeout": "enforced in the handler's process by aborting the attempt's signal",
+    "jobs.cancelRunning":
+      "QStash stops retrying a message cancelled mid-delivery but does not interrupt the HTTP call, and the handler runs in whichever instance QStash called",
+    "jobs.retry":
+      "the dead-lettered message is published again under the same Switchyard id (dlq.retry would give it a new one), then removed from the dead-letter queue",
+    progress: "QStash stores nothing a handler could report progress to",
+    results:
+      "QStash keeps no response body of a delivered message (its logs keep responses of failed attempts only)",
+    "worker.gracefulStop":
+      "the HTTP server (or the platform) lets in-flight deliveries finish before it stops",
+    "worker.crashRecovery":
+      "a delivery whose connection breaks is a failed attempt for QStash, which retries it after the job's backoff; that attempt counts",
+  },
+};
