@@ -1,0 +1,32 @@
+import type { AttemptOutcome } from "@switchyard/core";
+import { NonRetriableError, RetryAfterError } from "inngest";
+import { completedOutput, type FailureCause } from "./run-output.js";
+
+/**
+ * Turns core's decision about one attempt into what the Inngest function returns or throws:
+ * - completed: the result (with the attempt count, see CompletedRunOutput);
+ * - retry: Inngest's RetryAfterError at the time core's policy chose (the job's backoff, jitter and
+ *   max, or the handler's own RetryAfterError), so Inngest's 15 s+ backoff never applies;
+ * - failed (permanent or out of attempts) and cancelled: NonRetriableError, so Inngest stops at once.
+ */
+export function attemptResponse(outcome: AttemptOutcome, attempt: number): unknown {
+  switch (outcome.type) {
+    case "completed":
+      return completedOutput(outcome.result, attempt);
+    case "retry":
+      // A Date, not a number: the SDK rounds a number up to whole seconds, a date keeps milliseconds.
+      // Inngest clips it to at least 1 s from now.
+      throw new RetryAfterError(outcome.error.message, new Date(Date.now() + outcome.delayMs), {
+        cause: outcome.cause,
+      });
+    case "failed":
+    case "cancelled": {
+      const cause: FailureCause = { switchyard: { attempts: attempt } };
+      const failure = new NonRetriableError(outcome.error.message, { cause });
+      if (outcome.error.code !== undefined) Object.assign(failure, { code: outcome.error.code });
+      const original = outcome.cause instanceof Error ? outcome.cause.stack : undefined;
+      if (original) failure.stack = original;
+      throw failure;
+    }
+  }
+}

@@ -1,0 +1,179 @@
+import { InngestApiError } from "./inngest-api-error.js";
+import { signingKeyBearer } from "./signing-key-bearer.js";
+
+/** An event as REST v1 returns it (`GET /v1/events/{id}`, `GET /v1/events`). */
+export interface ApiEvent {
+  /** The server's id: what `send` returned. */
+  internal_id: string;
+  /** The sender's id (the internal id when none was sent). */
+  id: string;
+  name: string;
+  data: Record<string, unknown>;
+  /** Event time, epoch milliseconds. */
+  ts?: number;
+  received_at?: string;
+}
+
+/** A run as REST v1 returns it (`GET /v1/events/{id}/runs`). */
+export interface ApiRun {
+  run_id: string;
+  run_started_at?: string;
+  event_id: string;
+  /** `Running`, `Completed`, `Failed`, `Cancelled`, ... (v1 reports a queued run as `Running`). */
+  status: string;
+  ended_at?: string | null;
+  /** Completed: the function's return value; failed: the SDK's serialised error. */
+  output?: unknown;
+  original_run_id?: string;
+  cron?: string;
+}
+
+/** A run as REST v2 returns it (`GET /v2/runs`, `GET /v2/runs/{id}`). */
+export interface ApiRunV2 {
+  id: string;
+  /** `QUEUED`, `RUNNING`, `COMPLETED`, `FAILED`, `CANCELLED`. */
+  status: string;
+  function?: { id?: string };
+  trigger?: { eventIds?: string[]; eventName?: string; cronSchedule?: string };
+  queuedAt?: string;
+  endedAt?: string;
+  output?: unknown;
+}
+
+export interface InngestRestClientOptions {
+  /** Base of the API, e.g. `https://api.inngest.com/` (the SDK client's `apiBaseUrl`). */
+  baseUrl: string;
+  /** Sent hashed as the bearer; none in dev mode without a key. */
+  signingKey?: string;
+  fetch?: typeof fetch;
+}
+
+/**
+ * The few calls of Inngest's REST API the adapter makes (https://api-docs.inngest.com): v1 for
+ * events and runs, v2 (beta) for listing failed runs and rerunning one.
+ */
+export class InngestRestClient {
+  readonly #baseUrl: string;
+  readonly #authorization?: string;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: InngestRestClientOptions) {
+    this.#baseUrl = options.baseUrl.endsWith("/") ? options.baseUrl : `${options.baseUrl}/`;
+    this.#authorization = options.signingKey ? `Bearer ${signingKeyBearer(options.signingKey)}` : undefined;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  /** `GET /v1/events/{internalId}`; undefined when Inngest does not know it. */
+  async event(internalId: string): Promise<ApiEvent | undefined> {
+    const answer = await this.#call("GET", `v1/events/${encodeURIComponent(internalId)}`, [404]);
+    return answer === undefined ? undefined : ((answer as { data: ApiEvent }).data ?? undefined);
+  }
+
+  /** `GET /v1/events`: one page of events named `name`, newest first, older than `cursor` (an internal id). */
+  async events(query: {
+    name: string;
+    receivedAfter: Date;
+    cursor?: string;
+    limit: number;
+  }): Promise<ApiEvent[]> {
+    const params = new URLSearchParams({
+      name: query.name,
+      received_after: query.receivedAfter.toISOString(),
+      limit: String(query.limit),
+    });
+    if (query.cursor) params.set("cursor", query.cursor);
+    const answer = (await this.#call("GET", `v1/events?${params}`)) as { data?: ApiEvent[] };
+    return answer.data ?? [];
+  }
+
+  /** `GET /v1/events/{internalId}/runs`: the runs the event started, reruns included. */
+  async eventRuns(internalId: string): Promise<ApiRun[]> {
+    const answer = (await this.#call("GET", `v1/events/${encodeURIComponent(internalId)}/runs`)) as {
+      data?: ApiRun[] | null;
+    };
+    return answer.data ?? [];
+  }
+
+  /** `GET /v2/runs/{runId}` (beta); undefined when unknown. */
+  async run(runId: string): Promise<ApiRunV2 | undefined> {
+    const answer = await this.#call("GET", `v2/runs/${encodeURIComponent(runId)}`, [404]);
+    return answer === undefined ? undefined : (answer as { data: ApiRunV2 }).data;
+  }
+
+  /** `DELETE /v1/runs/{runId}`: cancels the run. */
+  async cancelRun(runId: string): Promise<void> {
+    await this.#call("DELETE", `v1/runs/${encodeURIComponent(runId)}`);
+  }
+
+  /** `POST /v2/runs/{runId}/rerun` (beta): a new run for the same event; returns its id. */
+  async rerun(runId: string): Promise<string> {
+    const answer = (await this.#call("POST", `v2/runs/${encodeURIComponent(runId)}/rerun`, [], {})) as {
+      data: { runId: string };
+    };
+    return answer.data.runId;
+  }
+
+  /** `GET /v2/runs` (beta): one page of the app's runs, newest first. */
+  async runs(query: {
+    status: string;
+    appId: string;
+    functionId?: string;
+    limit: number;
+    cursor?: string;
+    includeOutput: boolean;
+  }): Promise<{ runs: ApiRunV2[]; cursor?: string }> {
+    const params = new URLSearchParams({
+      status: query.status,
+      app_id: query.appId,
+      limit: String(query.limit),
+    });
+    if (query.functionId) params.set("function_id", query.functionId);
+    if (query.cursor) params.set("cursor", query.cursor);
+    if (query.includeOutput) params.set("include_output", "true");
+    const answer = (await this.#call("GET", `v2/runs?${params}`)) as {
+      data?: ApiRunV2[];
+      page?: { cursor?: string; hasMore?: boolean };
+    };
+    return { runs: answer.data ?? [], cursor: answer.page?.hasMore ? answer.page.cursor : undefined };
+  }
+
+  /** One call; an answer in `absent` resolves to undefined, any other non-2xx throws InngestApiError. */
+  async #call(method: string, path: string, absent: number[] = [], body?: unknown): Promise<unknown> {
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (this.#authorization) headers.authorization = this.#authorization;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.#fetch(new URL(path, this.#baseUrl), {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw new InngestApiError(
+        `Inngest API ${method} /${path} could not be reached: ${String(error)}`,
+        undefined,
+        {
+          cause: error,
+        },
+      );
+    }
+    if (absent.includes(response.status)) return undefined;
+    if (!response.ok) {
+      throw new InngestApiError(
+        `Inngest API ${method} /${path} answered ${response.status}: ${text.slice(0, 500)}`,
+        response.status,
+      );
+    }
+    if (text === "") return {};
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new InngestApiError(`Inngest API ${method} /${path} answered non-JSON`, response.status, {
+        cause: error,
+      });
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import type { EnqueueRequest } from "@switchyard/core";
+import { eventNameFor, keyedJobId } from "./job-id.js";
+
+/** `data` of a Switchyard event. The payload is wrapped: Inngest event data must be an object. */
+export interface JobEventData {
+  payload: unknown;
+  /** The concurrency bucket of jobs whose job sets `concurrency`: `key:<concurrencyKey>`, or `job`. */
+  concurrencyKey?: string;
+}
+
+/** The concurrency key expression of every function whose job sets `concurrency`. */
+export const CONCURRENCY_KEY_EXPRESSION = "event.data.concurrencyKey";
+
+/** The Inngest event for one enqueue, as `inngest.send` takes it. */
+export interface JobEvent {
+  name: string;
+  data: JobEventData;
+  /** Set only for a keyed enqueue: Inngest's idempotency key (see keyedJobId). */
+  id?: string;
+  /** Epoch ms; a future time delays the run (delay and runAt). */
+  ts?: number;
+}
+
+export function jobEvent(request: EnqueueRequest): JobEvent {
+  const data: JobEventData = { payload: request.payload };
+  if (request.job.concurrency !== undefined) {
+    data.concurrencyKey = request.concurrencyKey === undefined ? "job" : `key:${request.concurrencyKey}`;
+  }
+  const event: JobEvent = { name: eventNameFor(request.job.name), data };
+  if (request.idempotencyKey !== undefined) event.id = keyedJobId(request.job.name, request.idempotencyKey);
+  if (request.runAt) event.ts = request.runAt.getTime();
+  return event;
+}
+
+/** The payload of a Switchyard event's data. */
+export function payloadOf(data: unknown): unknown {
+  return typeof data === "object" && data !== null ? (data as { payload?: unknown }).payload : undefined;
+}
