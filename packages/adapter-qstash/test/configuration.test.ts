@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { fromEnv, qstash, qstashCapabilities } from "../src/index.js";
+
+const env = {
+  QSTASH_TOKEN: "token",
+  QSTASH_CURRENT_SIGNING_KEY: "sig_current",
+  QSTASH_NEXT_SIGNING_KEY: "sig_next",
+  SWITCHYARD_PUBLIC_URL: "https://app.example.com/api/jobs",
+};
+
+const base = {
+  token: "token",
+  currentSigningKey: "sig_current",
+  nextSigningKey: "sig_next",
+  url: "https://app.example.com/api/jobs",
+};
+
+describe("fromEnv", () => {
+  it("builds a qstash backend from QSTASH_* and SWITCHYARD_PUBLIC_URL", () => {
+    const backend = fromEnv({
+      ...env,
+      QSTASH_URL: "http://127.0.0.1:8080",
+      SWITCHYARD_QSTASH_NAMESPACE: "shop",
+    });
+    expect(backend.capabilities).toBe(qstashCapabilities);
+    expect(typeof backend.handler).toBe("function");
+    expect(backend.work).toBeUndefined();
+  });
+
+  it("names every missing variable in one ConfigError", () => {
+    expect(() => fromEnv({ QSTASH_TOKEN: "token", SWITCHYARD_PUBLIC_URL: " " })).toThrow(
+      expect.objectContaining({
+        code: "SWITCHYARD_CONFIG",
+        message: expect.stringContaining(
+          "QSTASH_CURRENT_SIGNING_KEY, QSTASH_NEXT_SIGNING_KEY, SWITCHYARD_PUBLIC_URL",
+        ),
+      }),
+    );
+  });
+});
+
+describe("qstash() options", () => {
+  it("requires the token, both signing keys and the handler URL", () => {
+    expect(() => qstash({ ...base, nextSigningKey: "" })).toThrow(/nextSigningKey required/);
+    expect(() => qstash({ ...base, url: undefined as unknown as string })).toThrow(/url required/);
+  });
+
+  it("refuses a relative URL and one that already has the job or retry parameter", () => {
+    expect(() => qstash({ ...base, url: "/api/jobs" })).toThrow(/absolute public URL/);
+    expect(() => qstash({ ...base, url: "https://app.example.com/api/jobs?job=x" })).toThrow(/"job"/);
+    expect(() => qstash({ ...base, url: "https://app.example.com/api/jobs?retry=1" })).toThrow(/"retry"/);
+  });
+
+  it("refuses a namespace QStash ids cannot carry", () => {
+    expect(() => qstash({ ...base, namespace: "my.app" })).toThrow(/namespace/);
+    expect(() => qstash({ ...base, namespace: "my-app_2" })).not.toThrow();
+  });
+
+  it("declares QStash's fixed 10-minute deduplication window", () => {
+    expect(qstashCapabilities.idempotency).toEqual({
+      window: "fixed",
+      fixedWindowMs: 600_000,
+      clearedOnFailure: false,
+    });
+    expect(qstashCapabilities.features["idempotency.ttl"]).toBe("unsupported");
+  });
+});
