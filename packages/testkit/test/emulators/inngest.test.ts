@@ -477,7 +477,8 @@ describe("Inngest executor: function options", () => {
       {
         id: "reminder",
         cancelOn: [{ event: "app/cancel", match: "data.id" }],
-        timeouts: { finish: "2s" },
+        // 1 s at this time scale: long enough for the cancel event to arrive first on a loaded machine.
+        timeouts: { finish: "20s" },
         triggers: { event: "app/remind" },
       },
       async ({ step }) => {
