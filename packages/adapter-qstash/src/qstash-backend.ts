@@ -30,7 +30,9 @@ const BATCH_SIZE = 100;
 /** Log entries read per `GET /v2/events` call (the API's maximum). */
 const LOG_PAGE = 1_000;
 
-const TERMINAL = new Set(["DELIVERED", "FAILED", "CANCELLED", "CANCELED"]);
+const TERMINAL: ReadonlySet<string> = new Set(["DELIVERED", "FAILED", "CANCELLED", "CANCELED"]);
+/** Cancelled while its call runs: the call ends on its own and is not retried. */
+const CANCELLING: ReadonlySet<string> = new Set(["CANCEL_REQUESTED"]);
 
 /**
  * The Upstash QStash backend: jobs are published to QStash, which calls `jobs.handler()` at `url` for
@@ -112,7 +114,7 @@ class QStashBackend implements Backend {
       const republished = await this.#republished(id, latest.url);
       if (!republished || TERMINAL.has(republished.entries[0]?.state ?? "")) return false;
       messageId = republished.messageId;
-    } else if (latest && (TERMINAL.has(latest.state) || latest.state === ("CANCEL_REQUESTED" as string))) {
+    } else if (latest && (TERMINAL.has(latest.state) || CANCELLING.has(latest.state))) {
       return false;
     }
     try {
