@@ -73,6 +73,15 @@ export class AttemptExecution {
     await this.#listeners.callOnCancelHookListeners();
   }
 
+  /**
+   * The machine running the attempt died. A real worker process would simply stop; in one
+   * process the emulator can only abort the attempt's signal (no `onCancel` hooks: nothing was
+   * cancelled) and ignore whatever it reports afterwards.
+   */
+  abandon(reason: string): void {
+    this.#abort.abort(reason);
+  }
+
   async #execute(
     task: TaskMetadataWithFunctions,
     execution: TaskRunExecution,

@@ -157,6 +157,48 @@ export class TriggerEmulator {
     this.#state.runs.pump();
   }
 
+  /**
+   * Deploys a worker version with exactly these tasks (task objects or ids; each must also be in
+   * the SDK catalog to run), as `trigger.dev deploy` does with a project's tasks: runs of other
+   * tasks wait in PENDING_VERSION, parked runs of these tasks start, and declarative schedules
+   * follow these tasks only. Until the first deploy, every task in the catalog counts as
+   * deployed. Use it to keep several emulators in one process from sharing tasks.
+   */
+  deploy(tasks: ReadonlyArray<string | { id: string }>): void {
+    this.#state.runs.deploy(tasks.map((task) => (typeof task === "string" ? task : task.id)));
+    this.#state.schedules.syncDeclarative();
+  }
+
+  /**
+   * Test control, no platform equivalent: starts no new attempts (runs that are due stay QUEUED,
+   * as when no machine is free) until {@link resumeExecution}. Attempts already executing go on.
+   */
+  pauseExecution(): void {
+    this.#state.runs.dispatcher.pause();
+  }
+
+  resumeExecution(): void {
+    this.#state.runs.dispatcher.resume();
+  }
+
+  /** Changes how many runs may execute at once in the environment (the `concurrencyLimit` option). */
+  setConcurrencyLimit(limit: number): void {
+    if (!Number.isInteger(limit) || limit < 1) throw new Error(`concurrencyLimit must be a positive integer`);
+    this.#state.runs.dispatcher.setEnvironmentLimit(limit);
+  }
+
+  /**
+   * Test control: the machines running the executing attempts die, as a killed process would.
+   * Their code gets its abort signal (the emulator cannot stop it otherwise) and whatever it
+   * reports is ignored. Each run stays EXECUTING until the platform misses its heartbeats for
+   * `heartbeatTimeoutMs`, then the attempt fails with TASK_RUN_STALLED_EXECUTING and, as on the
+   * platform, is retried 250 ms later if attempts remain (the lost attempt counts), else the run
+   * ends in SYSTEM_FAILURE. Returns the crashed attempts.
+   */
+  crashExecutingAttempts(): AttemptRecord[] {
+    return this.#state.runs.crashExecuting();
+  }
+
   /** Stops the server, timers and cron ticks; aborts executing attempts. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -198,6 +240,7 @@ export async function startTriggerEmulator(options: TriggerEmulatorOptions = {})
     delayTimeScale: options.delayTimeScale ?? 1,
     environmentLimit: options.concurrencyLimit ?? 100,
     execute: options.execute ?? true,
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 300_000,
   });
   const state: EmulatorState = {
     environment,

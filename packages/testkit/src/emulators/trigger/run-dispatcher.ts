@@ -6,6 +6,7 @@ import type { RunStore } from "./run-store.js";
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface RunDispatcherOptions {
+  /** How many runs may execute at once in the environment (changeable with setEnvironmentLimit). */
   environmentLimit: number;
   /** Multiplies `delay` and `ttl` waits. */
   delayTimeScale: number;
@@ -27,11 +28,30 @@ export class RunDispatcher {
   readonly #held = new Map<string, ConcurrencySlot[]>();
   readonly #inUse = new Map<string, number>();
   readonly #timers = new Map<string, Set<NodeJS.Timeout>>();
+  #environmentLimit: number;
+  #paused = false;
   #closed = false;
 
   constructor(store: RunStore, options: RunDispatcherOptions) {
     this.#store = store;
     this.#options = options;
+    this.#environmentLimit = options.environmentLimit;
+  }
+
+  /** Starts no more runs until {@link resume}: ready runs stay QUEUED, executing ones go on. */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.pump();
+  }
+
+  /** Changes the environment's concurrency limit; runs already executing keep their slots. */
+  setEnvironmentLimit(limit: number): void {
+    this.#environmentLimit = limit;
+    this.pump();
   }
 
   /** Takes a newly created (QUEUED or DELAYED) run. */
@@ -79,7 +99,7 @@ export class RunDispatcher {
 
   /** Starts every ready run that has room, best queue position first. */
   pump(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#paused) return;
     const ready = [...this.#ready]
       .map((id) => this.#store.get(id))
       .filter((run): run is RunRecord => run !== undefined)
@@ -96,7 +116,7 @@ export class RunDispatcher {
         }
         continue;
       }
-      const slots = concurrencySlots(run, this.#options.environmentLimit);
+      const slots = concurrencySlots(run, this.#environmentLimit);
       if (slots.some((slot) => (this.#inUse.get(slot.key) ?? 0) >= slot.limit)) continue;
       for (const slot of slots) this.#inUse.set(slot.key, (this.#inUse.get(slot.key) ?? 0) + 1);
       this.#held.set(run.id, slots);

@@ -15,7 +15,7 @@ import { RunDispatcher } from "./run-dispatcher.js";
 import type { RunRecord } from "./run-record.js";
 import { isCancellable, isFinalStatus } from "./run-status.js";
 import type { RunStore } from "./run-store.js";
-import { findTask } from "./task-catalog.js";
+import { findTask, findTaskManifest } from "./task-catalog.js";
 import type { AttemptRecord } from "./types.js";
 
 export interface RunEngineOptions {
@@ -24,7 +24,16 @@ export interface RunEngineOptions {
   delayTimeScale: number;
   environmentLimit: number;
   execute: boolean;
+  /** How long a dead machine's attempt stays EXECUTING before it is failed as stalled. */
+  heartbeatTimeoutMs: number;
 }
+
+/**
+ * The run engine retries a stalled attempt 250 ms after it notices it (W:internal-packages/
+ * run-engine/src/engine/index.ts, the EXECUTING case of the heartbeat handler: `attemptFailed`
+ * with `retry: { delay: 250 }` and `forceRequeue`).
+ */
+const STALLED_RETRY_DELAY_MS = 250;
 
 /**
  * Creates runs, moves them through their statuses and executes their attempts: the emulator's
@@ -39,6 +48,9 @@ export class RunEngine {
   readonly #dispatcher: RunDispatcher;
   readonly #executing = new Map<string, { execution: AttemptExecution; attempt: AttemptRecord }>();
   readonly #maxDurationTimers = new Map<string, NodeJS.Timeout>();
+  readonly #stallTimers = new Set<NodeJS.Timeout>();
+  /** The tasks of the deployed worker version; undefined until the first deploy (then: the whole catalog). */
+  #deployed?: ReadonlySet<string>;
 
   constructor(store: RunStore, packets: PacketStore, options: RunEngineOptions) {
     this.#store = store;
@@ -47,9 +59,59 @@ export class RunEngine {
     this.#dispatcher = new RunDispatcher(store, {
       environmentLimit: options.environmentLimit,
       delayTimeScale: options.delayTimeScale,
-      canStart: (run) => options.execute && findTask(run.taskIdentifier) !== undefined,
+      canStart: (run) =>
+        options.execute && this.isDeployed(run.taskIdentifier) && findTask(run.taskIdentifier) !== undefined,
       start: (run) => this.#startAttempt(run),
     });
+  }
+
+  /** Whether the deployed worker version has the task (every catalog task until the first deploy). */
+  isDeployed(taskIdentifier: string): boolean {
+    return this.#deployed === undefined || this.#deployed.has(taskIdentifier);
+  }
+
+  /**
+   * A new worker version with exactly these tasks, as `trigger.dev deploy` creates: runs of
+   * other tasks wait in PENDING_VERSION ("waiting for a version update because it cannot execute
+   * without additional information (task, queue, etc.)", C:schemas/api.js RunStatus), parked
+   * runs of these tasks start.
+   */
+  deploy(taskIdentifiers: Iterable<string>): void {
+    this.#deployed = new Set(taskIdentifiers);
+    this.#dispatcher.pump();
+  }
+
+  /**
+   * The machines running the executing attempts die (test control). Nothing they report counts
+   * any more; each run stays EXECUTING until the platform misses its heartbeats for
+   * `heartbeatTimeoutMs` ("If we don't receive a heartbeat within 5 minutes, we mark the run as
+   * stalled and stop it with a TASK_RUN_STALLED_EXECUTING error", DOC:runs/heartbeats.mdx). Then
+   * the attempt fails with that error, which counts as an attempt and is retried 250 ms later
+   * while attempts remain (W:internal-packages/run-engine/src/engine/retrying.ts
+   * retryOutcomeFromCompletion: retriable, `attemptNumber >= run.maxAttempts` fails), else the run
+   * ends in SYSTEM_FAILURE (W:internal-packages/run-engine/src/engine/errors.ts runStatusFromError).
+   * Its concurrency slots stay taken until then.
+   */
+  crashExecuting(): AttemptRecord[] {
+    const crashed: AttemptRecord[] = [];
+    for (const [runId, { execution, attempt }] of [...this.#executing]) {
+      const run = this.#store.get(runId);
+      this.#executing.delete(runId);
+      clearTimeout(this.#maxDurationTimers.get(runId));
+      this.#maxDurationTimers.delete(runId);
+      attempt.outcome = "crashed";
+      execution.abandon("the machine running this attempt died");
+      crashed.push(attempt);
+      if (!run) continue;
+      this.#store.changed(run);
+      const timer = setTimeout(() => {
+        this.#stallTimers.delete(timer);
+        this.#stalled(run, attempt);
+      }, this.#options.heartbeatTimeoutMs);
+      timer.unref();
+      this.#stallTimers.add(timer);
+    }
+    return crashed;
   }
 
   get dispatcher(): RunDispatcher {
@@ -155,6 +217,7 @@ export class RunEngine {
   async close(): Promise<void> {
     this.#dispatcher.close();
     for (const timer of this.#maxDurationTimers.values()) clearTimeout(timer);
+    for (const timer of this.#stallTimers) clearTimeout(timer);
     const executing = [...this.#executing.values()];
     await Promise.all(executing.map(({ execution }) => execution.cancel("emulator closed").catch(() => {})));
     await Promise.race([
@@ -202,6 +265,7 @@ export class RunEngine {
   }
 
   async #complete(run: RunRecord, attempt: AttemptRecord, { result, flushedMetadata }: AttemptResult) {
+    if (attempt.outcome === "crashed") return; // a dead machine reports nothing; see crashExecuting
     this.#executing.delete(run.id);
     clearTimeout(this.#maxDurationTimers.get(run.id));
     this.#maxDurationTimers.delete(run.id);
@@ -234,6 +298,43 @@ export class RunEngine {
     }
     run.error = result.error;
     this.#finish(run, "FAILED");
+  }
+
+  /** The heartbeat check found a crashed attempt (see {@link crashExecuting}). */
+  #stalled(run: RunRecord, attempt: AttemptRecord): void {
+    if (run.status !== "EXECUTING" || run.attempts.at(-1) !== attempt) return; // canceled meanwhile
+    this.#dispatcher.release(run.id);
+    attempt.finishedAt = new Date();
+    run.durationMs += attempt.finishedAt.getTime() - attempt.startedAt.getTime();
+    attempt.error = {
+      type: "INTERNAL_ERROR",
+      code: "TASK_RUN_STALLED_EXECUTING",
+      message: "The run stopped sending heartbeats: its machine is gone.",
+    };
+    const maxAttempts = this.#maxAttempts(run);
+    if (maxAttempts !== undefined && attempt.number < maxAttempts) {
+      const waitMs = STALLED_RETRY_DELAY_MS * this.#options.timeScale;
+      attempt.retryDelayMs = STALLED_RETRY_DELAY_MS;
+      attempt.scaledRetryDelayMs = waitMs;
+      run.retryAt = new Date(Date.now() + waitMs);
+      this.#store.changed(run);
+      this.#dispatcher.requeueAfter(run, waitMs);
+      return;
+    }
+    run.error = attempt.error;
+    this.#finish(run, "SYSTEM_FAILURE");
+  }
+
+  /**
+   * The run's attempt budget as the engine locks it: the `maxAttempts` trigger option, else the
+   * task's retry policy, else the project's `retries.default`; none means no retry.
+   */
+  #maxAttempts(run: RunRecord): number | undefined {
+    return (
+      run.maxAttempts ??
+      findTaskManifest(run.taskIdentifier)?.retry?.maxAttempts ??
+      this.#options.attemptContext.retries?.default?.maxAttempts
+    );
   }
 
   /** Metadata queued since the last periodic flush travels with the completion (dev-run-worker). */

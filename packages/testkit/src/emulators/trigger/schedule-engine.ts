@@ -33,6 +33,11 @@ export class ScheduleEngine {
     this.#environmentType = environmentType;
   }
 
+  /** The scheduled task's manifest, if the deployed worker version has it. */
+  #deployedManifest(taskIdentifier: string) {
+    return this.#runs.isDeployed(taskIdentifier) ? findTaskManifest(taskIdentifier) : undefined;
+  }
+
   get(id: string): ScheduleRecord | undefined {
     return this.#schedules.get(id);
   }
@@ -102,12 +107,14 @@ export class ScheduleEngine {
 
   /**
    * Creates, updates or removes DECLARATIVE schedules to match the `cron` of every
-   * `schedules.task` in the catalog, as a deploy does. Tasks whose `environments` list excludes
-   * the emulated environment get none.
+   * `schedules.task` in the catalog (of the deployed version, once {@link RunEngine.deploy} was
+   * called), as a deploy does. Tasks whose `environments` list excludes the emulated environment
+   * get none.
    */
   syncDeclarative(): void {
     const wanted = new Map<string, { cron: string; timezone: string; window?: string }>();
     for (const manifest of listTaskManifests()) {
+      if (!this.#runs.isDeployed(manifest.id)) continue;
       const schedule = manifest.schedule;
       if (manifest.triggerSource !== "schedule" || !schedule?.cron) continue;
       if (schedule.environments && !schedule.environments.includes(this.#environmentType)) continue;
@@ -193,7 +200,7 @@ export class ScheduleEngine {
 
   /** Checks the task is a scheduled task and the cron/timezone parse; sets `nextRun`. */
   #validated(schedule: ScheduleRecord): ScheduleRecord {
-    const manifest = findTaskManifest(schedule.taskIdentifier);
+    const manifest = this.#deployedManifest(schedule.taskIdentifier);
     if (!manifest) throw new RunInputError(`Task "${schedule.taskIdentifier}" not found`, 422);
     if (manifest.triggerSource !== "schedule") {
       throw new RunInputError(

@@ -54,6 +54,13 @@ export interface TriggerEmulatorOptions {
    * is enough for API-only tests. Default: `true`.
    */
   execute?: boolean;
+  /**
+   * How long after an attempt's machine died (see {@link TriggerEmulator.crashExecutingAttempts})
+   * the platform notices the missing heartbeats and fails the attempt with
+   * `TASK_RUN_STALLED_EXECUTING`: "If we don't receive a heartbeat within 5 minutes, we mark the
+   * run as stalled" (DOC:runs/heartbeats.mdx). Default: `300_000` ms.
+   */
+  heartbeatTimeoutMs?: number;
   /** Port to listen on, on 127.0.0.1. Default: `0` (a free port). */
   port?: number;
 }
@@ -66,7 +73,8 @@ export interface AttemptRecord {
   number: number;
   startedAt: Date;
   finishedAt?: Date;
-  outcome: "executing" | "succeeded" | "failed" | "canceled" | "timed_out";
+  /** `crashed`: its machine died mid-attempt; the platform fails it once the heartbeats stop. */
+  outcome: "executing" | "succeeded" | "failed" | "canceled" | "timed_out" | "crashed";
   /** The error the attempt failed with, as the SDK serialised it. */
   error?: TaskRunError;
   /** The retry delay the SDK's executor decided, in ms (before `timeScale`). */
