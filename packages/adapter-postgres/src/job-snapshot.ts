@@ -1,0 +1,67 @@
+import type { JobError, JobSnapshot, JobState } from "@switchyard/core";
+
+/** The columns `get` and `listFailed` select, from graphile-worker's table joined with the adapter's records. */
+export interface JobRow {
+  id: string;
+  name: string;
+  payload: unknown;
+  attempts: number;
+  max_attempts: number;
+  /** Only for a job still in graphile-worker's table. */
+  live: boolean;
+  locked: boolean | null;
+  exhausted: boolean | null;
+  due_later: boolean | null;
+  run_at: Date | null;
+  last_error: string | null;
+  created_at: Date | null;
+  updated_at: Date | null;
+  /** For a finished job: `completed` or `cancelled`. */
+  state: "completed" | "cancelled" | null;
+  result: unknown;
+  error: JobError | null;
+  progress: unknown;
+  finished_at: Date | null;
+}
+
+/** The select list of a live job `j` (graphile-worker's `_private_jobs`) with task `t` and record `r`. */
+export const LIVE_JOB_COLUMNS = `
+  j.id::text as id, t.identifier as name, j.payload, j.attempts,
+  coalesce(r.max_attempts, j.max_attempts) as max_attempts, true as live,
+  j.locked_at is not null as locked, j.attempts >= j.max_attempts as exhausted,
+  j.run_at > now() as due_later, j.run_at, j.last_error, j.created_at, j.updated_at,
+  null::text as state, null::json as result, r.error, r.progress, null::timestamptz as finished_at`;
+
+/** The select list of a finished job's record `r` with task `t`. */
+export const FINISHED_JOB_COLUMNS = `
+  r.job_id::text as id, t.identifier as name, r.payload, r.attempts, r.max_attempts, false as live,
+  null::boolean as locked, null::boolean as exhausted, null::boolean as due_later, null::timestamptz as run_at,
+  null::text as last_error, r.created_at, null::timestamptz as updated_at,
+  r.state, r.result, r.error, r.progress, r.finished_at`;
+
+export function snapshotOf(row: JobRow): JobSnapshot {
+  let state: JobState;
+  if (!row.live) state = row.state ?? "completed";
+  else if (row.locked) state = "active";
+  else if (row.exhausted) state = "failed";
+  else if (row.due_later) state = "delayed";
+  else state = "waiting";
+  const snapshot: JobSnapshot = {
+    id: row.id,
+    name: row.name,
+    state,
+    payload: row.payload,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+  };
+  if (row.progress !== null && row.progress !== undefined)
+    snapshot.progress = row.progress as JobSnapshot["progress"];
+  if (row.result !== null && row.result !== undefined) snapshot.result = row.result;
+  const error = row.error ?? (row.last_error ? { message: row.last_error } : undefined);
+  if (error && state !== "completed") snapshot.error = error;
+  if (row.created_at) snapshot.createdAt = row.created_at;
+  if (state === "delayed" && row.run_at) snapshot.runAt = row.run_at;
+  if (row.finished_at) snapshot.finishedAt = row.finished_at;
+  else if (state === "failed" && row.updated_at) snapshot.finishedAt = row.updated_at;
+  return snapshot;
+}

@@ -1,0 +1,262 @@
+import {
+  type AttemptOutcome,
+  JobCancelledError,
+  type JobError,
+  type JobProgress,
+  type JobRuntime,
+  STALLED_ERROR_CODE,
+  type StopOptions,
+  toMilliseconds,
+  type Worker,
+} from "@switchyard/core";
+import {
+  type JobHelpers,
+  type Logger,
+  runTaskList,
+  type Task,
+  type TaskList,
+  type WorkerPool,
+} from "graphile-worker";
+import type { Pool } from "pg";
+
+/** What a worker needs from its backend. */
+export interface WorkerHost {
+  readonly runtime: JobRuntime;
+  readonly pool: Pool;
+  /** graphile-worker's schema, unquoted. */
+  readonly schemaName: string;
+  /** The same, quoted for SQL. */
+  readonly schema: string;
+  readonly pollIntervalMs: number;
+  readonly graphileLogger: Logger;
+  readonly graphilePreset?: GraphileConfig.Preset;
+  /** Resolves once the schema is installed. */
+  ready(): Promise<void>;
+  /** Starts the shared background services for a new pool (heartbeat, notifications, schedules). */
+  attachPool(workerPool: WorkerPool, worker: PostgresWorker): Promise<void>;
+  /** Stops heartbeating a pool; the services stop with the last one. */
+  detachPool(workerPool: WorkerPool, worker: PostgresWorker, options: { crashed: boolean }): Promise<void>;
+  /** Wakes idle workers at `at` (epoch ms), when a retried job becomes due. */
+  nudgeAt(at: number): void;
+}
+
+/** A running attempt, as the worker tracks it to abort it. */
+interface RunningAttempt {
+  abort?: (reason: unknown) => void;
+  /** Aborted because the worker stopped without grace: the job goes back to the queue at once. */
+  stopped: boolean;
+  /** Abandoned by `crash()`: graphile-worker never hears back, as with a killed process. */
+  crashed: boolean;
+}
+
+/** A PostgreSQL worker can also be crashed, to test what happens when a process dies mid-job. */
+export interface PostgresWorkerHandle extends Worker {
+  /**
+   * Abandons running jobs as a killed process would: their locks stay in the database until stalled-job
+   * recovery frees them (after `stalledAfter`). The process keeps no connection for this pool.
+   */
+  crash(): Promise<void>;
+}
+
+/**
+ * One graphile-worker pool running this client's jobs. Each job name is a graphile-worker task; the task
+ * runs the Switchyard attempt and hands its outcome back to graphile-worker: success deletes the job (a
+ * trigger records it), a failure releases it (a trigger applies the outcome the attempt recorded first).
+ */
+export class PostgresWorker implements PostgresWorkerHandle {
+  readonly ready: Promise<void>;
+  readonly #host: WorkerHost;
+  readonly #concurrency: number;
+  readonly #running = new Map<string, RunningAttempt>();
+  #workerPool?: WorkerPool;
+  #state: "starting" | "running" | "stopping" | "stopped" = "starting";
+  /** Set when running attempts were abandoned: attempts that start later are abandoned the same way. */
+  #abandon?: "stopped" | "crashed";
+  #stopped?: Promise<void>;
+
+  constructor(host: WorkerHost, concurrency: number) {
+    this.#host = host;
+    this.#concurrency = concurrency;
+    this.ready = this.#start();
+    this.ready.catch(() => {});
+  }
+
+  async #start(): Promise<void> {
+    await this.#host.ready();
+    if (this.#state !== "starting") return;
+    const task = this.#task;
+    const tasks: TaskList = {};
+    for (const name of this.#host.runtime.jobs.keys()) tasks[name] = task;
+    const workerPool = runTaskList(
+      {
+        schema: this.#host.schemaName,
+        concurrency: this.#concurrency,
+        pollInterval: this.#host.pollIntervalMs,
+        noHandleSignals: true,
+        logger: this.#host.graphileLogger,
+        preset: this.#host.graphilePreset,
+      },
+      tasks,
+      this.#host.pool,
+    );
+    this.#workerPool = workerPool;
+    workerPool.promise.catch(() => {});
+    await this.#host.attachPool(workerPool, this);
+    if (this.#state === "starting") this.#state = "running";
+  }
+
+  /** Wakes up to `count` idle workers of this pool. */
+  nudge(count: number): void {
+    if (this.#state === "running") this.#workerPool?.nudge(count);
+  }
+
+  /** Aborts the attempt of job `id` if it runs here (its cancellation was requested). */
+  cancel(id: string): void {
+    this.#running.get(id)?.abort?.(new JobCancelledError(`job ${id} was cancelled`));
+  }
+
+  stop(options: StopOptions = {}): Promise<void> {
+    this.#stopped ??= this.#stop(options);
+    return this.#stopped;
+  }
+
+  async #stop(options: StopOptions): Promise<void> {
+    await this.ready.catch(() => {});
+    const workerPool = this.#workerPool;
+    this.#state = "stopping";
+    if (!workerPool) {
+      this.#state = "stopped";
+      return;
+    }
+    const graceful = options.graceful ?? true;
+    if (!graceful) this.#abortAll("stopped");
+    const shutdown = Promise.resolve(workerPool.gracefulShutdown("Switchyard worker stopping")).catch(
+      () => {},
+    );
+    if (graceful && options.timeout !== undefined) {
+      const timeoutMs = toMilliseconds(options.timeout, "stop(): timeout");
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), timeoutMs);
+      });
+      if ((await Promise.race([shutdown, timedOut])) === "timeout") this.#abortAll("stopped");
+      clearTimeout(timer);
+    }
+    await shutdown;
+    this.#state = "stopped";
+    await this.#host.detachPool(workerPool, this, { crashed: false });
+  }
+
+  async crash(): Promise<void> {
+    await this.ready.catch(() => {});
+    const workerPool = this.#workerPool;
+    if (this.#state !== "running" || !workerPool) return;
+    this.#state = "stopped";
+    this.#stopped = Promise.resolve();
+    this.#abortAll("crashed");
+    // Stops fetching and listening; the abandoned tasks never settle, so graphile-worker never releases them.
+    void Promise.resolve(workerPool.gracefulShutdown("Switchyard worker crashed")).catch(() => {});
+    await this.#host.detachPool(workerPool, this, { crashed: true });
+  }
+
+  #abortAll(how: "stopped" | "crashed"): void {
+    this.#abandon = how;
+    for (const attempt of this.#running.values()) abandon(attempt, how);
+  }
+
+  readonly #task: Task = async (payload: unknown, helpers: JobHelpers) => {
+    const job = helpers.job;
+    const id = String(job.id);
+    const attempt: RunningAttempt = { stopped: false, crashed: false };
+    if (this.#abandon === "crashed") return new Promise<void>(() => {});
+    this.#running.set(id, attempt);
+    let outcome: AttemptOutcome;
+    try {
+      outcome = await this.#host.runtime.runAttempt(job.task_identifier, {
+        id,
+        payload,
+        attempt: job.attempts,
+        maxAttempts: job.max_attempts,
+        registerAbort: (abort) => {
+          attempt.abort = abort;
+          // A job fetched while the worker was being stopped or crashed.
+          if (this.#abandon) abandon(attempt, this.#abandon);
+        },
+        progress: (value) => this.#writeProgress(id, value),
+      });
+    } finally {
+      this.#running.delete(id);
+    }
+    if (attempt.crashed) return new Promise<void>(() => {});
+    if (attempt.stopped && outcome.type !== "completed") {
+      const error = { message: "the worker stopped during the attempt", code: STALLED_ERROR_CODE };
+      await this.#recordOutcome(id, "released", error);
+      throw releaseError(error, outcome);
+    }
+    switch (outcome.type) {
+      case "completed":
+        if (outcome.result !== undefined) await this.#recordResult(id, outcome.result);
+        return;
+      case "cancelled":
+        await this.#recordOutcome(id, "cancelled", outcome.error);
+        return;
+      case "retry":
+        await this.#recordOutcome(id, "retry", outcome.error, outcome.delayMs);
+        this.#host.nudgeAt(Date.now() + outcome.delayMs);
+        throw releaseError(outcome.error, outcome);
+      case "failed":
+        await this.#recordOutcome(id, outcome.permanent ? "permanent" : "failed", outcome.error);
+        throw releaseError(outcome.error, outcome);
+    }
+  };
+
+  async #recordOutcome(
+    id: string,
+    kind: "retry" | "failed" | "permanent" | "released" | "cancelled",
+    error: JobError,
+    delayMs?: number,
+  ): Promise<void> {
+    const S = this.#host.schema;
+    await this.#host.pool.query({
+      name: `switchyard_outcome/${this.#host.schemaName}`,
+      text: `insert into ${S}.switchyard_job_records as r (job_id, outcome, outcome_run_at, error)
+             values ($1::bigint, $2::text, now() + $3::float8 * interval '1 millisecond', $4::json)
+             on conflict (job_id) do update set
+               outcome = excluded.outcome, outcome_run_at = excluded.outcome_run_at, error = excluded.error`,
+      values: [id, kind, delayMs ?? 0, JSON.stringify(error)],
+    });
+  }
+
+  async #recordResult(id: string, result: unknown): Promise<void> {
+    const S = this.#host.schema;
+    await this.#host.pool.query({
+      name: `switchyard_result/${this.#host.schemaName}`,
+      text: `insert into ${S}.switchyard_job_records as r (job_id, result) values ($1::bigint, $2::json)
+             on conflict (job_id) do update set result = excluded.result`,
+      values: [id, JSON.stringify(result)],
+    });
+  }
+
+  async #writeProgress(id: string, value: JobProgress): Promise<void> {
+    const S = this.#host.schema;
+    await this.#host.pool.query({
+      name: `switchyard_progress/${this.#host.schemaName}`,
+      text: `insert into ${S}.switchyard_job_records as r (job_id, progress) values ($1::bigint, $2::json)
+             on conflict (job_id) do update set progress = excluded.progress`,
+      values: [id, JSON.stringify(value)],
+    });
+  }
+}
+
+function abandon(attempt: RunningAttempt, how: "stopped" | "crashed"): void {
+  attempt[how] = true;
+  attempt.abort?.(new Error(how === "crashed" ? "the worker crashed" : "the worker stopped"));
+}
+
+/** The error handed to graphile-worker, which stores its message as `last_error` and logs its stack. */
+function releaseError(error: JobError, outcome: AttemptOutcome): Error {
+  const released = new Error(error.message || error.code || "attempt failed");
+  const cause = "cause" in outcome ? outcome.cause : undefined;
+  if (cause instanceof Error && cause.stack) released.stack = cause.stack;
+  return released;
+}

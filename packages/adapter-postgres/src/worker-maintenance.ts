@@ -1,0 +1,136 @@
+import type { JobLogger } from "@switchyard/core";
+import type { QueryResult, QueryResultRow } from "pg";
+
+const CLEANUP_EVERY_MS = 60_000;
+const CLEANUP_BATCH = 5_000;
+
+type Query = <R extends QueryResultRow = QueryResultRow>(
+  text: string,
+  values?: unknown[],
+) => Promise<QueryResult<R>>;
+
+/**
+ * What keeps a schema healthy while workers run, every quarter of `stalledAfter`:
+ * - a heartbeat for each worker pool of this process (`switchyard_workers`);
+ * - stalled-job recovery: jobs locked by a pool that stopped heartbeating run again
+ *   (`switchyard_recover_stalled`, which uses graphile-worker's `force_unlock_workers`);
+ * - every minute, deletes expired idempotency keys and records older than `keepFinished`.
+ */
+export class WorkerMaintenance {
+  readonly #query: Query;
+  readonly #schema: string;
+  readonly #stalledAfterMs: number;
+  readonly #keepFinishedMs: number;
+  readonly #logger: JobLogger;
+  readonly #pools = new Set<string>();
+  #timer?: NodeJS.Timeout;
+  #lastCleanup = 0;
+  #running?: Promise<void>;
+
+  constructor(options: {
+    query: Query;
+    /** The quoted schema. */
+    schema: string;
+    stalledAfterMs: number;
+    keepFinishedMs: number;
+    logger: JobLogger;
+  }) {
+    this.#query = options.query;
+    this.#schema = options.schema;
+    this.#stalledAfterMs = options.stalledAfterMs;
+    this.#keepFinishedMs = options.keepFinishedMs;
+    this.#logger = options.logger;
+  }
+
+  /** The interval between heartbeats. */
+  get intervalMs(): number {
+    return Math.max(50, Math.floor(this.#stalledAfterMs / 4));
+  }
+
+  /** Registers a pool and heartbeats it at once. */
+  async add(poolId: string): Promise<void> {
+    this.#pools.add(poolId);
+    await this.#heartbeat();
+    if (!this.#timer) this.#schedule();
+  }
+
+  /**
+   * Stops heartbeating a pool. A stopped pool's row is deleted; a crashed one's is left to age, as a
+   * killed process would leave it.
+   */
+  async remove(poolId: string, options: { crashed: boolean }): Promise<void> {
+    this.#pools.delete(poolId);
+    if (!options.crashed) {
+      await this.#query(`delete from ${this.#schema}.switchyard_workers where pool_id = $1`, [poolId]).catch(
+        () => {},
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+  }
+
+  #schedule(): void {
+    this.#timer = setTimeout(() => {
+      this.#running = this.#tick().finally(() => {
+        this.#running = undefined;
+        if (this.#timer) this.#schedule();
+      });
+    }, this.intervalMs);
+    this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    try {
+      await this.#heartbeat();
+      const { rows } = await this.#query<{ n: number }>(
+        `select ${this.#schema}.switchyard_recover_stalled($1 * interval '1 millisecond') as n`,
+        [this.#stalledAfterMs],
+      );
+      if ((rows[0]?.n ?? 0) > 0) {
+        this.#logger.warn(`postgres: ${rows[0]!.n} stalled job(s) of dead workers released to run again`);
+      }
+      if (Date.now() - this.#lastCleanup >= CLEANUP_EVERY_MS) {
+        this.#lastCleanup = Date.now();
+        await this.#cleanup();
+      }
+    } catch (error) {
+      this.#logger.warn("postgres: worker maintenance failed; trying again", {
+        error: (error as Error).message,
+      });
+    }
+  }
+
+  async #heartbeat(): Promise<void> {
+    if (this.#pools.size === 0) return;
+    await this.#query(
+      `insert into ${this.#schema}.switchyard_workers (pool_id) select unnest($1::text[])
+       on conflict (pool_id) do update set heartbeat_at = now()`,
+      [[...this.#pools]],
+    );
+  }
+
+  async #cleanup(): Promise<void> {
+    const S = this.#schema;
+    await this.#query(
+      `delete from ${S}.switchyard_idempotency where ctid = any(array(
+         select ctid from ${S}.switchyard_idempotency where expires_at < now() limit ${CLEANUP_BATCH}))`,
+    );
+    await this.#query(
+      `delete from ${S}.switchyard_job_records where ctid = any(array(
+         select ctid from ${S}.switchyard_job_records
+          where finished_at < now() - $1 * interval '1 millisecond' limit ${CLEANUP_BATCH}))`,
+      [this.#keepFinishedMs],
+    );
+    await this.#query(
+      `delete from ${S}.switchyard_job_records where ctid = any(array(
+         select r.ctid from ${S}.switchyard_job_records r
+          where r.state is null
+            and not exists (select 1 from ${S}._private_jobs j where j.id = r.job_id)
+          limit ${CLEANUP_BATCH}))`,
+    );
+  }
+}

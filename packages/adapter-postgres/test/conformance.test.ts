@@ -1,0 +1,10 @@
+import "./pg-pool-require.js";
+import { defineConformanceSuite } from "@switchyard/testkit";
+import { postgresCapabilities } from "../src/index.js";
+import { postgresHarness } from "./postgres-harness.js";
+
+defineConformanceSuite({
+  name: "postgres",
+  capabilities: postgresCapabilities,
+  createHarness: () => postgresHarness(),
+});
