@@ -50,7 +50,7 @@ function checkTransactional(jobs: Switchyard, client: TransactionClient): void {
  * await db.query("commit"); // the job is visible to workers from here; a rollback removes it
  * ```
  */
-export function enqueueInTransaction<S extends PayloadSchema>(
+export async function enqueueInTransaction<S extends PayloadSchema>(
   jobs: Switchyard,
   client: TransactionClient,
   job: JobDefinition<S, unknown>,
@@ -62,7 +62,7 @@ export function enqueueInTransaction<S extends PayloadSchema>(
 }
 
 /** `enqueueMany` inside the caller's transaction; see `enqueueInTransaction`. */
-export function enqueueManyInTransaction<S extends PayloadSchema>(
+export async function enqueueManyInTransaction<S extends PayloadSchema>(
   jobs: Switchyard,
   client: TransactionClient,
   job: JobDefinition<S, unknown>,
