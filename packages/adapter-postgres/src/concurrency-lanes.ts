@@ -16,7 +16,10 @@ export class ConcurrencyLanes {
   readonly #next = new Map<string, number>();
 
   /** The queue name for one job enqueued now, or undefined when the job has no concurrency limit. */
-  queueName(job: JobDefinition, concurrencyKey: string | undefined): string | undefined {
+  queueName(
+    job: Pick<JobDefinition, "name" | "concurrency">,
+    concurrencyKey: string | undefined,
+  ): string | undefined {
     const limit = job.concurrency;
     if (limit === undefined) return undefined;
     const base = concurrencyKey === undefined ? job.name : `${job.name}:${concurrencyKey}`;
