@@ -2,7 +2,7 @@ import { installTaskCatalog } from "./task-catalog.js";
 
 export { startTriggerEmulator, TriggerEmulator } from "./emulator.js";
 export type { ScheduleRecord } from "./schedule-record.js";
-export { assertTasksRegistered, installTaskCatalog } from "./task-catalog.js";
+export { assertTasksRegistered, findTaskManifest, installTaskCatalog } from "./task-catalog.js";
 export type {
   AttemptRecord,
   EmulatedEnvironmentType,

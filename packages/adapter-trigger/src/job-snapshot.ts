@@ -1,0 +1,86 @@
+import type { AnyJobDefinition, JobProgress, JobSnapshot, JobState } from "@switchyard/core";
+import type { AnyRetrieveRunResult } from "@trigger.dev/sdk";
+import { PROGRESS_METADATA_KEY } from "./job-task.js";
+
+type RunStatus = AnyRetrieveRunResult["status"];
+
+/** Run statuses after which the run never changes (C:schemas/api.js RunStatus). */
+const FINISHED: ReadonlySet<RunStatus> = new Set<RunStatus>([
+  "COMPLETED",
+  "CANCELED",
+  "FAILED",
+  "CRASHED",
+  "SYSTEM_FAILURE",
+  "EXPIRED",
+  "TIMED_OUT",
+]);
+
+/**
+ * The statuses a Switchyard job reports as failed: the handler's error (FAILED), a crash or an
+ * error of the platform (CRASHED, SYSTEM_FAILURE), a run past its maxDuration (TIMED_OUT) or never
+ * started within its ttl (EXPIRED).
+ */
+export const FAILED_STATUSES: ReadonlyArray<RunStatus> = [
+  "FAILED",
+  "CRASHED",
+  "SYSTEM_FAILURE",
+  "TIMED_OUT",
+  "EXPIRED",
+];
+
+export function isFinished(status: RunStatus): boolean {
+  return FINISHED.has(status);
+}
+
+export function isFailed(status: RunStatus): boolean {
+  return FAILED_STATUSES.includes(status);
+}
+
+/**
+ * A job's state from its run's status. Between two attempts Trigger.dev reports the run as
+ * EXECUTING, so a job waiting for its retry is `active`; PENDING_VERSION (no deployed version
+ * has the task yet) is `waiting`.
+ */
+export function jobState(status: RunStatus): JobState {
+  switch (status) {
+    case "DELAYED":
+      return "delayed";
+    case "PENDING_VERSION":
+    case "QUEUED":
+    case "DEQUEUED":
+      return "waiting";
+    case "EXECUTING":
+    case "WAITING":
+      return "active";
+    case "COMPLETED":
+      return "completed";
+    case "CANCELED":
+      return "cancelled";
+    default:
+      return "failed";
+  }
+}
+
+/** `get(id)`: the job `jobId` as its newest run shows it. */
+export function jobSnapshot(jobId: string, run: AnyRetrieveRunResult, job: AnyJobDefinition): JobSnapshot {
+  const state = jobState(run.status);
+  const snapshot: JobSnapshot = {
+    id: jobId,
+    name: run.taskIdentifier,
+    state,
+    payload: run.payload,
+    attempts: run.attemptCount,
+    maxAttempts: job.retry.maxAttempts,
+    createdAt: run.createdAt,
+  };
+  const progress = run.metadata?.[PROGRESS_METADATA_KEY] as JobProgress | undefined;
+  if (progress !== undefined) snapshot.progress = progress;
+  if (state === "completed") snapshot.result = run.output;
+  if (run.error && state !== "completed") {
+    // The run's error is the AttemptOutcomeError the task threw: its name is the Switchyard code.
+    snapshot.error = { message: run.error.message, ...(run.error.name ? { code: run.error.name } : {}) };
+  }
+  if (state === "delayed" && run.delayedUntil) snapshot.runAt = run.delayedUntil;
+  if (run.finishedAt) snapshot.finishedAt = run.finishedAt;
+  return snapshot;
+}

@@ -1,0 +1,352 @@
+import {
+  type AnyJobDefinition,
+  type Backend,
+  ConfigError,
+  type EnqueueRequest,
+  type EnqueueResult,
+  type JobRuntime,
+  type JobSnapshot,
+  type ScheduleEntry,
+  type Switchyard,
+  toMilliseconds,
+} from "@switchyard/core";
+import { type AnyRetrieveRunResult, ApiError, TriggerClient } from "@trigger.dev/sdk";
+import { waitForBatchRuns } from "./batch-runs.js";
+import { FAILED_STATUSES, isFailed, isFinished, jobSnapshot } from "./job-snapshot.js";
+import { jobIdOf, jobTag, RETRY_TAG } from "./job-tags.js";
+import { MAX_TRIGGER_ATTEMPTS } from "./retry-options.js";
+import { runOptions } from "./run-options.js";
+import {
+  declaredScheduleTaskId,
+  decodeScheduleTarget,
+  encodeScheduleTarget,
+  SCHEDULE_KEY_PREFIX,
+} from "./schedule-tasks.js";
+import { triggerCapabilities } from "./trigger-capabilities.js";
+import type { TriggerBackendOptions } from "./trigger-options.js";
+import { triggerPriority } from "./trigger-priority.js";
+import { buildTriggerTasks, type TriggerTasks } from "./trigger-tasks.js";
+
+const BRAND = Symbol.for("switchyard.adapter-trigger.backend");
+const DEFAULT_SCHEDULE_TASK_ID = "switchyard-schedules";
+/** Runs per `batchTrigger` call (Trigger.dev takes 500, and 1,000 on newer plans). */
+const BATCH_SIZE = 500;
+/** `runs.retrieve` calls in flight at once while listing failed jobs. */
+const RETRIEVE_CONCURRENCY = 8;
+
+/**
+ * A Switchyard backend on Trigger.dev v4: jobs are tasks (see `toTriggerTasks`) that Trigger.dev
+ * runs on its own machines; this client triggers and inspects their runs through the SDK's
+ * `TriggerClient` (its own credentials, so several backends can live in one process).
+ */
+export function trigger(options: TriggerBackendOptions): Backend {
+  return new TriggerBackend(options);
+}
+
+/** The Trigger.dev backend of a client, or a ConfigError saying how to get one. */
+export function triggerBackendOf(client: Switchyard): TriggerBackend {
+  const backend = client?.backend as Partial<TriggerBackend> | undefined;
+  if (backend?.[BRAND] !== true) {
+    throw new ConfigError(
+      `toTriggerTasks needs a Switchyard client whose backend is trigger() (SWITCHYARD_BACKEND=trigger), got "${client?.capabilities?.backend ?? typeof client}"`,
+    );
+  }
+  return backend as TriggerBackend;
+}
+
+export class TriggerBackend implements Backend {
+  readonly capabilities = triggerCapabilities;
+  readonly [BRAND] = true;
+  /** The id of the scheduled task behind `jobs.schedules.upsert`. */
+  readonly scheduleTaskId: string;
+  readonly #config: { secretKey: string; baseURL?: string };
+  readonly #batchTimeoutMs: number;
+  #client?: TriggerClient;
+  #runtime?: JobRuntime;
+  #tasks?: TriggerTasks;
+  #closed = false;
+
+  constructor(options: TriggerBackendOptions) {
+    const secretKey = typeof options?.secretKey === "string" ? options.secretKey.trim() : "";
+    if (!secretKey) {
+      throw new ConfigError(
+        "trigger(): secretKey is required: the secret key of your Trigger.dev environment (TRIGGER_SECRET_KEY, from the dashboard's API keys page)",
+      );
+    }
+    this.#config = { secretKey, ...(options.baseURL ? { baseURL: options.baseURL } : {}) };
+    this.scheduleTaskId = options.scheduleTaskId ?? DEFAULT_SCHEDULE_TASK_ID;
+    this.#batchTimeoutMs = toMilliseconds(options.batchTimeout ?? "30s", "trigger(): batchTimeout");
+  }
+
+  attach(runtime: JobRuntime): void {
+    if (this.#runtime)
+      throw new ConfigError("a trigger() backend serves one client; call trigger() for each");
+    const taskIds = new Map<string, string>([[this.scheduleTaskId, "the schedule task (scheduleTaskId)"]]);
+    const claim = (id: string, what: string) => {
+      const holder = taskIds.get(id);
+      if (holder) throw new ConfigError(`Trigger.dev task id "${id}" is used by ${holder} and by ${what}`);
+      taskIds.set(id, what);
+    };
+    for (const job of runtime.jobs.values()) {
+      if (job.retry.maxAttempts > MAX_TRIGGER_ATTEMPTS) {
+        throw new ConfigError(
+          `job "${job.name}": retry.maxAttempts ${job.retry.maxAttempts} is more than Trigger.dev runs (${MAX_TRIGGER_ATTEMPTS})`,
+        );
+      }
+      claim(job.name, `job "${job.name}"`);
+      for (const entry of job.schedules) claim(declaredScheduleTaskId(entry.id), `schedule "${entry.id}"`);
+    }
+    this.#runtime = runtime;
+  }
+
+  /** The Trigger.dev tasks of this client's jobs, made once (see `toTriggerTasks`). */
+  tasks(): TriggerTasks {
+    this.#tasks ??= buildTriggerTasks(this.#attached(), this.scheduleTaskId);
+    return this.#tasks;
+  }
+
+  async enqueue(requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]> {
+    this.#assertOpen();
+    const results: EnqueueResult[] = new Array(requests.length);
+    const batches = new Map<string, number[]>();
+    for (const [index, request] of requests.entries()) {
+      // Only a single trigger says whether an idempotency key was live (`isCached`).
+      if (requests.length === 1 || request.idempotencyKey !== undefined) {
+        results[index] = await this.#triggerOne(request);
+      } else {
+        const indexes = batches.get(request.job.name) ?? [];
+        indexes.push(index);
+        batches.set(request.job.name, indexes);
+      }
+    }
+    for (const [jobName, indexes] of batches) {
+      for (let start = 0; start < indexes.length; start += BATCH_SIZE) {
+        const chunk = indexes.slice(start, start + BATCH_SIZE);
+        const ids = await this.#triggerBatch(
+          jobName,
+          chunk.map((index) => requests[index]!),
+        );
+        for (const [position, index] of chunk.entries())
+          results[index] = { id: ids[position]!, deduplicated: false };
+      }
+    }
+    return results;
+  }
+
+  async get(id: string): Promise<JobSnapshot | undefined> {
+    const found = await this.#newestRun(id);
+    return found && jobSnapshot(id, found.run, found.job);
+  }
+
+  async cancel(id: string): Promise<boolean> {
+    const found = await this.#newestRun(id);
+    if (!found || isFinished(found.run.status)) return false;
+    await this.#api.runs.cancel(found.run.id);
+    // Trigger.dev leaves a run that finished meanwhile as it was; only CANCELED means it worked.
+    return (await this.#retrieve(found.run.id))?.status === "CANCELED";
+  }
+
+  async retry(id: string): Promise<boolean> {
+    const found = await this.#newestRun(id);
+    if (!found || !isFailed(found.run.status)) return false;
+    await this.#api.runs.replay(found.run.id, {
+      tags: [jobTag(id), RETRY_TAG],
+      priority: triggerPriority(),
+    });
+    return true;
+  }
+
+  async listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]> {
+    const jobs = this.#attached().jobs;
+    const names = options.job === undefined ? [...jobs.keys()] : jobs.has(options.job) ? [options.job] : [];
+    if (names.length === 0 || options.limit <= 0) return [];
+    const failedRuns = this.#api.runs.list({
+      status: [...FAILED_STATUSES],
+      taskIdentifier: names,
+      limit: Math.min(100, Math.max(options.limit, 10)),
+    });
+    const listed: JobSnapshot[] = [];
+    const seen = new Set<string>();
+    let candidates: Array<{ runId: string; jobId: string; createdAt: Date }> = [];
+    const settle = async () => {
+      if (candidates.length === 0) return;
+      const newest = await this.#newestReplays(names, candidates);
+      // A failed run that was retried since is not the job's state any more.
+      const current = candidates.filter(
+        (candidate) => (newest.get(candidate.jobId) ?? candidate.runId) === candidate.runId,
+      );
+      candidates = [];
+      for (let start = 0; start < current.length; start += RETRIEVE_CONCURRENCY) {
+        const runs = await Promise.all(
+          current
+            .slice(start, start + RETRIEVE_CONCURRENCY)
+            .map((candidate) => this.#retrieve(candidate.runId)),
+        );
+        for (const [position, run] of runs.entries()) {
+          const job = run && jobs.get(run.taskIdentifier);
+          if (run && job && isFailed(run.status))
+            listed.push(jobSnapshot(current[start + position]!.jobId, run, job));
+        }
+      }
+    };
+    for await (const run of failedRuns) {
+      const jobId = jobIdOf(run.tags, run.id);
+      if (seen.has(jobId)) continue;
+      seen.add(jobId);
+      candidates.push({ runId: run.id, jobId, createdAt: run.createdAt });
+      if (listed.length + candidates.length >= options.limit) {
+        await settle();
+        if (listed.length >= options.limit) break;
+      }
+    }
+    await settle();
+    return listed.slice(0, options.limit);
+  }
+
+  async upsertSchedule(entry: ScheduleEntry, options: { declared: boolean }): Promise<void> {
+    this.#assertOpen();
+    // A declared schedule is the cron of its own `schedules.task` (see toTriggerTasks), which
+    // Trigger.dev syncs when the tasks are deployed: there is nothing to store at run time.
+    if (options.declared) return;
+    await this.#api.schedules.create({
+      task: this.scheduleTaskId,
+      cron: entry.cron!,
+      timezone: entry.timezone ?? "UTC",
+      deduplicationKey: `${SCHEDULE_KEY_PREFIX}${entry.id}`,
+      externalId: encodeScheduleTarget(entry),
+    });
+  }
+
+  async removeSchedule(id: string): Promise<boolean> {
+    const key = `${SCHEDULE_KEY_PREFIX}${id}`;
+    for await (const schedule of this.#api.schedules.list({ perPage: 100 })) {
+      if (schedule.type === "IMPERATIVE" && schedule.deduplicationKey === key) {
+        await this.#api.schedules.del(schedule.id);
+        return true;
+      }
+    }
+    const declared = [...this.#attached().jobs.values()].some((job) =>
+      job.schedules.some((entry) => entry.id === id),
+    );
+    if (declared) {
+      throw new ConfigError(
+        `schedule "${id}" is declared in defineJob: Trigger.dev runs it from its schedules.task; remove it from the job and deploy the tasks again`,
+      );
+    }
+    return false;
+  }
+
+  async listSchedules(): Promise<ScheduleEntry[]> {
+    const jobs = this.#attached().jobs;
+    const declared = new Map<string, ScheduleEntry>();
+    for (const job of jobs.values()) {
+      for (const entry of job.schedules) declared.set(declaredScheduleTaskId(entry.id), entry);
+    }
+    const entries: ScheduleEntry[] = [];
+    for await (const schedule of this.#api.schedules.list({ perPage: 100 })) {
+      const nextRunAt = schedule.nextRun ?? undefined;
+      if (schedule.type === "DECLARATIVE") {
+        const entry = declared.get(schedule.task);
+        if (entry) entries.push({ ...entry, ...(nextRunAt ? { nextRunAt } : {}) });
+        continue;
+      }
+      if (
+        schedule.task !== this.scheduleTaskId ||
+        !schedule.deduplicationKey?.startsWith(SCHEDULE_KEY_PREFIX)
+      )
+        continue;
+      const target = decodeScheduleTarget(schedule.externalId);
+      if (!target || !jobs.has(target.job)) continue;
+      entries.push({
+        id: schedule.deduplicationKey.slice(SCHEDULE_KEY_PREFIX.length),
+        job: target.job,
+        cron: schedule.generator.expression,
+        timezone: schedule.timezone,
+        payload: target.payload,
+        ...(nextRunAt ? { nextRunAt } : {}),
+      });
+    }
+    return entries;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  // ---- internal ----
+
+  get #api(): TriggerClient {
+    this.#client ??= new TriggerClient(this.#config);
+    return this.#client;
+  }
+
+  #attached(): JobRuntime {
+    if (!this.#runtime)
+      throw new ConfigError("the trigger() backend is not attached to a client: pass it to createSwitchyard");
+    return this.#runtime;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ConfigError("this trigger() backend is closed");
+  }
+
+  async #triggerOne(request: EnqueueRequest): Promise<EnqueueResult> {
+    const handle = await this.#api.tasks.trigger(
+      request.job.name,
+      request.payload,
+      await runOptions(request),
+    );
+    // The trigger answer's `isCached` reaches the handle, though RunHandle's type leaves it out.
+    return { id: handle.id, deduplicated: (handle as { isCached?: boolean }).isCached === true };
+  }
+
+  async #triggerBatch(jobName: string, requests: ReadonlyArray<EnqueueRequest>): Promise<string[]> {
+    const items = await Promise.all(
+      requests.map(async (request) => ({ payload: request.payload, options: await runOptions(request) })),
+    );
+    const { batchId, runCount } = await this.#api.tasks.batchTrigger(jobName, items);
+    return waitForBatchRuns((id) => this.#api.batch.retrieve(id), batchId, runCount, this.#batchTimeoutMs);
+  }
+
+  /** A run, or undefined when Trigger.dev knows no run of that id. */
+  async #retrieve(runId: string): Promise<AnyRetrieveRunResult | undefined> {
+    try {
+      return await this.#api.runs.retrieve(runId);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** The newest run of a job of this client: its first run, or the last `retry(id)` replay. */
+  async #newestRun(jobId: string): Promise<{ run: AnyRetrieveRunResult; job: AnyJobDefinition } | undefined> {
+    const first = await this.#retrieve(jobId);
+    const job = first && this.#attached().jobs.get(first.taskIdentifier);
+    if (!first || !job) return undefined;
+    // Only a failed run is ever replayed, and the original stays failed.
+    if (!isFailed(first.status)) return { run: first, job };
+    const page = await this.#api.runs.list({ tag: jobTag(jobId), taskIdentifier: job.name, limit: 1 });
+    const newest = page.data[0];
+    const run = newest && newest.id !== first.id ? await this.#retrieve(newest.id) : undefined;
+    return { run: run ?? first, job };
+  }
+
+  /** The newest replay of each job, among those created since the oldest candidate. */
+  async #newestReplays(
+    names: string[],
+    candidates: ReadonlyArray<{ createdAt: Date }>,
+  ): Promise<Map<string, string>> {
+    const from = new Date(Math.min(...candidates.map((candidate) => candidate.createdAt.getTime())));
+    const newest = new Map<string, string>();
+    for await (const run of this.#api.runs.list({
+      tag: RETRY_TAG,
+      taskIdentifier: names,
+      from,
+      limit: 100,
+    })) {
+      const jobId = jobIdOf(run.tags, run.id);
+      if (!newest.has(jobId)) newest.set(jobId, run.id);
+    }
+    return newest;
+  }
+}
