@@ -4,8 +4,8 @@ import { type AttemptOutcome, hasErrorCode, type JobError, RETRY_AFTER_ERROR_COD
  * QStash's non-retryable signal: status 489 with `Upstash-NonRetryable-Error: true` sends the message
  * to the dead-letter queue at once (upstash/docs qstash/features/retry.mdx).
  */
-export const NON_RETRYABLE_STATUS = 489;
-export const NON_RETRYABLE_HEADER = "Upstash-NonRetryable-Error";
+const NON_RETRYABLE_STATUS = 489;
+const NON_RETRYABLE_HEADER = "Upstash-NonRetryable-Error";
 
 /** QStash ignores a `Retry-After` beyond one day and falls back to the backoff (features/retry.mdx). */
 export const MAX_RETRY_AFTER_MS = 86_400_000;
@@ -39,7 +39,7 @@ export function attemptResponse(
 ): Response {
   switch (outcome.type) {
     case "completed":
-      return report(200, { switchyard: 1, status: "completed", attempt });
+      return jsonResponse(200, { switchyard: 1, status: "completed", attempt } satisfies AttemptReport);
     case "retry": {
       const retryAfter = hasErrorCode(outcome.cause, RETRY_AFTER_ERROR_CODE);
       const headers: Record<string, string> = {};
@@ -52,15 +52,18 @@ export function attemptResponse(
         headers["Retry-After"] = formatRetryAfter(Math.min(outcome.delayMs, MAX_RETRY_AFTER_MS));
       }
       const body: AttemptReport = { switchyard: 1, status: "retry", attempt, error: clip(outcome.error) };
-      return report(retryAfter ? 503 : 500, body, headers);
+      return jsonResponse(retryAfter ? 503 : 500, body, headers);
     }
     case "failed":
-    case "cancelled":
-      return report(
-        NON_RETRYABLE_STATUS,
-        { switchyard: 1, status: outcome.type, attempt, error: clip(outcome.error) },
-        { [NON_RETRYABLE_HEADER]: "true" },
-      );
+    case "cancelled": {
+      const body: AttemptReport = {
+        switchyard: 1,
+        status: outcome.type,
+        attempt,
+        error: clip(outcome.error),
+      };
+      return jsonResponse(NON_RETRYABLE_STATUS, body, { [NON_RETRYABLE_HEADER]: "true" });
+    }
   }
 }
 
@@ -89,10 +92,6 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
     status,
     headers: { "content-type": "application/json", ...headers },
   });
-}
-
-function report(status: number, body: AttemptReport, headers: Record<string, string> = {}): Response {
-  return jsonResponse(status, body, headers);
 }
 
 function clip(error: JobError): JobError {

@@ -1,12 +1,6 @@
-import type { JobRuntime } from "@switchyard/core";
-import { PERMANENT_ERROR_CODE } from "@switchyard/core";
+import { type JobRuntime, PERMANENT_ERROR_CODE } from "@switchyard/core";
 import type { Receiver } from "@upstash/qstash";
-import {
-  attemptResponse,
-  jsonResponse,
-  NON_RETRYABLE_HEADER,
-  NON_RETRYABLE_STATUS,
-} from "./attempt-response.js";
+import { attemptResponse, jsonResponse } from "./attempt-response.js";
 import { deliveryTarget, destinationUrl } from "./destination-url.js";
 
 /** Delivery headers QStash sets (upstash/docs qstash/howto/receiving.mdx). */
@@ -27,9 +21,10 @@ export interface DeliveryHandlerOptions {
 
 /**
  * The route QStash calls, as a Web `Request → Response` function. In order:
- * 1. reads the raw body and verifies `Upstash-Signature` with the Receiver (current key, then next),
- *    including the `sub` claim against the URL this adapter publishes that job to: a missing, forged,
- *    expired, tampered or other-URL signature gets 401 and nothing else happens;
+ * 1. answers 401 at once when there is no `Upstash-Signature`; otherwise reads the raw body and
+ *    verifies the signature with the Receiver (current key, then next), including the `sub` claim
+ *    against the URL this adapter publishes that job to: a forged, expired, tampered or other-URL
+ *    signature gets 401 and nothing else happens;
  * 2. parses the JSON payload (not JSON: a permanent failure);
  * 3. reads the attempt from `Upstash-Retried` (+1) and maxAttempts from `Upstash-Max-Retries` (+1);
  * 4. runs the attempt through core and answers with the status QStash understands (attempt-response.ts).
@@ -38,16 +33,16 @@ export function createDeliveryHandler(
   options: DeliveryHandlerOptions,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
+    const signature = request.headers.get(SIGNATURE_HEADER);
+    if (!signature) return unauthorized(options, "no Upstash-Signature header");
     let body: string;
     try {
       body = await request.text();
     } catch {
       return jsonResponse(400, { error: "could not read the request body" });
     }
-    const signature = request.headers.get(SIGNATURE_HEADER);
     const target = deliveryTarget(request.url);
     const expectedUrl = target ? destinationUrl(options.handlerUrl, target) : options.handlerUrl;
-    if (!signature) return unauthorized(options, "no Upstash-Signature header");
     try {
       await options.receiver.verify({
         signature,
@@ -96,12 +91,12 @@ function unauthorized(options: DeliveryHandlerOptions, reason: string): Response
   return jsonResponse(401, { error: "invalid or missing Upstash-Signature" });
 }
 
+/** A signed delivery that cannot run at all: failed for good, answered like any permanent failure. */
 function permanentFailure(message: string, attempt: number): Response {
-  return jsonResponse(
-    NON_RETRYABLE_STATUS,
-    { switchyard: 1, status: "failed", attempt, error: { message, code: PERMANENT_ERROR_CODE } },
-    { [NON_RETRYABLE_HEADER]: "true" },
-  );
+  const error = { message, code: PERMANENT_ERROR_CODE };
+  return attemptResponse({ type: "failed", permanent: true, error, cause: undefined }, attempt, {
+    jitter: false,
+  });
 }
 
 function nonNegativeInteger(value: string | null): number | undefined {

@@ -172,6 +172,34 @@ describe("qstash handler: answers QStash acts on", () => {
     expect(seen).toHaveLength(0);
   });
 
+  it("fails a signed delivery to the bare handler URL (no job parameter) permanently", async () => {
+    const { handler, seen } = setup(() => {});
+    const body = JSON.stringify({ n: 1 });
+    const response = await handler(
+      new Request(handlerUrl, {
+        method: "POST",
+        headers: {
+          "upstash-retried": "1",
+          "upstash-signature": signDelivery({
+            signingKey: keys.currentSigningKey,
+            url: handlerUrl,
+            body: Buffer.from(body),
+          }),
+        },
+        body,
+      }),
+    );
+    expect(response.status).toBe(489);
+    expect(response.headers.get("upstash-nonretryable-error")).toBe("true");
+    expect(await response.json()).toMatchObject({
+      switchyard: 1,
+      status: "failed",
+      attempt: 2,
+      error: { code: "SWITCHYARD_PERMANENT" },
+    });
+    expect(seen).toHaveLength(0);
+  });
+
   it("fails a job this app does not know permanently", async () => {
     const { handler } = setup(() => {});
     const response = await handler(delivery({ query: "job=gone.job" }));
