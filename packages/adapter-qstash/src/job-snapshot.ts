@@ -2,7 +2,7 @@ import type { JobError, JobSnapshot, JobState } from "@switchyard/core";
 import type { Log, Message } from "@upstash/qstash";
 import { type AttemptReport, parseAttemptReport } from "./attempt-response.js";
 import { deliveryTarget } from "./destination-url.js";
-import { parseBody } from "./schedule-entry.js";
+import { parseStoredBody, storedBodyText } from "./stored-body.js";
 
 /**
  * A log entry as `GET /v2/events` returns it: the SDK's `Log` plus the fields of the API's LogEntry it
@@ -43,8 +43,8 @@ export function snapshotFromLogs(
   const now = extras.now ?? Date.now();
   const lastError = entries.find((entry) => entry.state === "ERROR");
   const report =
-    parseAttemptReport(deadLetterBody(extras.deadLetter)) ??
-    parseAttemptReport(decodeLogBody(lastError?.responseBody));
+    deadLetterReport(extras.deadLetter) ??
+    parseAttemptReport(storedBodyText(undefined, lastError?.responseBody));
   const count = (state: string) => entries.filter((entry) => entry.state === state).length;
   const delivered = count("DELIVERED") > 0;
   const attempts = Math.max(count("ACTIVE"), count("ERROR") + (delivered ? 1 : 0), report?.attempt ?? 0);
@@ -104,13 +104,13 @@ export function snapshotFromLogs(
 export function snapshotFromDeadLetter(deadLetter: DeadLetter): JobSnapshot | undefined {
   const target = deliveryTarget(deadLetter.url);
   if (!target) return undefined;
-  const report = parseAttemptReport(deadLetterBody(deadLetter));
+  const report = deadLetterReport(deadLetter);
   const maxAttempts = (deadLetter.maxRetries ?? 0) + 1;
   const snapshot: JobSnapshot = {
     id: target.retryOf ?? deadLetter.messageId,
     name: target.job,
     state: report?.status === "cancelled" ? "cancelled" : "failed",
-    payload: parseBody(deadLetter.body, deadLetter.bodyBase64),
+    payload: parseStoredBody(deadLetter.body, deadLetter.bodyBase64),
     attempts: report?.attempt ?? maxAttempts,
     maxAttempts,
   };
@@ -123,11 +123,10 @@ export function snapshotFromDeadLetter(deadLetter: DeadLetter): JobSnapshot | un
   return snapshot;
 }
 
-export function deadLetterBody(deadLetter: DeadLetter | undefined): string | undefined {
+/** What the handler answered on a dead-lettered job's last attempt, when it was this adapter's handler. */
+export function deadLetterReport(deadLetter: DeadLetter | undefined): AttemptReport | undefined {
   if (!deadLetter) return undefined;
-  if (deadLetter.responseBody !== undefined) return deadLetter.responseBody;
-  if (deadLetter.responseBodyBase64 === undefined) return undefined;
-  return Buffer.from(deadLetter.responseBodyBase64, "base64").toString("utf8");
+  return parseAttemptReport(storedBodyText(deadLetter.responseBody, deadLetter.responseBodyBase64));
 }
 
 function errorOf(
@@ -146,26 +145,17 @@ function payloadOf(
   extras: { message?: Message; deadLetter?: DeadLetter },
 ): unknown {
   if (extras.message) {
-    const payload = parseBody(extras.message.body, extras.message.bodyBase64);
+    const payload = parseStoredBody(extras.message.body, extras.message.bodyBase64);
     if (payload !== undefined) return payload;
   }
   if (extras.deadLetter) {
-    const payload = parseBody(extras.deadLetter.body, extras.deadLetter.bodyBase64);
+    const payload = parseStoredBody(extras.deadLetter.body, extras.deadLetter.bodyBase64);
     if (payload !== undefined) return payload;
   }
   for (const entry of entries) {
-    const payload = parseLogBody(entry.body);
+    // Base64 per the API reference; read as plain JSON too, in case it is not encoded.
+    const payload = parseStoredBody(undefined, entry.body) ?? parseStoredBody(entry.body);
     if (payload !== undefined) return payload;
   }
   return undefined;
-}
-
-/** A log entry's body: base64 per the API reference; read as plain JSON too, in case it is not encoded. */
-function parseLogBody(body: string | undefined): unknown {
-  if (!body) return undefined;
-  return parseBody(decodeLogBody(body)) ?? parseBody(body);
-}
-
-function decodeLogBody(body: string | undefined): string | undefined {
-  return body === undefined ? undefined : Buffer.from(body, "base64").toString("utf8");
 }

@@ -9,12 +9,11 @@ import {
 } from "@switchyard/core";
 import { Client, type Message, Receiver } from "@upstash/qstash";
 import { AccountKeys, assertNamespace } from "./account-keys.js";
-import { parseAttemptReport } from "./attempt-response.js";
 import { createDeliveryHandler } from "./delivery-handler.js";
 import { assertHandlerUrl, deliveryTarget, destinationUrl } from "./destination-url.js";
 import {
   type DeadLetter,
-  deadLetterBody,
+  deadLetterReport,
   type LogRecord,
   snapshotFromDeadLetter,
   snapshotFromLogs,
@@ -24,6 +23,7 @@ import { qstashCapabilities } from "./qstash-capabilities.js";
 import { isNotFound } from "./qstash-not-found.js";
 import { DEFAULT_NAMESPACE, type QStashBackendOptions } from "./qstash-options.js";
 import { createScheduleRequest, scheduleEntryOf } from "./schedule-entry.js";
+import { storedBodyText } from "./stored-body.js";
 
 /** Messages per `POST /v2/batch` call; a longer enqueueMany is sent in several batches, in order. */
 const BATCH_SIZE = 100;
@@ -143,7 +143,7 @@ class QStashBackend implements Backend {
     }
     if (!deadLetter) return false;
     const target = deliveryTarget(deadLetter.url);
-    if (!target || parseAttemptReport(deadLetterBody(deadLetter))?.status === "cancelled") return false;
+    if (!target || deadLetterReport(deadLetter)?.status === "cancelled") return false;
     const job = this.#runtime?.jobs.get(target.job);
     if (!job) {
       throw new ConfigError(`retry(${id}): job "${target.job}" is not registered with this client`);
@@ -157,7 +157,7 @@ class QStashBackend implements Backend {
       ...settings,
       // Where the failed message went (the app may have moved since), with the same body bytes.
       url: destinationUrl(deadLetter.url, { job: target.job, retryOf: id }),
-      body: deadLetter.body ?? Buffer.from(deadLetter.bodyBase64 ?? "", "base64").toString("utf8"),
+      body: storedBodyText(deadLetter.body, deadLetter.bodyBase64) ?? "",
       headers: { "Content-Type": "application/json" },
       ...(flowControl ? { flowControl } : {}),
       // Two concurrent retry(id) calls publish once.

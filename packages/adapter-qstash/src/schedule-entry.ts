@@ -3,6 +3,7 @@ import type { CreateScheduleRequest, Schedule } from "@upstash/qstash";
 import type { AccountKeys } from "./account-keys.js";
 import { deliveryTarget } from "./destination-url.js";
 import { jobMessageSettings } from "./publish-request.js";
+import { parseStoredBody } from "./stored-body.js";
 
 /** `CRON_TZ=<IANA zone> ` before the five fields (upstash/docs qstash/features/schedules.mdx). */
 const CRON_TZ = /^CRON_TZ=(\S+)\s+(.+)$/;
@@ -42,21 +43,9 @@ export function scheduleEntryOf(schedule: Schedule, keys: AccountKeys): Schedule
     id,
     job: target.job,
     cron: zoned ? (zoned[2] as string) : schedule.cron,
-    payload: parseBody(schedule.body, schedule.bodyBase64),
+    payload: parseStoredBody(schedule.body, schedule.bodyBase64),
   };
   if (zoned) entry.timezone = zoned[1] as string;
   if (schedule.nextScheduleTime) entry.nextRunAt = new Date(schedule.nextScheduleTime);
   return entry;
-}
-
-/** A stored JSON body (`body` when UTF-8, else `bodyBase64`); undefined when absent or not JSON. */
-export function parseBody(body: string | undefined, bodyBase64?: string): unknown {
-  const text =
-    body ?? (bodyBase64 === undefined ? undefined : Buffer.from(bodyBase64, "base64").toString("utf8"));
-  if (text === undefined || text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
