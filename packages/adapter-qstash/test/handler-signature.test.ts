@@ -1,18 +1,16 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { createSwitchyard, defineJob, type Switchyard, silentLogger } from "@switchyard/core";
+import { defineJob, type Switchyard } from "@switchyard/core";
 import { waitFor } from "@switchyard/testkit";
-import { type QStashEmulator, signDelivery, startQStashEmulator } from "@switchyard/testkit/emulators/qstash";
+import { type QStashEmulator, signDelivery } from "@switchyard/testkit/emulators/qstash";
 import { Receiver } from "@upstash/qstash";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { qstash, toNodeHandler } from "../src/index.js";
+import { type EmulatedApp, startEmulatedApp } from "./emulated-app.js";
 
 // Every request below that is not genuinely signed by QStash for this URL and body must get 401 and
 // run nothing: `calls` counts the job handler's invocations, `handled` the HTTP requests that reached
 // the route.
+let app: EmulatedApp;
 let emulator: QStashEmulator;
-let server: http.Server;
 let jobs: Switchyard;
 let handlerUrl: string;
 let calls = 0;
@@ -28,35 +26,16 @@ const job = defineJob({
 const other = defineJob({ name: "mail.purge", schema: z.object({ n: z.number() }), handler: () => {} });
 
 beforeAll(async () => {
-  emulator = await startQStashEmulator();
-  const route = { handle: (_req: http.IncomingMessage, _res: http.ServerResponse) => Promise.resolve() };
-  server = http.createServer((req, res) => {
-    handled++;
-    void route.handle(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  handlerUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/jobs`;
-  jobs = createSwitchyard({
-    backend: qstash({
-      token: emulator.token,
-      baseUrl: emulator.url,
-      currentSigningKey: emulator.currentSigningKey,
-      nextSigningKey: emulator.nextSigningKey,
-      url: handlerUrl,
-      retry: false,
-    }),
+  app = await startEmulatedApp({
     jobs: [job, other],
-    logger: silentLogger,
+    onRequest: () => {
+      handled++;
+    },
   });
-  route.handle = toNodeHandler(jobs.handler());
+  ({ emulator, jobs, handlerUrl } = app);
 });
 
-afterAll(async () => {
-  await jobs?.close();
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
-  await emulator?.close();
-});
+afterAll(() => app?.close());
 
 beforeEach(() => {
   calls = 0;

@@ -1,16 +1,17 @@
-import { createSwitchyard, defineJob, type Switchyard, silentLogger } from "@switchyard/core";
-import { type QStashEmulator, startQStashEmulator } from "@switchyard/testkit/emulators/qstash";
-import { Client } from "@upstash/qstash";
+import { defineJob, type Switchyard } from "@switchyard/core";
+import type { QStashEmulator } from "@switchyard/testkit/emulators/qstash";
+import type { Client } from "@upstash/qstash";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { qstash } from "../src/index.js";
+import { type EmulatedApp, startEmulatedApp } from "./emulated-app.js";
 
 // What an enqueue becomes on QStash, read back through the SDK. Every message is delayed by an hour,
-// so nothing is delivered (the handler URL has no server behind it).
+// so nothing is delivered while the tests run.
+let app: EmulatedApp;
 let emulator: QStashEmulator;
 let api: Client;
 let jobs: Switchyard;
-const handlerUrl = "http://127.0.0.1:9/api/jobs";
+let handlerUrl: string;
 
 const resize = defineJob({
   name: "image.resize",
@@ -21,27 +22,11 @@ const resize = defineJob({
 });
 
 beforeAll(async () => {
-  emulator = await startQStashEmulator();
-  api = new Client({ baseUrl: emulator.url, token: emulator.token, retry: false });
-  jobs = createSwitchyard({
-    backend: qstash({
-      token: emulator.token,
-      baseUrl: emulator.url,
-      currentSigningKey: emulator.currentSigningKey,
-      nextSigningKey: emulator.nextSigningKey,
-      url: handlerUrl,
-      namespace: "shop",
-      retry: false,
-    }),
-    jobs: [resize],
-    logger: silentLogger,
-  });
+  app = await startEmulatedApp({ jobs: [resize], namespace: "shop" });
+  ({ emulator, api, jobs, handlerUrl } = app);
 });
 
-afterAll(async () => {
-  await jobs?.close();
-  await emulator?.close();
-});
+afterAll(() => app?.close());
 
 describe("enqueue through publishJSON / batchJSON", () => {
   it("publishes the payload as JSON to ?job=<name>, with retries, backoff, flow control and labels", async () => {

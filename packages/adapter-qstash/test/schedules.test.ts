@@ -1,23 +1,15 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import {
-  createSwitchyard,
-  defineJob,
-  type JobContext,
-  type Switchyard,
-  silentLogger,
-} from "@switchyard/core";
+import { defineJob, type JobContext, type Switchyard } from "@switchyard/core";
 import { waitFor } from "@switchyard/testkit";
-import { type QStashEmulator, startQStashEmulator } from "@switchyard/testkit/emulators/qstash";
-import { Client } from "@upstash/qstash";
+import type { QStashEmulator } from "@switchyard/testkit/emulators/qstash";
+import type { Client } from "@upstash/qstash";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { qstash, toNodeHandler } from "../src/index.js";
+import { type EmulatedApp, startEmulatedApp } from "./emulated-app.js";
 
 // The emulator's clock starts two seconds before a minute boundary, so a `* * * * *` schedule fires
 // right away instead of up to a minute later.
+let app: EmulatedApp;
 let emulator: QStashEmulator;
-let server: http.Server;
 let api: Client;
 let jobs: Switchyard;
 let handlerUrl: string;
@@ -30,34 +22,15 @@ const report = defineJob({
 });
 
 beforeAll(async () => {
-  emulator = await startQStashEmulator({ startTime: Math.ceil(Date.now() / 60_000) * 60_000 + 58_000 });
-  api = new Client({ baseUrl: emulator.url, token: emulator.token, retry: false });
-  const route = { handle: (_req: http.IncomingMessage, _res: http.ServerResponse) => Promise.resolve() };
-  server = http.createServer((req, res) => void route.handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  handlerUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/jobs`;
-  jobs = createSwitchyard({
-    backend: qstash({
-      token: emulator.token,
-      baseUrl: emulator.url,
-      currentSigningKey: emulator.currentSigningKey,
-      nextSigningKey: emulator.nextSigningKey,
-      url: handlerUrl,
-      namespace: "shop",
-      retry: false,
-    }),
+  app = await startEmulatedApp({
     jobs: [report],
-    logger: silentLogger,
+    namespace: "shop",
+    emulator: { startTime: Math.ceil(Date.now() / 60_000) * 60_000 + 58_000 },
   });
-  route.handle = toNodeHandler(jobs.handler());
+  ({ emulator, api, jobs, handlerUrl } = app);
 });
 
-afterAll(async () => {
-  await jobs?.close();
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
-  await emulator?.close();
-});
+afterAll(() => app?.close());
 
 describe("schedules through schedules.create / list / delete", () => {
   it("stores a zoned schedule as CRON_TZ=<zone> under an escaped id, and lists it back as it was given", async () => {
