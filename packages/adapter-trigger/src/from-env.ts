@@ -1,18 +1,15 @@
-import { type Backend, ConfigError } from "@switchyard/core";
+import type { Backend } from "@switchyard/core";
 import { trigger } from "./trigger-backend.js";
 
 /**
  * The backend `SWITCHYARD_BACKEND=trigger` selects: the environment's secret key from
- * `TRIGGER_SECRET_KEY` (required), the API from `TRIGGER_API_URL` (default
- * `https://api.trigger.dev`).
+ * `TRIGGER_SECRET_KEY`, the API from `TRIGGER_API_URL` (default `https://api.trigger.dev`). Without
+ * a key it still builds, so that a Trigger.dev worker can import the jobs module (inside a run the
+ * SDK uses the run's token); without any credentials, the first call to Trigger.dev fails with the
+ * SDK's error naming TRIGGER_SECRET_KEY.
  */
 export function fromEnv(env: Record<string, string | undefined> = process.env): Backend {
   const secretKey = env.TRIGGER_SECRET_KEY?.trim();
-  if (!secretKey) {
-    throw new ConfigError(
-      "SWITCHYARD_BACKEND=trigger needs TRIGGER_SECRET_KEY: the secret key of your Trigger.dev environment (API keys page of the dashboard)",
-    );
-  }
   const baseURL = env.TRIGGER_API_URL?.trim();
-  return trigger({ secretKey, ...(baseURL ? { baseURL } : {}) });
+  return trigger({ ...(secretKey ? { secretKey } : {}), ...(baseURL ? { baseURL } : {}) });
 }

@@ -39,7 +39,7 @@ const RETRIEVE_CONCURRENCY = 8;
  * runs on its own machines; this client triggers and inspects their runs through the SDK's
  * `TriggerClient` (its own credentials, so several backends can live in one process).
  */
-export function trigger(options: TriggerBackendOptions): Backend {
+export function trigger(options: TriggerBackendOptions = {}): Backend {
   return new TriggerBackend(options);
 }
 
@@ -59,21 +59,24 @@ export class TriggerBackend implements Backend {
   readonly [BRAND] = true;
   /** The id of the scheduled task behind `jobs.schedules.upsert`. */
   readonly scheduleTaskId: string;
-  readonly #config: { secretKey: string; baseURL?: string };
+  readonly #config: { secretKey?: string; baseURL?: string };
   readonly #batchTimeoutMs: number;
   #client?: TriggerClient;
   #runtime?: JobRuntime;
   #tasks?: TriggerTasks;
   #closed = false;
 
-  constructor(options: TriggerBackendOptions) {
-    const secretKey = typeof options?.secretKey === "string" ? options.secretKey.trim() : "";
-    if (!secretKey) {
+  constructor(options: TriggerBackendOptions = {}) {
+    const { secretKey } = options;
+    if (secretKey !== undefined && (typeof secretKey !== "string" || secretKey.trim() === "")) {
       throw new ConfigError(
-        "trigger(): secretKey is required: the secret key of your Trigger.dev environment (TRIGGER_SECRET_KEY, from the dashboard's API keys page)",
+        "trigger(): secretKey must be the secret key of your Trigger.dev environment (tr_dev_…, tr_prod_…), or left out to use TRIGGER_SECRET_KEY",
       );
     }
-    this.#config = { secretKey, ...(options.baseURL ? { baseURL: options.baseURL } : {}) };
+    this.#config = {
+      ...(secretKey ? { secretKey: secretKey.trim() } : {}),
+      ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+    };
     this.scheduleTaskId = options.scheduleTaskId ?? DEFAULT_SCHEDULE_TASK_ID;
     this.#batchTimeoutMs = toMilliseconds(options.batchTimeout ?? "30s", "trigger(): batchTimeout");
   }
@@ -276,6 +279,8 @@ export class TriggerBackend implements Backend {
   // ---- internal ----
 
   get #api(): TriggerClient {
+    // Without a key of its own the SDK uses TRIGGER_SECRET_KEY / TRIGGER_ACCESS_TOKEN, or inside a
+    // Trigger.dev run the run's credentials; with none, its calls fail naming TRIGGER_SECRET_KEY.
     this.#client ??= new TriggerClient(this.#config);
     return this.#client;
   }

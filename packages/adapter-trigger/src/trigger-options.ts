@@ -4,9 +4,12 @@ import type { Duration } from "@switchyard/core";
 export interface TriggerBackendOptions {
   /**
    * The secret key of the Trigger.dev environment the jobs run in (`tr_dev_…`, `tr_prod_…`, from
-   * the dashboard's API keys page). Required. `fromEnv` reads it from `TRIGGER_SECRET_KEY`.
+   * the dashboard's API keys page). Default: the SDK's own credentials, that is
+   * `TRIGGER_SECRET_KEY`, and inside a Trigger.dev run the run's token, so that the module that
+   * creates the client can be imported by the Trigger.dev CLI and its workers. Without any, the
+   * first call to Trigger.dev fails with the SDK's error naming TRIGGER_SECRET_KEY.
    */
-  secretKey: string;
+  secretKey?: string;
   /**
    * The Trigger.dev API. Default: the SDK's, which is `TRIGGER_API_URL` when set, else
    * `https://api.trigger.dev`. Set it for a self-hosted instance (or the test kit's emulator).

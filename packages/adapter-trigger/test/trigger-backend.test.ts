@@ -1,0 +1,407 @@
+// What the conformance kit does not pin down: the Trigger.dev rules the adapter declares
+// (a failed run frees its idempotency key), how core's decisions reach Trigger.dev, and the
+// adapter's own bookkeeping (job ids across replays, schedules, configuration).
+import "@switchyard/testkit/emulators/trigger";
+import {
+  backendFromEnv,
+  createSwitchyard,
+  defineJob,
+  PermanentError,
+  RetryAfterError,
+  silentLogger,
+} from "@switchyard/core";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { exportName } from "../src/export-names.js";
+import { DEFAULT_IDEMPOTENCY_TTL_MS, fromEnv, trigger, triggerCapabilities } from "../src/index.js";
+import { triggerRetryOptions } from "../src/retry-options.js";
+import { triggerPriority } from "../src/trigger-priority.js";
+import { emulatedClient, uniqueName } from "./emulated-client.js";
+
+const payload = z.object({ n: z.number() });
+const cleanups: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup(...args: Parameters<typeof emulatedClient>) {
+  const setUp = await emulatedClient(...args);
+  cleanups.push(setUp.close);
+  return setUp;
+}
+
+async function finalState(client: { get(id: string): Promise<{ state: string } | undefined> }, id: string) {
+  for (let i = 0; i < 200; i++) {
+    const state = (await client.get(id))?.state;
+    if (state === "completed" || state === "failed" || state === "cancelled") return state;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`job ${id} did not finish`);
+}
+
+describe("idempotency, as Trigger.dev keeps keys", () => {
+  it("declares a ttl window of 30 days by default, cleared when a run fails", () => {
+    expect(triggerCapabilities.idempotency).toEqual({
+      window: "ttl",
+      defaultTtlMs: DEFAULT_IDEMPOTENCY_TTL_MS,
+      clearedOnFailure: true,
+    });
+    expect(DEFAULT_IDEMPOTENCY_TTL_MS).toBe(30 * 24 * 3_600_000);
+  });
+
+  it("frees the key of a failed job: the next enqueue with it runs again", async () => {
+    let healthy = false;
+    const job = defineJob({
+      name: uniqueName("charge"),
+      schema: payload,
+      retry: { maxAttempts: 1 },
+      handler: () => {
+        if (!healthy) throw new Error("card declined");
+        return "charged";
+      },
+    });
+    const { client } = await setup([job]);
+    const first = await client.enqueue(job, { n: 1 }, { idempotencyKey: "order-1" });
+    expect(await finalState(client, first.id)).toBe("failed");
+    healthy = true;
+    const second = await client.enqueue(job, { n: 2 }, { idempotencyKey: "order-1" });
+    expect(second.deduplicated).toBe(false);
+    expect(second.id).not.toBe(first.id);
+    expect(await finalState(client, second.id)).toBe("completed");
+    // The new run holds the key now.
+    expect(await client.enqueue(job, { n: 3 }, { idempotencyKey: "order-1" })).toEqual({
+      id: second.id,
+      deduplicated: true,
+    });
+  });
+
+  it("keeps the key of a completed job and of a cancelled one", async () => {
+    const job = defineJob({ name: uniqueName("keep"), schema: payload, handler: () => "ok" });
+    const { client } = await setup([job]);
+    const done = await client.enqueue(job, { n: 1 }, { idempotencyKey: "done" });
+    expect(await finalState(client, done.id)).toBe("completed");
+    expect(await client.enqueue(job, { n: 1 }, { idempotencyKey: "done" })).toEqual({
+      id: done.id,
+      deduplicated: true,
+    });
+    const doomed = await client.enqueue(job, { n: 2 }, { idempotencyKey: "doomed", delay: "1m" });
+    expect(await client.cancel(doomed.id)).toBe(true);
+    expect(await client.enqueue(job, { n: 2 }, { idempotencyKey: "doomed" })).toEqual({
+      id: doomed.id,
+      deduplicated: true,
+    });
+  });
+
+  it("sends the key global-scoped, so an enqueue from inside another job's run matches one from outside", async () => {
+    const child = defineJob({ name: uniqueName("child"), schema: payload, handler: () => "child" });
+    const results: Array<{ id: string; deduplicated: boolean }> = [];
+    const parent = defineJob({
+      name: uniqueName("parent"),
+      schema: payload,
+      handler: async () => {
+        results.push(await client.enqueue(child, { n: 2 }, { idempotencyKey: "shared" }));
+      },
+    });
+    const { client } = await setup([child, parent]);
+    const outside = await client.enqueue(child, { n: 1 }, { idempotencyKey: "shared" });
+    const run = await client.enqueue(parent, { n: 0 });
+    expect(await finalState(client, run.id)).toBe("completed");
+    expect(results).toEqual([{ id: outside.id, deduplicated: true }]);
+  });
+
+  it("dedups the keyed items of enqueueMany one by one, and batches the rest", async () => {
+    const job = defineJob({
+      name: uniqueName("welcome"),
+      schema: z.object({ to: z.string() }),
+      idempotencyKey: (p) => `welcome:${p.to}`,
+      handler: () => {},
+    });
+    const { client, emulator } = await setup([job]);
+    const results = await client.enqueueMany(job, [{ to: "a" }, { to: "b" }, { to: "a" }]);
+    expect(results[2]).toEqual({ id: results[0]!.id, deduplicated: true });
+    expect(results[1]!.deduplicated).toBe(false);
+    expect(emulator.requests.some((request) => request.path === "/api/v3/batches")).toBe(false);
+    const plain = defineJob({ name: uniqueName("plain"), schema: payload, handler: () => {} });
+    const { client: other, emulator: otherEmulator } = await setup([plain]);
+    const batched = await other.enqueueMany(plain, [{ n: 1 }, { n: 2 }]);
+    expect(new Set(batched.map((result) => result.id)).size).toBe(2);
+    expect(otherEmulator.requests.filter((request) => request.path === "/api/v3/batches")).toHaveLength(1);
+    for (const [index, result] of batched.entries()) {
+      expect(otherEmulator.getRun(result.id)?.payload).toEqual({ n: index + 1 });
+    }
+  });
+});
+
+describe("core's decisions, as Trigger.dev records them", () => {
+  it("retries at exactly the delay core's policy chose, through catchError's retryAt", async () => {
+    const job = defineJob({
+      name: uniqueName("throttled"),
+      schema: payload,
+      retry: { maxAttempts: 3, backoff: { type: "exponential", delay: "200ms", factor: 3 } },
+      handler: (_p, ctx) => {
+        if (ctx.attempt === 1) throw new RetryAfterError("700ms", "slow down");
+        if (ctx.attempt === 2) throw new Error("flaky");
+      },
+    });
+    const { client, emulator } = await setup([job]);
+    const { id } = await client.enqueue(job, { n: 1 });
+    expect(await finalState(client, id)).toBe("completed");
+    const [first, second] = emulator.attemptsFor(id);
+    // Core's delay: the RetryAfterError's 700 ms, where the task's retry settings say 200 ms.
+    expect(first!.retryDelayMs).toBeGreaterThanOrEqual(690);
+    expect(first!.retryDelayMs).toBeLessThanOrEqual(700);
+    expect(second!.retryDelayMs).toBeGreaterThanOrEqual(590);
+    expect(second!.retryDelayMs).toBeLessThanOrEqual(600);
+    expect(first!.error).toMatchObject({ name: "SWITCHYARD_RETRY_AFTER", message: "slow down" });
+  });
+
+  it("stops retrying a PermanentError and keeps its code as the run's error name", async () => {
+    const job = defineJob({
+      name: uniqueName("doomed"),
+      schema: payload,
+      retry: { maxAttempts: 5 },
+      handler: () => {
+        throw new PermanentError("no such address");
+      },
+    });
+    const { client, emulator } = await setup([job]);
+    const { id } = await client.enqueue(job, { n: 1 });
+    expect(await finalState(client, id)).toBe("failed");
+    expect(emulator.attemptsFor(id)).toHaveLength(1);
+    expect(emulator.attemptsFor(id)[0]).toMatchObject({ skippedRetrying: true });
+    expect(emulator.getRun(id)?.error).toMatchObject({
+      name: "SWITCHYARD_PERMANENT",
+      message: "no such address",
+    });
+    expect((await client.get(id))?.error).toEqual({
+      code: "SWITCHYARD_PERMANENT",
+      message: "no such address",
+    });
+  });
+
+  it("keeps progress in the run's metadata and the result in its output", async () => {
+    const job = defineJob({
+      name: uniqueName("progress"),
+      schema: payload,
+      handler: async (p, ctx) => {
+        await ctx.progress({ done: p.n });
+        return { total: p.n * 2 };
+      },
+    });
+    const { client, emulator } = await setup([job]);
+    const { id } = await client.enqueue(job, { n: 21 });
+    expect(await finalState(client, id)).toBe("completed");
+    expect(emulator.getRun(id)?.metadata).toEqual({ progress: { done: 21 } });
+    expect(emulator.getRun(id)?.output).toEqual({ total: 42 });
+    expect(await client.get(id)).toMatchObject({
+      progress: { done: 21 },
+      result: { total: 42 },
+      attempts: 1,
+    });
+  });
+
+  it("maps priority 0..1000 (lower first) to seconds of head start (higher first)", () => {
+    expect(triggerPriority()).toBe(1_000);
+    expect(triggerPriority(0)).toBe(1_000);
+    expect(triggerPriority(10)).toBeLessThan(triggerPriority(1));
+    expect(triggerPriority(1_000)).toBe(0);
+  });
+
+  it("declares the job's policy as the task's retry settings", () => {
+    expect(
+      triggerRetryOptions({
+        maxAttempts: 5,
+        backoff: { type: "exponential", delayMs: 500, factor: 1.5 },
+        jitter: 0.2,
+      }),
+    ).toEqual({
+      maxAttempts: 5,
+      factor: 1.5,
+      minTimeoutInMs: 500,
+      maxTimeoutInMs: 2_147_483_647,
+      randomize: false,
+    });
+  });
+});
+
+describe("job ids across retry(id)", () => {
+  it("tags the replay with the job's id: the handler sees it, get and listFailed follow the newest run", async () => {
+    let healthy = false;
+    const seen: Array<[string, number]> = [];
+    const job = defineJob({
+      name: uniqueName("revive"),
+      schema: payload,
+      retry: { maxAttempts: 1 },
+      handler: (_p, ctx) => {
+        seen.push([ctx.id, ctx.attempt]);
+        if (!healthy) throw new Error("down");
+        return "up";
+      },
+    });
+    const { client, emulator } = await setup([job]);
+    const { id } = await client.enqueue(job, { n: 1 });
+    expect(await finalState(client, id)).toBe("failed");
+    expect((await client.listFailed()).map((snapshot) => snapshot.id)).toEqual([id]);
+    expect(await client.retry(id)).toBe(true);
+    expect(await finalState(client, id)).toBe("failed"); // still down: the replay failed too
+    const runs = emulator.listRuns({ taskIdentifier: job.name });
+    expect(runs).toHaveLength(2);
+    expect(runs[1]!.tags).toEqual(expect.arrayContaining([`switchyard_job:${id}`, "switchyard_retry"]));
+    expect((await client.listFailed()).map((snapshot) => snapshot.id)).toEqual([id]);
+    healthy = true;
+    expect(await client.retry(id)).toBe(true);
+    expect(await finalState(client, id)).toBe("completed");
+    expect(seen).toEqual([
+      [id, 1],
+      [id, 1],
+      [id, 1],
+    ]);
+    expect(await client.get(id)).toMatchObject({ id, state: "completed", result: "up", attempts: 1 });
+    expect(await client.listFailed()).toEqual([]);
+    expect(await client.retry(id)).toBe(false);
+    expect(await client.cancel(id)).toBe(false);
+  });
+
+  it("returns undefined for a run of a task that is not one of the client's jobs", async () => {
+    const job = defineJob({ name: uniqueName("mine"), schema: payload, handler: () => {} });
+    const stranger = defineJob({ name: uniqueName("stranger"), schema: payload, handler: () => {} });
+    const { client, emulator } = await setup([job]);
+    const other = createSwitchyard({
+      backend: trigger({ secretKey: emulator.secretKey, baseURL: emulator.url }),
+      jobs: [stranger],
+      logger: silentLogger,
+    });
+    const { id } = await other.enqueue(stranger, { n: 1 });
+    expect(await client.get(id)).toBeUndefined();
+    expect(await client.cancel(id)).toBe(false);
+  });
+});
+
+describe("schedules", () => {
+  it("lists declared and upserted schedules; a declared one cannot be removed at run time", async () => {
+    const name = uniqueName("report");
+    const job = defineJob({
+      name,
+      schema: payload,
+      schedule: { cron: "0 9 * * 1", timezone: "Europe/Paris", payload: { n: 1 } },
+      handler: () => {},
+    });
+    const { client, emulator } = await setup([job]);
+    await client.schedules.upsert(job, { id: `${name}-hourly`, cron: "0 * * * *", payload: { n: 2 } });
+    const listed = await client.schedules.list();
+    expect(listed).toHaveLength(2);
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          id: name,
+          job: name,
+          cron: "0 9 * * 1",
+          timezone: "Europe/Paris",
+          payload: { n: 1 },
+        }),
+        expect.objectContaining({
+          id: `${name}-hourly`,
+          job: name,
+          cron: "0 * * * *",
+          timezone: "UTC",
+          payload: { n: 2 },
+        }),
+      ]),
+    );
+    for (const entry of listed) expect(entry.nextRunAt).toBeInstanceOf(Date);
+    // Trigger.dev side: a DECLARATIVE schedule on the job's scheduled task, an IMPERATIVE one on the router.
+    expect(
+      emulator
+        .listSchedules()
+        .map((schedule) => [schedule.type, schedule.taskIdentifier])
+        .sort(),
+    ).toEqual([
+      ["DECLARATIVE", `${name}.schedule`],
+      ["IMPERATIVE", "switchyard-schedules"],
+    ]);
+    await expect(client.schedules.remove(name)).rejects.toThrow(/declared in defineJob/);
+    expect(await client.schedules.remove(`${name}-hourly`)).toBe(true);
+    expect(await client.schedules.remove(`${name}-hourly`)).toBe(false);
+  });
+
+  it("runs a tick of an upserted schedule as an ordinary run of the job, with the schedule's payload", async () => {
+    const received: unknown[] = [];
+    const job = defineJob({
+      name: uniqueName("tick"),
+      schema: payload,
+      handler: (p) => void received.push(p),
+    });
+    const { client, emulator } = await setup([job]);
+    await client.schedules.upsert(job, {
+      id: uniqueName("tick-schedule"),
+      cron: "0 0 1 1 *",
+      payload: { n: 7 },
+    });
+    const [schedule] = emulator.listSchedules();
+    const tick = await emulator.fireSchedule(schedule!.id);
+    await emulator.waitForRun(tick.id);
+    const [jobRun] = emulator.listRuns({ taskIdentifier: job.name });
+    expect((await emulator.waitForRun(jobRun!.id)).status).toBe("COMPLETED");
+    expect(received).toEqual([{ n: 7 }]);
+    expect(jobRun!.parentRunId).toBe(tick.id);
+    expect(await client.get(jobRun!.id)).toMatchObject({ state: "completed", payload: { n: 7 } });
+  });
+});
+
+describe("configuration", () => {
+  it("takes the secret key from the options or TRIGGER_SECRET_KEY, and fails the first call without one", async () => {
+    expect(() => trigger({ secretKey: " " })).toThrow(/secretKey must be the secret key/);
+    const backend = fromEnv({ TRIGGER_SECRET_KEY: "tr_dev_abc", TRIGGER_API_URL: "http://127.0.0.1:1" });
+    expect(backend.capabilities).toBe(triggerCapabilities);
+    const chosen = await backendFromEnv({ SWITCHYARD_BACKEND: "trigger", TRIGGER_SECRET_KEY: "tr_dev_abc" });
+    expect(chosen.capabilities.backend).toBe("trigger");
+    expect(typeof chosen.work).toBe("undefined");
+    // A Trigger.dev worker imports the jobs module before any credentials are needed.
+    const saved = { key: process.env.TRIGGER_SECRET_KEY, token: process.env.TRIGGER_ACCESS_TOKEN };
+    delete process.env.TRIGGER_SECRET_KEY;
+    delete process.env.TRIGGER_ACCESS_TOKEN;
+    try {
+      const job = defineJob({ name: uniqueName("keyless"), schema: payload, handler: () => {} });
+      const client = createSwitchyard({ backend: fromEnv({}), jobs: [job], logger: silentLogger });
+      await expect(client.enqueue(job, { n: 1 })).rejects.toThrow(/TRIGGER_SECRET_KEY/);
+    } finally {
+      if (saved.key !== undefined) process.env.TRIGGER_SECRET_KEY = saved.key;
+      if (saved.token !== undefined) process.env.TRIGGER_ACCESS_TOKEN = saved.token;
+    }
+  });
+
+  it("refuses, at createSwitchyard, more attempts than Trigger.dev runs and task ids that collide", () => {
+    const backend = () => trigger({ secretKey: "tr_dev_abc" });
+    const greedy = defineJob({
+      name: uniqueName("greedy"),
+      schema: payload,
+      retry: { maxAttempts: 251 },
+      handler: () => {},
+    });
+    expect(() => createSwitchyard({ backend: backend(), jobs: [greedy] })).toThrow(
+      /more than Trigger.dev runs \(250\)/,
+    );
+    const name = uniqueName("nightly");
+    const scheduled = defineJob({
+      name,
+      schema: payload,
+      schedule: { cron: "0 3 * * *" },
+      handler: () => {},
+    });
+    const clash = defineJob({ name: `${name}.schedule`, schema: payload, handler: () => {} });
+    expect(() => createSwitchyard({ backend: backend(), jobs: [scheduled, clash] })).toThrow(
+      /task id .* is used by/,
+    );
+    const router = defineJob({ name: "switchyard-schedules", schema: payload, handler: () => {} });
+    expect(() => createSwitchyard({ backend: backend(), jobs: [router] })).toThrow(/scheduleTaskId/);
+  });
+
+  it("names exports in camelCase", () => {
+    expect(exportName("email.send")).toBe("emailSend");
+    expect(exportName("send-email")).toBe("sendEmail");
+    expect(exportName("daily_report")).toBe("dailyReport");
+    expect(exportName("job:1")).toBe("job1");
+    expect(exportName("3d-render")).toBe("_3dRender");
+  });
+});
