@@ -258,15 +258,13 @@ class InngestBackend implements Backend {
     const runs = await this.#rest.eventRuns(eventId);
     const v1 = runs.find((candidate) => candidate.run_id === run.id);
     if (!v1 || latestRun(runs)?.run_id !== run.id) return undefined;
-    if (jobNameOf(event.name) === undefined) {
-      // A scheduled run: it was never enqueued, so it is known by its run id.
-      const entry = this.#runtime?.jobs
-        .get(jobName)
-        ?.schedules.find((candidate) => cronTrigger(candidate) === run.trigger?.cronSchedule);
-      const snapshot = jobSnapshot({ event, jobName, runs }, v1, this.#maxAttempts(jobName), false);
-      return { ...snapshot, id: run.id, payload: entry?.payload };
-    }
-    return jobSnapshot({ event, jobName, runs }, v1, this.#maxAttempts(jobName), false);
+    const snapshot = jobSnapshot({ event, jobName, runs }, v1, this.#maxAttempts(jobName), false);
+    if (jobNameOf(event.name) !== undefined) return snapshot;
+    // A scheduled run: it was never enqueued, so it is known by its run id.
+    const entry = this.#runtime?.jobs
+      .get(jobName)
+      ?.schedules.find((candidate) => cronTrigger(candidate) === run.trigger?.cronSchedule);
+    return { ...snapshot, id: run.id, payload: entry?.payload };
   }
 }
 

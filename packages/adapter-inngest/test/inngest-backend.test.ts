@@ -164,6 +164,32 @@ describe("inngest adapter: schedules are declarative", () => {
     await waitFor(() => seen.length === 1, { message: "the scheduled run" });
     expect(seen[0]).toEqual({ id: run?.id, payload: { n: 1 } });
   });
+
+  it("lists a failed scheduled run by its run id with the schedule's payload; retry cannot rerun it", async () => {
+    const job = defineJob({
+      name: "nightly.sweep",
+      schema: payload,
+      retry: { maxAttempts: 1 },
+      schedule: { cron: "0 4 * * *", timezone: "America/New_York", payload: { n: 2 } },
+      handler: () => {
+        throw new PermanentError("sweep failed");
+      },
+    });
+    const client = await started([job]);
+    const run = harness.executor.fireCron(`${appIdOf(client)}-nightly.sweep`);
+    const [failed] = await waitFor(async () => {
+      const list = await client.listFailed();
+      return list.length > 0 && list;
+    });
+    expect(failed).toMatchObject({
+      id: run?.id,
+      name: "nightly.sweep",
+      state: "failed",
+      payload: { n: 2 },
+      error: { message: "sweep failed", code: "SWITCHYARD_PERMANENT" },
+    });
+    expect(await client.retry(run?.id as string)).toBe(false);
+  });
 });
 
 describe("inngest adapter: runs through the REST API", () => {
