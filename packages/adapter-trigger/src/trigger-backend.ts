@@ -11,7 +11,7 @@ import {
   toMilliseconds,
 } from "@switchyard/core";
 import { type AnyRetrieveRunResult, ApiError, TriggerClient } from "@trigger.dev/sdk";
-import { waitForBatchRuns } from "./batch-runs.js";
+import { batchItemTag, waitForBatchRuns } from "./batch-runs.js";
 import { FAILED_STATUSES, isFailed, isFinished, jobSnapshot } from "./job-snapshot.js";
 import { jobIdOf, jobTag, RETRY_TAG } from "./job-tags.js";
 import { MAX_TRIGGER_ATTEMPTS } from "./retry-options.js";
@@ -145,8 +145,10 @@ export class TriggerBackend implements Backend {
     const found = await this.#newestRun(id);
     if (!found || isFinished(found.run.status)) return false;
     await this.#api.runs.cancel(found.run.id);
-    // Trigger.dev leaves a run that finished meanwhile as it was; only CANCELED means it worked.
-    return (await this.#retrieve(found.run.id))?.status === "CANCELED";
+    // Trigger.dev leaves a run that finished meanwhile as it was: then the cancel did nothing. A run
+    // still executing is being cancelled (its attempt is told to stop).
+    const after = await this.#retrieve(found.run.id);
+    return !(after && isFinished(after.status) && after.status !== "CANCELED");
   }
 
   async retry(id: string): Promise<boolean> {
@@ -307,10 +309,17 @@ export class TriggerBackend implements Backend {
 
   async #triggerBatch(jobName: string, requests: ReadonlyArray<EnqueueRequest>): Promise<string[]> {
     const items = await Promise.all(
-      requests.map(async (request) => ({ payload: request.payload, options: await runOptions(request) })),
+      requests.map(async (request, index) => ({
+        payload: request.payload,
+        options: { ...(await runOptions(request)), tags: [batchItemTag(index)] },
+      })),
     );
     const { batchId, runCount } = await this.#api.tasks.batchTrigger(jobName, items);
-    return waitForBatchRuns((id) => this.#api.batch.retrieve(id), batchId, runCount, this.#batchTimeoutMs);
+    const api = {
+      retrieve: (id: string) => this.#api.batch.retrieve(id),
+      list: (id: string) => this.#api.runs.list({ batch: id, limit: 100 }),
+    };
+    return waitForBatchRuns(api, batchId, runCount, this.#batchTimeoutMs);
   }
 
   /** A run, or undefined when Trigger.dev knows no run of that id. */

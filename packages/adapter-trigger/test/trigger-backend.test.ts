@@ -12,6 +12,7 @@ import {
 } from "@switchyard/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { batchItemTag, waitForBatchRuns } from "../src/batch-runs.js";
 import { exportName } from "../src/export-names.js";
 import { DEFAULT_IDEMPOTENCY_TTL_MS, fromEnv, trigger, triggerCapabilities } from "../src/index.js";
 import { triggerRetryOptions } from "../src/retry-options.js";
@@ -130,6 +131,39 @@ describe("idempotency, as Trigger.dev keeps keys", () => {
     for (const [index, result] of batched.entries()) {
       expect(otherEmulator.getRun(result.id)?.payload).toEqual({ n: index + 1 });
     }
+  });
+});
+
+describe("batches", () => {
+  it("orders a batch's run ids by item, whatever order Trigger.dev created the runs in", async () => {
+    let retrieved = 0;
+    const api = {
+      // Trigger.dev creates the runs after it answers the batch: the first look finds one of three.
+      retrieve: async () => ({
+        runs: ++retrieved === 1 ? ["run_c"] : ["run_c", "run_a", "run_b"],
+        processing: { errors: [] },
+      }),
+      async *list() {
+        yield { id: "run_c", tags: [batchItemTag(2)] };
+        yield { id: "run_a", tags: ["other", batchItemTag(0)] };
+        yield { id: "run_b", tags: [batchItemTag(1)] };
+      },
+    };
+    expect(await waitForBatchRuns(api, "batch_1", 3, 5_000)).toEqual(["run_a", "run_b", "run_c"]);
+    expect(retrieved).toBe(2);
+  });
+
+  it("fails naming the items Trigger.dev refused, or when the runs do not appear in time", async () => {
+    const refused = {
+      retrieve: async () => ({
+        runs: ["run_a"],
+        processing: { errors: [{ index: 1, error: "payload too large" }] },
+      }),
+      async *list() {},
+    };
+    await expect(waitForBatchRuns(refused, "batch_2", 2, 1_000)).rejects.toThrow(/item 1: payload too large/);
+    const slow = { retrieve: async () => ({ runs: [], processing: { errors: [] } }), async *list() {} };
+    await expect(waitForBatchRuns(slow, "batch_3", 2, 100)).rejects.toThrow(/0 of 2 runs after 100 ms/);
   });
 });
 

@@ -54,9 +54,10 @@ export function triggerHarness(): TriggerHarness {
     },
     async start(client, { concurrency }) {
       const emulator = emulatorOf(client.backend);
+      // The limit first: deploying starts the runs that waited for the tasks.
+      emulator.setConcurrencyLimit(concurrency);
       emulator.deploy(Object.values(toTriggerTasks(client)));
       await client.schedules.sync();
-      emulator.setConcurrencyLimit(concurrency);
       emulator.resumeExecution();
       return runtimeOf(emulator);
     },
