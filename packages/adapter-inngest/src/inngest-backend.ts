@@ -285,7 +285,7 @@ function sendBatches(events: ReadonlyArray<JobEvent>): JobEvent[][] {
   let current: JobEvent[] = [];
   let bytes = 0;
   for (const event of events) {
-    const size = JSON.stringify(event).length;
+    const size = Buffer.byteLength(JSON.stringify(event));
     if (current.length > 0 && (current.length >= SEND_BATCH_EVENTS || bytes + size > SEND_BATCH_BYTES)) {
       batches.push(current);
       current = [];
