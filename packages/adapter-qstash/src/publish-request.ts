@@ -4,6 +4,13 @@ import type { AccountKeys } from "./account-keys.js";
 import { destinationUrl } from "./destination-url.js";
 import { retryDelayExpression } from "./retry-delay-expression.js";
 
+/** Where this app's jobs are published to, and the account-wide names of its namespace. */
+export interface PublishContext {
+  /** The public URL of `jobs.handler()` (the `url` option). */
+  handlerUrl: string;
+  keys: AccountKeys;
+}
+
 /** What the adapter passes to `publishJSON` / `batchJSON` for one job (the URL form of PublishRequest). */
 export type JobPublishRequest = PublishRequest<unknown> & { url: string; body: unknown };
 
@@ -22,7 +29,7 @@ export interface JobMessageSettings {
 
 export function jobMessageSettings(
   job: JobDefinition,
-  context: { handlerUrl: string; keys: AccountKeys },
+  context: PublishContext,
   options: { concurrencyKey?: string; retryOf?: string } = {},
 ): JobMessageSettings {
   const { keys } = context;
@@ -53,7 +60,7 @@ export function jobMessageSettings(
  */
 export function jobPublishRequest(
   request: EnqueueRequest,
-  context: { handlerUrl: string; keys: AccountKeys },
+  context: PublishContext,
   now: number = Date.now(),
 ): JobPublishRequest {
   const settings = jobMessageSettings(request.job, context, {

@@ -18,7 +18,7 @@ import {
   snapshotFromDeadLetter,
   snapshotFromLogs,
 } from "./job-snapshot.js";
-import { jobMessageSettings, jobPublishRequest } from "./publish-request.js";
+import { jobMessageSettings, jobPublishRequest, type PublishContext } from "./publish-request.js";
 import { qstashCapabilities } from "./qstash-capabilities.js";
 import { isNotFound } from "./qstash-not-found.js";
 import { DEFAULT_NAMESPACE, type QStashBackendOptions } from "./qstash-options.js";
@@ -46,6 +46,7 @@ class QStashBackend implements Backend {
   readonly capabilities = qstashCapabilities;
   readonly #options: QStashBackendOptions;
   readonly #keys: AccountKeys;
+  readonly #publishContext: PublishContext;
   #runtime?: JobRuntime;
   #client?: Client;
   #handler?: (request: Request) => Promise<Response>;
@@ -65,6 +66,7 @@ class QStashBackend implements Backend {
     }
     this.#options = options;
     this.#keys = new AccountKeys(namespace);
+    this.#publishContext = { handlerUrl: options.url, keys: this.#keys };
   }
 
   attach(runtime: JobRuntime): void {
@@ -74,9 +76,8 @@ class QStashBackend implements Backend {
 
   async enqueue(requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]> {
     const client = this.#api();
-    const context = this.#context();
     const now = Date.now();
-    const publishes = requests.map((request) => jobPublishRequest(request, context, now));
+    const publishes = requests.map((request) => jobPublishRequest(request, this.#publishContext, now));
     if (publishes.length === 1) {
       const response = await client.publishJSON(publishes[0]!);
       return [{ id: response.messageId, deduplicated: response.deduplicated === true }];
@@ -148,7 +149,7 @@ class QStashBackend implements Backend {
     if (!job) {
       throw new ConfigError(`retry(${id}): job "${target.job}" is not registered with this client`);
     }
-    const settings = jobMessageSettings(job, this.#context(), { retryOf: id });
+    const settings = jobMessageSettings(job, this.#publishContext, { retryOf: id });
     const flowControl =
       deadLetter.flowControlKey && job.concurrency !== undefined
         ? { key: deadLetter.flowControlKey, parallelism: job.concurrency }
@@ -194,7 +195,7 @@ class QStashBackend implements Backend {
   async upsertSchedule(entry: ScheduleEntry): Promise<void> {
     const job = this.#runtime?.jobs.get(entry.job);
     if (!job) throw new ConfigError(`schedule "${entry.id}": job "${entry.job}" is not registered`);
-    await this.#api().schedules.create(createScheduleRequest(entry, job, this.#context()));
+    await this.#api().schedules.create(createScheduleRequest(entry, job, this.#publishContext));
   }
 
   async removeSchedule(id: string): Promise<boolean> {
@@ -249,10 +250,6 @@ class QStashBackend implements Backend {
       devMode: false,
     });
     return this.#client;
-  }
-
-  #context() {
-    return { handlerUrl: this.#options.url, keys: this.#keys };
   }
 
   #maxAttemptsOf(url: string): { maxAttempts?: number } {

@@ -2,7 +2,7 @@ import type { JobDefinition, ScheduleEntry } from "@switchyard/core";
 import type { CreateScheduleRequest, Schedule } from "@upstash/qstash";
 import type { AccountKeys } from "./account-keys.js";
 import { deliveryTarget } from "./destination-url.js";
-import { jobMessageSettings } from "./publish-request.js";
+import { jobMessageSettings, type PublishContext } from "./publish-request.js";
 import { parseStoredBody } from "./stored-body.js";
 
 /** `CRON_TZ=<IANA zone> ` before the five fields (upstash/docs qstash/features/schedules.mdx). */
@@ -16,7 +16,7 @@ const CRON_TZ = /^CRON_TZ=(\S+)\s+(.+)$/;
 export function createScheduleRequest(
   entry: ScheduleEntry,
   job: JobDefinition,
-  context: { handlerUrl: string; keys: AccountKeys },
+  context: PublishContext,
 ): CreateScheduleRequest {
   const settings = jobMessageSettings(job, context);
   const zoned = entry.timezone !== undefined && entry.timezone !== "UTC";
