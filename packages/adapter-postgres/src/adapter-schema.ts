@@ -215,21 +215,22 @@ begin
 end;
 $$;
 
--- Stalled-job recovery: jobs locked for longer than p_stalled_after by a worker pool that has not
--- heartbeated for as long (it crashed, or was killed) run again at once; a job that used its last attempt
--- fails with SWITCHYARD_STALLED; a job whose cancellation was requested ends cancelled.
+-- Stalled-job recovery: the jobs locked by a worker pool that registered a heartbeat and then stopped
+-- beating for p_stalled_after (its process died) run again at once; a job that used its last attempt
+-- fails with SWITCHYARD_STALLED; a job whose cancellation was requested ends cancelled. Pools that never
+-- registered (plain graphile-worker workers sharing the schema) are left to graphile-worker's own
+-- 4-hour lock expiry.
 create or replace function ${S}.switchyard_recover_stalled(p_stalled_after interval) returns int
 language plpgsql as $$
 declare
   v_pools text[];
   v_count int;
 begin
-  delete from ${S}.switchyard_workers w where w.heartbeat_at <= now() - p_stalled_after;
-  select array_agg(distinct j.locked_by) into v_pools
-    from ${S}._private_jobs j
-    where j.locked_at is not null
-      and j.locked_at <= now() - p_stalled_after
-      and not exists (select 1 from ${S}.switchyard_workers w where w.pool_id = j.locked_by);
+  with dead as (
+    delete from ${S}.switchyard_workers w where w.heartbeat_at <= now() - p_stalled_after
+    returning w.pool_id
+  )
+  select array_agg(pool_id) into v_pools from dead;
   if v_pools is null then
     return 0;
   end if;

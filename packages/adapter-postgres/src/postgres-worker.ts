@@ -87,6 +87,13 @@ export class PostgresWorker implements PostgresWorkerHandle {
     const task = this.#task;
     const tasks: TaskList = {};
     for (const name of this.#host.runtime.jobs.keys()) tasks[name] = task;
+    // No job is locked before the pool's heartbeat is registered: stalled-job recovery only frees the
+    // jobs of pools it knows, so a pool must be known before it holds any.
+    let registered = false;
+    let openGate!: () => void;
+    const gate = new Promise<null>((resolve) => {
+      openGate = () => resolve(null);
+    });
     const workerPool = runTaskList(
       {
         schema: this.#host.schemaName,
@@ -95,13 +102,23 @@ export class PostgresWorker implements PostgresWorkerHandle {
         noHandleSignals: true,
         logger: this.#host.graphileLogger,
         preset: this.#host.graphilePreset,
+        forbiddenFlags: () => (registered ? null : gate),
       },
       tasks,
       this.#host.pool,
     );
     this.#workerPool = workerPool;
     workerPool.promise.catch(() => {});
-    await this.#host.attachPool(workerPool, this);
+    try {
+      await this.#host.attachPool(workerPool, this);
+    } catch (error) {
+      this.#state = "stopped";
+      await Promise.resolve(workerPool.gracefulShutdown("Switchyard worker could not start")).catch(() => {});
+      openGate();
+      throw error;
+    }
+    registered = true;
+    openGate();
     if (this.#state === "starting") this.#state = "running";
   }
 
@@ -144,6 +161,7 @@ export class PostgresWorker implements PostgresWorkerHandle {
     }
     await shutdown;
     this.#state = "stopped";
+    await this.#releasesWritten(workerPool.id);
     await this.#host.detachPool(workerPool, this, { crashed: false });
   }
 
@@ -157,6 +175,25 @@ export class PostgresWorker implements PostgresWorkerHandle {
     // Stops fetching and listening; the abandoned tasks never settle, so graphile-worker never releases them.
     void Promise.resolve(workerPool.gracefulShutdown("Switchyard worker crashed")).catch(() => {});
     await this.#host.detachPool(workerPool, this, { crashed: true });
+  }
+
+  /**
+   * graphile-worker writes a job's completion or failure after its task returns, without waiting for it,
+   * and its shutdown does not wait either: wait until the pool holds no lock, so that `stop()` resolves
+   * once every outcome is stored.
+   */
+  async #releasesWritten(poolId: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const { rows } = await this.#host.pool
+        .query<{ held: boolean }>(
+          `select exists (select 1 from ${this.#host.schema}._private_jobs where locked_by = $1) as held`,
+          [poolId],
+        )
+        .catch(() => ({ rows: [{ held: false }] }));
+      if (!rows[0]?.held) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   #abortAll(how: "stopped" | "crashed"): void {

@@ -309,6 +309,23 @@ describe("workers", () => {
     expect(probe.calls[1]?.attempt).toBe(2);
   });
 
+  it("stalled-job recovery leaves alone the locks of pools that never heartbeated (plain graphile-worker)", async () => {
+    const job = defineJob({ name: "foreign", schema: numberPayload, handler: () => {} });
+    const { client, schema } = await setup([job]);
+    const { id } = await client.enqueue(job, { n: 1 });
+    // As a plain graphile-worker pool sharing the schema would hold it, for an hour already.
+    await db.query(
+      `update "${schema}"._private_jobs set locked_by = 'pool-foreign', locked_at = now() - interval '1 hour',
+         attempts = 1 where id = $1`,
+      [id],
+    );
+    await start(client);
+    await sleep(2_500); // more than twice stalledAfter (1 s in these tests)
+    const { rows } = await db.query(`select locked_by from "${schema}"._private_jobs where id = $1`, [id]);
+    expect(rows[0]?.locked_by).toBe("pool-foreign");
+    expect((await client.get(id))?.state).toBe("active");
+  });
+
   it("a graceful stop with a timeout aborts what still runs when the timeout passes", async () => {
     let aborted = false;
     const job = defineJob({

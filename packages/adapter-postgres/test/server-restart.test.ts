@@ -21,7 +21,11 @@ const job = defineJob({
 
 beforeAll(async () => {
   server = await startThrowawayPostgres();
-  const backend = postgres({ connectionString: server.url, ...HARNESS_OPTIONS, connectionTimeoutMillis: 2_000 });
+  const backend = postgres({
+    connectionString: server.url,
+    ...HARNESS_OPTIONS,
+    connectionTimeoutMillis: 2_000,
+  });
   await backend.migrate();
   jobs = createSwitchyard({ backend, jobs: [job], logger: silentLogger });
 }, 60_000);

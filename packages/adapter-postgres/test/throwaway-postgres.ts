@@ -62,7 +62,8 @@ export async function startThrowawayPostgres(): Promise<{
       `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
       "start",
     ]);
-  const stop = (mode: "fast" | "immediate" = "fast") => run(join(bin, "pg_ctl"), ["-D", data, "-w", "-m", mode, "stop"]);
+  const stop = (mode: "fast" | "immediate" = "fast") =>
+    run(join(bin, "pg_ctl"), ["-D", data, "-w", "-m", mode, "stop"]);
   start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
