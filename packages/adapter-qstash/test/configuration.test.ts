@@ -1,4 +1,7 @@
+import { createSwitchyard, defineJob, silentLogger } from "@switchyard/core";
+import { startQStashEmulator } from "@switchyard/testkit/emulators/qstash";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { fromEnv, qstash, qstashCapabilities } from "../src/index.js";
 
 const env = {
@@ -25,6 +28,31 @@ describe("fromEnv", () => {
     expect(backend.capabilities).toBe(qstashCapabilities);
     expect(typeof backend.handler).toBe("function");
     expect(backend.work).toBeUndefined();
+  });
+
+  it("publishes with QSTASH_URL and QSTASH_TOKEN, to SWITCHYARD_PUBLIC_URL, under SWITCHYARD_QSTASH_NAMESPACE", async () => {
+    const emulator = await startQStashEmulator();
+    try {
+      const job = defineJob({ name: "env.check", schema: z.object({}), handler: () => {} });
+      const jobs = createSwitchyard({
+        backend: fromEnv({
+          ...env,
+          QSTASH_TOKEN: emulator.token,
+          QSTASH_URL: emulator.url,
+          SWITCHYARD_QSTASH_NAMESPACE: "shop",
+        }),
+        jobs: [job],
+        logger: silentLogger,
+      });
+      const { id } = await jobs.enqueue(job, {}, { delay: "1h" });
+      expect(emulator.getMessage(id)).toMatchObject({
+        url: `${env.SWITCHYARD_PUBLIC_URL}?job=env.check`,
+        labels: ["shop", "shop.env.check"],
+      });
+      await jobs.close();
+    } finally {
+      await emulator.close();
+    }
   });
 
   it("names every missing variable in one ConfigError", () => {
