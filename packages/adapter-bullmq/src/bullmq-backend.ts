@@ -82,10 +82,19 @@ class BullmqBackend implements Backend {
   }
 
   async enqueue(requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]> {
-    return this.#call(async () => {
-      if (requests.length === 1) return [await this.#addOne(requests[0]!)];
-      return this.#addMany(requests);
-    });
+    // #call's steps, inlined: this is the hot path.
+    this.#assertOpen();
+    const connections = this.#connections;
+    const connecting = connections.ready();
+    if (connecting) await connecting;
+    connections.callStarted();
+    try {
+      return requests.length === 1 ? [await this.#addOne(requests[0]!)] : await this.#addMany(requests);
+    } catch (error) {
+      throw unavailable(error);
+    } finally {
+      connections.callEnded();
+    }
   }
 
   async get(id: string): Promise<JobSnapshot | undefined> {
@@ -269,31 +278,36 @@ class BullmqBackend implements Backend {
     };
   }
 
-  /** Groups the requests by job (one queue each) and adds each group with one addBulk, in order. */
+  /** Adds each job's requests with one addBulk (one queue per job), in order. */
   async #addMany(requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]> {
-    const groups = new Map<string, number[]>();
-    for (const [index, request] of requests.entries()) {
+    const first = requests[0]!.job.name;
+    // enqueueMany has one job: the usual batch is one addBulk, without grouping.
+    if (requests.every((request) => request.job.name === first)) return this.#addBulk(first, requests);
+    const groups = new Map<string, EnqueueRequest[]>();
+    for (const request of requests) {
       const group = groups.get(request.job.name);
-      if (group) group.push(index);
-      else groups.set(request.job.name, [index]);
+      if (group) group.push(request);
+      else groups.set(request.job.name, [request]);
     }
-    const results: EnqueueResult[] = new Array(requests.length);
-    for (const [name, indices] of groups) {
-      const entries = indices.map((index) => ({
-        name,
-        data: requests[index]!.payload,
-        opts: this.#enqueueOptions(requests[index]!),
-      }));
-      const jobs = await this.#queue(name).addBulk(entries);
-      for (const [k, job] of jobs.entries()) {
-        const proposed = entries[k]!.opts.jobId;
-        results[indices[k]!] = {
-          id: formatJobId(name, job.id!),
-          deduplicated: proposed !== undefined && job.id !== proposed,
-        };
-      }
+    const byRequest = new Map<EnqueueRequest, EnqueueResult>();
+    for (const [name, group] of groups) {
+      const results = await this.#addBulk(name, group);
+      for (const [index, request] of group.entries()) byRequest.set(request, results[index]!);
     }
-    return results;
+    return requests.map((request) => byRequest.get(request)!);
+  }
+
+  async #addBulk(name: string, requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]> {
+    const entries = requests.map((request) => ({
+      name,
+      data: request.payload,
+      opts: this.#enqueueOptions(request),
+    }));
+    const jobs = await this.#queue(name).addBulk(entries);
+    return jobs.map((job, index) => {
+      const proposed = entries[index]!.opts.jobId;
+      return { id: formatJobId(name, job.id!), deduplicated: proposed !== undefined && job.id !== proposed };
+    });
   }
 
   /** BullMQ options of one enqueue: the job's own, plus delay, priority and deduplication. */
@@ -402,11 +416,13 @@ class BullmqBackend implements Backend {
     this.#assertOpen();
     const connecting = this.#connections.ready();
     if (connecting) await connecting;
+    this.#connections.callStarted();
     try {
       return await body();
     } catch (error) {
-      if (!isConnectionFailure(error)) throw error;
-      throw new RedisUnavailableError(`Redis is unavailable: ${(error as Error).message}`, { cause: error });
+      throw unavailable(error);
+    } finally {
+      this.#connections.callEnded();
     }
   }
 
@@ -426,6 +442,12 @@ class BullmqBackend implements Backend {
   #assertOpen(): void {
     if (this.#closed) throw new ConfigError("this bullmq backend is closed");
   }
+}
+
+/** A connection failure as RedisUnavailableError; any other error as it is. */
+function unavailable(error: unknown): unknown {
+  if (!isConnectionFailure(error)) return error;
+  return new RedisUnavailableError(`Redis is unavailable: ${(error as Error).message}`, { cause: error });
 }
 
 function positive(duration: Parameters<typeof toMilliseconds>[0], what: string): number {

@@ -1,9 +1,11 @@
 import {
+  type AttemptInput,
   type AttemptOutcome,
   backoffDelay,
   JOB_CANCELLED_ERROR_CODE,
   JobCancelledError,
   type JobDefinition,
+  type JobProgress,
   type JobRuntime,
   STALLED_ERROR_CODE,
   type StopOptions,
@@ -56,6 +58,50 @@ export interface WorkerSetup {
   onClosed(worker: BullmqWorkerImpl): void;
 }
 
+/**
+ * One attempt in this worker, and the input core runs it with. Its methods live on the prototype, so
+ * an attempt allocates this object and nothing else of the adapter's (no AbortController: core makes
+ * the handler's signal only if the handler reads it).
+ */
+class RunningAttempt implements AttemptInput {
+  readonly id: string;
+  readonly payload: unknown;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  /** Why the attempt was aborted; the first reason wins. */
+  reason: unknown;
+  readonly #job: Job;
+  #abort?: (reason: unknown) => void;
+
+  constructor(id: string, job: Job, attempt: number, maxAttempts: number) {
+    this.id = id;
+    this.payload = job.data;
+    this.attempt = attempt;
+    this.maxAttempts = maxAttempts;
+    this.#job = job;
+  }
+
+  /** Called by core when the attempt starts. */
+  registerAbort(abort: (reason: unknown) => void): void {
+    this.#abort = abort;
+    if (this.reason !== undefined) abort(this.reason);
+  }
+
+  get progress(): (value: JobProgress) => Promise<void> {
+    return progressOf(this.#job);
+  }
+
+  abort(reason: unknown): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    this.#abort?.(reason);
+  }
+}
+
+function progressOf(job: Job): (value: JobProgress) => Promise<void> {
+  return (value) => job.updateProgress(value);
+}
+
 /** Why a worker aborted a running attempt that was not cancelled. */
 class WorkerStopped extends Error {
   constructor(readonly crashed: boolean) {
@@ -69,7 +115,7 @@ export class BullmqWorkerImpl implements BullmqWorker {
   readonly #setup: WorkerSetup;
   readonly #gate?: ConcurrencyGate;
   /** Running attempts by Switchyard id: aborting one ends its attempt. */
-  readonly #running = new Map<string, AbortController>();
+  readonly #running = new Map<string, RunningAttempt>();
   readonly #subscriber: Redis;
   /** Jobs a hard stop put back (delayed), promoted once the BullMQ workers are closed. */
   readonly #requeued: Job[] = [];
@@ -138,28 +184,17 @@ export class BullmqWorkerImpl implements BullmqWorker {
         });
       }
     }
-    const controller = new AbortController();
-    this.#running.set(id, controller);
+    const running = new RunningAttempt(id, job, attempt, maxAttempts);
+    this.#running.set(id, running);
     let outcome: AttemptOutcome;
     try {
-      const wait = this.#gate?.acquire();
-      if (wait) await wait;
-      try {
-        outcome = await this.#setup.runtime.runAttempt(queue, {
-          id,
-          payload: job.data,
-          attempt,
-          maxAttempts,
-          signal: controller.signal,
-          progress: (value) => job.updateProgress(value),
-        });
-      } finally {
-        this.#gate?.release();
-      }
+      outcome = this.#gate
+        ? await this.#runGated(queue, running, this.#gate)
+        : await this.#setup.runtime.runAttempt(queue, running);
     } finally {
       this.#running.delete(id);
     }
-    const stopped = controller.signal.reason;
+    const stopped = running.reason;
     if (stopped instanceof WorkerStopped && outcome.type !== "completed") {
       // Crashed: BullMQ is already closed and writes nothing; the lock expires and the job runs again.
       if (stopped.crashed) return undefined;
@@ -177,6 +212,16 @@ export class BullmqWorkerImpl implements BullmqWorker {
         throw new AttemptRetryError(outcome.error, outcome.delayMs, outcome.cause);
       default:
         throw new AttemptFailedError(outcome.error, outcome.cause);
+    }
+  }
+
+  async #runGated(queue: string, running: RunningAttempt, gate: ConcurrencyGate): Promise<AttemptOutcome> {
+    const wait = gate.acquire();
+    if (wait) await wait;
+    try {
+      return await this.#setup.runtime.runAttempt(queue, running);
+    } finally {
+      gate.release();
     }
   }
 
@@ -219,6 +264,6 @@ export class BullmqWorkerImpl implements BullmqWorker {
   }
 
   #abortAll(reason: WorkerStopped): void {
-    for (const controller of this.#running.values()) controller.abort(reason);
+    for (const running of this.#running.values()) running.abort(reason);
   }
 }

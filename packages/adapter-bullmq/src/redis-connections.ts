@@ -19,6 +19,10 @@ export class RedisConnections {
   readonly #onError: (error: Error) => void;
   #producer?: Redis;
   #worker?: Redis;
+  #watchdog?: ReturnType<typeof setInterval>;
+  /** Client calls waiting for Redis now, and when one last finished (or the first of them began). */
+  #inFlight = 0;
+  #answeredAt = 0;
   readonly #owned = new Set<Redis>();
 
   constructor(options: {
@@ -38,17 +42,51 @@ export class RedisConnections {
   }
 
   /**
-   * The client calls' connection. It does not queue commands while disconnected
-   * (`enableOfflineQueue: false`) and times commands out (`commandTimeout`), so a call never hangs and a
-   * command is never sent late, after its caller was told it failed.
+   * The client calls' connection. Nothing is queued while it is disconnected (`enableOfflineQueue:
+   * false`) and commands in flight when it drops fail at once (`maxRetriesPerRequest: 0`), so a command
+   * is never sent late, after its caller was told Redis is unavailable. A connection that stays silent
+   * while calls wait is dropped by a watchdog (see `callStarted`), which fails those calls: one timer
+   * for the backend, not ioredis's `commandTimeout` timer per command, which costs a tenth of enqueue
+   * throughput.
    */
   get producer(): Redis {
     if (!this.#producer) {
-      this.#producer =
-        this.#given ??
-        this.#create({ enableOfflineQueue: false, commandTimeout: this.#timeoutMs, maxRetriesPerRequest: 1 });
+      if (this.#given) {
+        this.#producer = this.#given;
+      } else {
+        const producer = this.#create({
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 0,
+          connectTimeout: this.#timeoutMs,
+        });
+        this.#producer = producer;
+        this.#watchdog = setInterval(() => this.#dropIfSilent(producer), Math.max(25, this.#timeoutMs / 4));
+        this.#watchdog.unref?.();
+      }
     }
     return this.#producer;
+  }
+
+  /** Marks the start of a client call on the producer; `callEnded` its end (whatever the outcome). */
+  callStarted(): void {
+    if (this.#inFlight++ === 0) this.#answeredAt = Date.now();
+  }
+
+  callEnded(): void {
+    this.#inFlight--;
+    this.#answeredAt = Date.now();
+  }
+
+  /** Calls wait, yet none has finished for the whole timeout: the connection is hung. Reconnect. */
+  #dropIfSilent(producer: Redis): void {
+    if (this.#inFlight === 0 || Date.now() - this.#answeredAt < this.#timeoutMs) return;
+    if (producer.status !== "ready") return;
+    this.#answeredAt = Date.now();
+    const silent = new RedisUnavailableError(`Redis did not answer for ${this.#timeoutMs} ms: reconnecting`);
+    this.#onError(silent);
+    // Destroyed, not ended: a hung peer never answers a polite close. ioredis fails the calls in flight
+    // (maxRetriesPerRequest: 0) and reconnects.
+    producer.stream.destroy(silent);
   }
 
   /** The workers' connection: BullMQ requires `maxRetriesPerRequest: null` and waits out disconnections. */
@@ -98,6 +136,7 @@ export class RedisConnections {
 
   /** Closes the connections this object created, quitting politely and disconnecting if Redis is gone. */
   async close(): Promise<void> {
+    clearInterval(this.#watchdog);
     const clients = [...this.#owned];
     this.#owned.clear();
     this.#producer = undefined;

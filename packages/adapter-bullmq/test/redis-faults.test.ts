@@ -110,6 +110,29 @@ describe("Redis faults", () => {
     expect(jobKeys).toHaveLength(1);
   });
 
+  it("fails a call on a connection that hangs (Redis frozen) within about commandTimeout", async () => {
+    const port = await freePort();
+    const server = await startRedis(port);
+    servers.push(server);
+    const client = clientOn(port);
+    await client.enqueue(job, { n: 1 });
+    server.kill("SIGSTOP"); // connected, but nothing answers
+    try {
+      const { error, ms } = await timed(() => client.enqueue(job, { n: 2 }));
+      expect(error).toBeInstanceOf(RedisUnavailableError);
+      expect(ms).toBeGreaterThanOrEqual(450);
+      expect(ms).toBeLessThan(2_500);
+    } finally {
+      server.kill("SIGCONT");
+    }
+    const after = await waitFor(() => client.enqueue(job, { n: 3 }).catch(() => undefined), {
+      message: "an enqueue to succeed once Redis answers again",
+      timeoutMs: 15_000,
+      intervalMs: 250,
+    });
+    expect(after.deduplicated).toBe(false);
+  });
+
   it("fails calls with RedisUnavailableError within commandTimeout when Redis goes away", async () => {
     const port = await freePort();
     const server = await startRedis(port);

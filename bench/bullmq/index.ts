@@ -1,0 +1,402 @@
+// Raw BullMQ vs @switchyard/adapter-bullmq on the same Redis (REDIS_URL, default the local server), in
+// the same process and run. Each round measures raw then adapter (the order alternates per round) with
+// identical BullMQ options: job options { attempts: 3, backoff: { type: "switchyard" } } (the adapter's
+// for a default job), worker options (concurrency, lockDuration 30 s, stalledInterval 30 s,
+// maxStalledCount 3, a backoff strategy). Shapes after taskforcesh/bullmq-bench: queue-add (one by
+// one), add-bulk, worker-generic (pre-filled queue, concurrency 1) and worker-concurrent (50).
+import { randomBytes } from "node:crypto";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { type BullmqWorker, bullmq } from "@switchyard/adapter-bullmq";
+import { createSwitchyard, defineJob, type Switchyard, silentLogger } from "@switchyard/core";
+import { type JobsOptions, Queue, Worker, type WorkerOptions } from "bullmq";
+import { Redis } from "ioredis";
+import { z } from "zod";
+import { type BenchMeasurement, type BenchSuite, latency, percentile, throughput } from "../bench-result.js";
+
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+// Per trial. Each round runs every measurement as raw/adapter trials in ABBA order (raw, adapter,
+// adapter, raw, ...), so drift on a shared machine hits both sides alike; the medians are over all
+// trials of all rounds.
+const ADD_JOBS = 400;
+const ADD_TRIALS = 6;
+const BULK_JOBS = 5_000;
+const BULK_SIZE = 1_000;
+const BULK_TRIALS = 4;
+const PROCESS_C1_JOBS = 800;
+const PROCESS_C50_JOBS = 2_500;
+const PROCESS_TRIALS = 4;
+const LATENCY_SAMPLES = 150;
+const LATENCY_TRIALS = 2;
+
+const schema = z.object({ id: z.number().int(), to: z.string(), subject: z.string() });
+type Payload = z.infer<typeof schema>;
+const payloadOf = (id: number): Payload => ({ id, to: `user${id}@example.com`, subject: "Welcome aboard" });
+
+const JOB_OPTIONS: JobsOptions = { attempts: 3, backoff: { type: "switchyard" } };
+const workerOptions = (connection: Redis, prefix: string, concurrency: number): WorkerOptions => ({
+  connection,
+  prefix,
+  concurrency,
+  lockDuration: 30_000,
+  stalledInterval: 30_000,
+  maxStalledCount: 3,
+  settings: { backoffStrategy: () => 1_000 },
+});
+
+const prefix = `sy-bench-${randomBytes(3).toString("hex")}`;
+let sequence = 0;
+/** A fresh queue / job name, the same length on both sides. */
+const freshName = (side: "raw" | "sy") => `${side}-${String(++sequence).padStart(5, "0")}`;
+
+/** Raw BullMQ: a Queue on a default ioredis client, Workers on a shared `maxRetriesPerRequest: null` one. */
+class Raw {
+  readonly producer = new Redis(REDIS_URL);
+  readonly workerConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  readonly queue: Queue;
+  readonly name = freshName("raw");
+
+  constructor() {
+    this.queue = new Queue(this.name, { connection: this.producer, prefix });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+    await Promise.all([this.producer.quit(), this.workerConnection.quit()]);
+  }
+}
+
+/** The adapter: a client with one job, on its own connections. */
+class Adapter {
+  readonly name = freshName("sy");
+  readonly job;
+  readonly client: Switchyard;
+  onHandle: () => void = () => {};
+
+  constructor() {
+    this.job = defineJob({ name: this.name, schema, handler: () => this.onHandle() });
+    this.client = createSwitchyard({
+      backend: bullmq({ url: REDIS_URL, prefix }),
+      jobs: [this.job],
+      logger: silentLogger,
+    });
+  }
+
+  work(concurrency: number): BullmqWorker {
+    const backend = this.client.backend as unknown as { work(o: { concurrency: number }): BullmqWorker };
+    return backend.work({ concurrency });
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}
+
+/** Collects the garbage the setup (pre-filling the queue) left, so it is not collected during a trial. */
+const collectGarbage: () => void = (() => {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  return () => gc();
+})();
+
+// ---- measurements: each trial returns jobs/s (or latencies in ms) for one side ----
+
+type Side = "raw" | "adapter";
+/** ABBA order for `trials` trials: raw, adapter, adapter, raw, raw, adapter, ... */
+function abba(trials: number): Side[][] {
+  return Array.from({ length: trials }, (_, i) => (i % 2 === 0 ? ["raw", "adapter"] : ["adapter", "raw"]));
+}
+
+/** Enqueue throughput, one by one and in bulk: both sides stay connected for the round's trials. */
+async function enqueueRound(): Promise<{ add: [number[], number[]]; bulk: [number[], number[]] }> {
+  const raw = new Raw();
+  const adapter = new Adapter();
+  await raw.queue.waitUntilReady();
+  await adapter.client.enqueue(adapter.job, payloadOf(-1)); // connects, as waitUntilReady does for raw
+  let next = 0;
+  const add: Record<Side, () => Promise<void>> = {
+    raw: async () => {
+      for (let i = 0; i < ADD_JOBS; i++) await raw.queue.add(raw.name, payloadOf(next++), JOB_OPTIONS);
+    },
+    adapter: async () => {
+      for (let i = 0; i < ADD_JOBS; i++) await adapter.client.enqueue(adapter.job, payloadOf(next++));
+    },
+  };
+  const bulk: Record<Side, () => Promise<void>> = {
+    raw: async () => {
+      for (let i = 0; i < BULK_JOBS; i += BULK_SIZE) {
+        await raw.queue.addBulk(
+          Array.from({ length: BULK_SIZE }, () => ({
+            name: raw.name,
+            data: payloadOf(next++),
+            opts: JOB_OPTIONS,
+          })),
+        );
+      }
+    },
+    adapter: async () => {
+      for (let i = 0; i < BULK_JOBS; i += BULK_SIZE) {
+        await adapter.client.enqueueMany(
+          adapter.job,
+          Array.from({ length: BULK_SIZE }, () => payloadOf(next++)),
+        );
+      }
+    },
+  };
+  const result = { add: [[], []] as [number[], number[]], bulk: [[], []] as [number[], number[]] };
+  for (const [name, trials, jobs, body] of [
+    ["add", ADD_TRIALS, ADD_JOBS, add],
+    ["bulk", BULK_TRIALS, BULK_JOBS, bulk],
+  ] as const) {
+    for (const order of abba(trials)) {
+      for (const side of order) {
+        collectGarbage();
+        const started = performance.now();
+        await body[side]();
+        result[name][side === "raw" ? 0 : 1].push(jobs / ((performance.now() - started) / 1_000));
+      }
+    }
+  }
+  await raw.close();
+  await adapter.close();
+  await cleanup();
+  return result;
+}
+
+/** Times a pre-filled queue's drain, from the first handler start to the last job's completion, in wall and CPU time. */
+function drainTimer(jobs: number) {
+  let first = 0;
+  let cpu: NodeJS.CpuUsage | undefined;
+  let completed = 0;
+  let resolve!: (result: Drain) => void;
+  const done = new Promise<Drain>((r) => {
+    resolve = r;
+  });
+  return {
+    done,
+    started() {
+      if (first !== 0) return;
+      first = performance.now();
+      cpu = process.cpuUsage();
+    },
+    completed() {
+      if (++completed !== jobs) return;
+      const ms = performance.now() - first;
+      const used = process.cpuUsage(cpu);
+      resolve({ perSecond: jobs / (ms / 1_000), cpuMsPerJob: (used.user + used.system) / 1_000 / jobs });
+    },
+  };
+}
+
+interface Drain {
+  perSecond: number;
+  /** CPU time of this process per job: the client-side cost, whatever else the machine runs. */
+  cpuMsPerJob: number;
+}
+
+async function processRaw(concurrency: number, jobs: number): Promise<Drain> {
+  const raw = new Raw();
+  for (let i = 0; i < jobs; i += BULK_SIZE) {
+    await raw.queue.addBulk(
+      Array.from({ length: Math.min(BULK_SIZE, jobs - i) }, (_, k) => ({
+        name: raw.name,
+        data: payloadOf(i + k),
+        opts: JOB_OPTIONS,
+      })),
+    );
+  }
+  collectGarbage();
+  const timer = drainTimer(jobs);
+  const worker = new Worker(
+    raw.name,
+    async () => {
+      timer.started();
+    },
+    workerOptions(raw.workerConnection, prefix, concurrency),
+  );
+  worker.on("completed", () => timer.completed());
+  const drain = await timer.done;
+  await worker.close();
+  await raw.close();
+  return drain;
+}
+
+async function processAdapter(concurrency: number, jobs: number): Promise<Drain> {
+  const adapter = new Adapter();
+  for (let i = 0; i < jobs; i += BULK_SIZE) {
+    await adapter.client.enqueueMany(
+      adapter.job,
+      Array.from({ length: Math.min(BULK_SIZE, jobs - i) }, (_, k) => payloadOf(i + k)),
+    );
+  }
+  collectGarbage();
+  const timer = drainTimer(jobs);
+  adapter.onHandle = () => timer.started();
+  const worker = adapter.work(concurrency);
+  for (const bullWorker of worker.workers) bullWorker.on("completed", () => timer.completed());
+  const drain = await timer.done;
+  await worker.stop();
+  await adapter.close();
+  return drain;
+}
+
+/** Closed loop at concurrency 1: enqueue, wait for the handler to start, wait for completion, repeat. */
+async function latencyLoop(
+  enqueue: () => Promise<unknown>,
+  onStart: (record: () => void) => void,
+  onCompleted: (next: () => void) => void,
+): Promise<number[]> {
+  const samples: number[] = [];
+  let startedAt = 0;
+  let resolveStart!: () => void;
+  let resolveDone!: () => void;
+  onStart(() => {
+    startedAt = performance.now();
+    resolveStart();
+  });
+  onCompleted(() => resolveDone());
+  for (let i = 0; i < LATENCY_SAMPLES + 20; i++) {
+    const started = new Promise<void>((r) => {
+      resolveStart = r;
+    });
+    const done = new Promise<void>((r) => {
+      resolveDone = r;
+    });
+    const t0 = performance.now();
+    await enqueue();
+    await started;
+    if (i >= 20) samples.push(startedAt - t0); // the first 20 warm up
+    await done;
+  }
+  return samples;
+}
+
+async function latencyRaw(): Promise<number[]> {
+  const raw = new Raw();
+  let record = () => {};
+  const worker = new Worker(
+    raw.name,
+    async () => {
+      record();
+    },
+    workerOptions(raw.workerConnection, prefix, 1),
+  );
+  await worker.waitUntilReady();
+  await raw.queue.waitUntilReady();
+  collectGarbage();
+  let i = 0;
+  const samples = await latencyLoop(
+    () => raw.queue.add(raw.name, payloadOf(i++), JOB_OPTIONS),
+    (fn) => {
+      record = fn;
+    },
+    (next) => worker.on("completed", next),
+  );
+  await worker.close();
+  await raw.close();
+  return samples;
+}
+
+async function latencyAdapter(): Promise<number[]> {
+  const adapter = new Adapter();
+  const worker = adapter.work(1);
+  await worker.ready;
+  collectGarbage();
+  let i = 0;
+  const samples = await latencyLoop(
+    () => adapter.client.enqueue(adapter.job, payloadOf(i++)),
+    (fn) => {
+      adapter.onHandle = fn;
+    },
+    (next) => {
+      for (const bullWorker of worker.workers) bullWorker.on("completed", next);
+    },
+  );
+  await worker.stop();
+  await adapter.close();
+  return samples;
+}
+
+/** Deletes the run's keys, so every trial starts on an empty Redis. */
+async function cleanup(): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 5_000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== "0");
+  await redis.quit();
+}
+
+/** Runs `trials` raw/adapter pairs in ABBA order, cleaning up after each run. */
+async function trials<T>(
+  count: number,
+  raw: () => Promise<T>,
+  adapter: () => Promise<T>,
+): Promise<[T[], T[]]> {
+  const results: [T[], T[]] = [[], []];
+  for (const order of abba(count)) {
+    for (const side of order) {
+      if (side === "raw") results[0].push(await raw());
+      else results[1].push(await adapter());
+      await cleanup();
+    }
+  }
+  return results;
+}
+
+const bullmqBench: BenchSuite = async ({ rounds }) => {
+  const series = new Map<string, { raw: number[]; adapter: number[] }>();
+  const record = (name: string, [raw, adapter]: [number[], number[]]) => {
+    const entry = series.get(name) ?? { raw: [], adapter: [] };
+    entry.raw.push(...raw);
+    entry.adapter.push(...adapter);
+    series.set(name, entry);
+  };
+  // One small untimed pass, so both sides run JIT-compiled code when measured.
+  await trials(
+    1,
+    () => processRaw(10, 500),
+    () => processAdapter(10, 500),
+  );
+  await enqueueRound();
+
+  for (let round = 0; round < rounds; round++) {
+    const enqueue = await enqueueRound();
+    record("add one by one", enqueue.add);
+    record("addBulk", enqueue.bulk);
+    for (const [concurrency, jobs] of [
+      [1, PROCESS_C1_JOBS],
+      [50, PROCESS_C50_JOBS],
+    ] as const) {
+      const [raw, adapter] = await trials(
+        PROCESS_TRIALS,
+        () => processRaw(concurrency, jobs),
+        () => processAdapter(concurrency, jobs),
+      );
+      record(`process c=${concurrency}`, [raw.map((d) => d.perSecond), adapter.map((d) => d.perSecond)]);
+      record(`CPU per job, process c=${concurrency}`, [
+        raw.map((d) => d.cpuMsPerJob),
+        adapter.map((d) => d.cpuMsPerJob),
+      ]);
+    }
+    const [rawLatency, adapterLatency] = await trials(LATENCY_TRIALS, latencyRaw, latencyAdapter);
+    for (const p of [50, 95, 99]) {
+      record(`latency p${p}`, [
+        rawLatency.map((samples) => percentile(samples, p)),
+        adapterLatency.map((samples) => percentile(samples, p)),
+      ]);
+    }
+    console.log(`round ${round + 1}/${rounds} done`);
+  }
+
+  const results: BenchMeasurement[] = [];
+  for (const [name, { raw, adapter }] of series) {
+    const inMs = name.startsWith("latency") || name.startsWith("CPU");
+    results.push(inMs ? latency(name, raw, adapter) : throughput(name, raw, adapter));
+  }
+  return results;
+};
+
+export default bullmqBench;
