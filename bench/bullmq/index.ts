@@ -1,9 +1,13 @@
 // Raw BullMQ vs @switchyard/adapter-bullmq on the same Redis (REDIS_URL, default the local server), in
-// the same process and run. Each round measures raw then adapter (the order alternates per round) with
-// identical BullMQ options: job options { attempts: 3, backoff: { type: "switchyard" } } (the adapter's
-// for a default job), worker options (concurrency, lockDuration 30 s, stalledInterval 30 s,
-// maxStalledCount 3, a backoff strategy). Shapes after taskforcesh/bullmq-bench: queue-add (one by
-// one), add-bulk, worker-generic (pre-filled queue, concurrency 1) and worker-concurrent (50).
+// the same process and run, with identical BullMQ options: job options { attempts: 3, backoff: { type:
+// "switchyard" } } (what the adapter stores for a default job) and worker options (concurrency,
+// lockDuration 30 s, stalledInterval 30 s, maxStalledCount 3, a backoff strategy). Connections are each
+// side's own: ioredis defaults for raw, the adapter's for the adapter. Shapes after
+// taskforcesh/bullmq-bench: queue-add (one by one), add-bulk, worker-generic (pre-filled queue,
+// concurrency 1) and worker-concurrent (50), plus enqueue→start latency at concurrency 1 (closed loop).
+// Every measurement runs as raw/adapter trials in ABBA order within each round; the figures are
+// medians over all trials ("rounds" in the results counts them). Garbage is collected before each
+// timed trial, so neither side pays for the other's (or its own setup's) garbage.
 import { randomBytes } from "node:crypto";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -15,12 +19,11 @@ import { z } from "zod";
 import { type BenchMeasurement, type BenchSuite, latency, percentile, throughput } from "../bench-result.js";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-// Per trial. Each round runs every measurement as raw/adapter trials in ABBA order (raw, adapter,
-// adapter, raw, ...), so drift on a shared machine hits both sides alike; the medians are over all
-// trials of all rounds.
+// Jobs per trial and trials per round (ABBA order: raw, adapter, adapter, raw, ... so that drift on a
+// shared machine hits both sides alike).
 const ADD_JOBS = 400;
 const ADD_TRIALS = 6;
-const BULK_JOBS = 5_000;
+const BULK_JOBS = 3_000;
 const BULK_SIZE = 1_000;
 const BULK_TRIALS = 4;
 const PROCESS_C1_JOBS = 800;
