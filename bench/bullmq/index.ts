@@ -22,12 +22,12 @@ const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 // Jobs per trial and trials per round (ABBA order: raw, adapter, adapter, raw, ... so that drift on a
 // shared machine hits both sides alike).
 const ADD_JOBS = 400;
-const ADD_TRIALS = 6;
+const ADD_TRIALS = 4;
 const BULK_JOBS = 3_000;
 const BULK_SIZE = 1_000;
 const BULK_TRIALS = 4;
-const PROCESS_C1_JOBS = 800;
-const PROCESS_C50_JOBS = 2_500;
+const PROCESS_C1_JOBS = 600;
+const PROCESS_C50_JOBS = 2_000;
 const PROCESS_TRIALS = 4;
 const LATENCY_SAMPLES = 150;
 const LATENCY_TRIALS = 2;
@@ -162,7 +162,7 @@ async function enqueueRound(): Promise<{ add: [number[], number[]]; bulk: [numbe
   }
   await raw.close();
   await adapter.close();
-  await cleanup();
+  await Promise.all([obliterate(raw.name), obliterate(adapter.name)]);
   return result;
 }
 
@@ -221,6 +221,7 @@ async function processRaw(concurrency: number, jobs: number): Promise<Drain> {
   const drain = await timer.done;
   await worker.close();
   await raw.close();
+  await obliterate(raw.name);
   return drain;
 }
 
@@ -240,6 +241,7 @@ async function processAdapter(concurrency: number, jobs: number): Promise<Drain>
   const drain = await timer.done;
   await worker.stop();
   await adapter.close();
+  await obliterate(adapter.name);
   return drain;
 }
 
@@ -297,6 +299,7 @@ async function latencyRaw(): Promise<number[]> {
   );
   await worker.close();
   await raw.close();
+  await obliterate(raw.name);
   return samples;
 }
 
@@ -317,10 +320,11 @@ async function latencyAdapter(): Promise<number[]> {
   );
   await worker.stop();
   await adapter.close();
+  await obliterate(adapter.name);
   return samples;
 }
 
-/** Deletes the run's keys, so every trial starts on an empty Redis. */
+/** Deletes whatever the run left under its prefix. */
 async function cleanup(): Promise<void> {
   const redis = new Redis(REDIS_URL);
   let cursor = "0";
@@ -332,7 +336,16 @@ async function cleanup(): Promise<void> {
   await redis.quit();
 }
 
-/** Runs `trials` raw/adapter pairs in ABBA order, cleaning up after each run. */
+/** Deletes one queue's keys (BullMQ's obliterate), cheaper than scanning the keyspace after every trial. */
+async function obliterate(name: string): Promise<void> {
+  const connection = new Redis(REDIS_URL);
+  const queue = new Queue(name, { connection, prefix });
+  await queue.obliterate({ force: true });
+  await queue.close();
+  await connection.quit();
+}
+
+/** Runs `trials` raw/adapter pairs in ABBA order. */
 async function trials<T>(
   count: number,
   raw: () => Promise<T>,
@@ -343,7 +356,6 @@ async function trials<T>(
     for (const side of order) {
       if (side === "raw") results[0].push(await raw());
       else results[1].push(await adapter());
-      await cleanup();
     }
   }
   return results;
@@ -394,6 +406,7 @@ const bullmqBench: BenchSuite = async ({ rounds }) => {
     console.log(`round ${round + 1}/${rounds} done`);
   }
 
+  await cleanup();
   const results: BenchMeasurement[] = [];
   for (const [name, { raw, adapter }] of series) {
     const inMs = name.startsWith("latency") || name.startsWith("CPU");
