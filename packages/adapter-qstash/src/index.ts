@@ -1,6 +1,7 @@
+// Kept here too for existing imports; it lives in core because every push backend needs it.
+export { type NodeRequest, RawBodyUnavailableError, toNodeHandler } from "@switchyard/core";
 export type { AttemptReport } from "./attempt-response.js";
 export { fromEnv, QSTASH_ENV } from "./from-env.js";
-export { type NodeRequest, RawBodyUnavailableError, toNodeHandler } from "./node-handler.js";
 export { qstash } from "./qstash-backend.js";
 export { QSTASH_DEDUPLICATION_WINDOW_MS, qstashCapabilities } from "./qstash-capabilities.js";
 export type { QStashBackendOptions } from "./qstash-options.js";

@@ -26,6 +26,7 @@ export {
   HttpStatusError,
   retryAfterDelay,
 } from "./helpers/fetch-with-retry.js";
+export { type NodeRequest, RawBodyUnavailableError, toNodeHandler } from "./helpers/node-handler.js";
 export {
   type DeliverWebhookOptions,
   deliverWebhook,

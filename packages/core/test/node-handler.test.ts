@@ -1,6 +1,5 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { waitFor } from "@switchyard/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { type NodeRequest, toNodeHandler } from "../src/index.js";
 
@@ -81,7 +80,7 @@ describe("toNodeHandler (Express, Fastify and node:http)", () => {
     });
     const response = await fetch(`${base}/jobs?job=x`, { method: "POST", body: '{"n":2}' });
     expect(response.status).toBe(500);
-    expect((await response.json()).error).toMatch(/parsed before the QStash handler ran/);
+    expect((await response.json()).error).toMatch(/parsed before the job handler ran/);
     expect(called).toBe(false);
   });
 
@@ -103,6 +102,6 @@ describe("toNodeHandler (Express, Fastify and node:http)", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     caller.abort();
     await expect(pending).rejects.toThrow();
-    await waitFor(() => aborted, { message: "the handler's signal to abort", timeoutMs: 2_000 });
+    await expect.poll(() => aborted, { timeout: 2_000 }).toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
  * A Node request as Express or Fastify hand it over. When a body parser already read the stream, the
  * raw bytes must be on `rawBody` or `body` (a Buffer or string: `express.raw()`, or a Fastify content-type
  * parser with `parseAs: "buffer"`); a parsed JSON object cannot be used, since the signature covers the
- * exact bytes QStash sent.
+ * exact bytes the platform sent.
  */
 export type NodeRequest = IncomingMessage & { body?: unknown; rawBody?: unknown; originalUrl?: string };
 
@@ -16,7 +16,7 @@ export class RawBodyUnavailableError extends Error {
 /**
  * Mounts a Web `Request → Response` handler (`jobs.handler()`) on Node's http API, as Express and
  * Fastify use it: `app.post("/api/jobs", toNodeHandler(jobs.handler()))`. The Web request's signal
- * aborts when the connection closes before the answer is sent (QStash gave up, or the server is going
+ * aborts when the connection closes before the answer is sent (the platform gave up, or the server is going
  * down), which aborts the running attempt's `ctx.signal`.
  */
 export function toNodeHandler(
@@ -68,7 +68,7 @@ async function rawBody(req: NodeRequest): Promise<Buffer> {
   }
   if (req.body !== undefined && req.body !== null) {
     throw new RawBodyUnavailableError(
-      "the request body was parsed before the QStash handler ran: mount it before JSON body parsers (or give it the raw bytes, e.g. express.raw({ type: '*/*' })), since the signature covers the exact body",
+      "the request body was parsed before the job handler ran: mount it before JSON body parsers (or give it the raw bytes, e.g. express.raw({ type: '*/*' })), since the signature covers the exact body",
     );
   }
   const chunks: Buffer[] = [];
