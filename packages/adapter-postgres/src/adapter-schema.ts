@@ -12,9 +12,12 @@ export function quoteIdentifier(name: string): string {
 
 /**
  * The adapter's schema objects, in graphile-worker's schema `S`:
- * - `switchyard_job_records`: per job, what graphile-worker does not keep: the outcome an attempt decided
- *   (applied by a trigger when graphile-worker releases the job), the error code, progress, cancellation
- *   requests, and, once graphile-worker deletes a finished job, its final record (state, result).
+ * - `switchyard_job_state`: per job, what graphile-worker does not keep: the outcome an attempt decided
+ *   (applied by a trigger when graphile-worker releases the job), the last error with its code, progress,
+ *   a cancellation request, the result, the maxAttempts of a permanently failed job. Written only when
+ *   there is something to keep (not for a job that simply succeeds).
+ * - `switchyard_finished`: one narrow row per completed or cancelled job, written by a trigger when
+ *   graphile-worker deletes it, so that `get(id)` still finds it. Append-only.
  * - `switchyard_idempotency`: idempotency keys with their expiry, claimed in the enqueue's transaction.
  * - `switchyard_schedules`: schedules (cron in any time zone, seconds, fixed intervals), fired by workers.
  * - `switchyard_workers`: a heartbeat per running worker pool, for stalled-job recovery.
@@ -27,24 +30,29 @@ create table if not exists ${S}.switchyard_meta (
   value text not null
 );
 
-create table if not exists ${S}.switchyard_job_records (
+create table if not exists ${S}.switchyard_job_state (
   job_id bigint primary key,
-  state text check (state in ('completed', 'cancelled')),
-  task_id int,
-  payload json,
-  attempts smallint,
-  max_attempts smallint,
-  created_at timestamptz,
-  finished_at timestamptz,
   result json,
   error json,
   progress json,
+  original_max_attempts smallint,
   cancel_requested boolean not null default false,
   outcome text check (outcome in ('retry', 'failed', 'permanent', 'released', 'cancelled')),
   outcome_run_at timestamptz
 );
-create index if not exists switchyard_job_records_finished_at
-  on ${S}.switchyard_job_records (finished_at) where finished_at is not null;
+
+create table if not exists ${S}.switchyard_finished (
+  job_id bigint primary key,
+  task_id int not null,
+  attempts smallint not null,
+  max_attempts smallint not null,
+  created_at timestamptz not null,
+  finished_at timestamptz not null,
+  cancelled boolean not null default false
+);
+-- BRIN: rows are appended in finishing order, and a BRIN index costs next to nothing to maintain.
+create index if not exists switchyard_finished_finished_at
+  on ${S}.switchyard_finished using brin (finished_at);
 
 create table if not exists ${S}.switchyard_idempotency (
   job_name text not null,
@@ -73,28 +81,14 @@ create table if not exists ${S}.switchyard_workers (
   heartbeat_at timestamptz not null default now()
 );
 
--- graphile-worker deletes a job when it completes. Keep its record: completed, or cancelled when the
--- attempt ended because of a cancellation. Only locked jobs: graphile-worker deletes those on success.
+-- graphile-worker deletes a job when it completes (only then does it delete a locked job): append its
+-- record. Whether it ended cancelled, and its result, are read from switchyard_job_state.
 create or replace function ${S}.switchyard_tg_job_deleted() returns trigger
 language plpgsql as $$
 begin
-  insert into ${S}.switchyard_job_records as r
-    (job_id, state, task_id, payload, attempts, max_attempts, created_at, finished_at)
-  values
-    (old.id, 'completed', old.task_id, old.payload, old.attempts, old.max_attempts, old.created_at, now())
-  on conflict (job_id) do update set
-    state = case when r.outcome = 'cancelled' then 'cancelled' else 'completed' end,
-    task_id = excluded.task_id,
-    payload = excluded.payload,
-    attempts = excluded.attempts,
-    max_attempts = excluded.max_attempts,
-    created_at = excluded.created_at,
-    finished_at = excluded.finished_at,
-    result = case when r.outcome = 'cancelled' then null else r.result end,
-    error = case when r.outcome = 'cancelled' then r.error else null end,
-    cancel_requested = false,
-    outcome = null,
-    outcome_run_at = null;
+  insert into ${S}.switchyard_finished (job_id, task_id, attempts, max_attempts, created_at, finished_at)
+  values (old.id, old.task_id, old.attempts, old.max_attempts, old.created_at, now())
+  on conflict (job_id) do nothing;
   return null;
 end;
 $$;
@@ -113,9 +107,9 @@ declare
   v_outcome text;
   v_run_at timestamptz;
 begin
-  select r.outcome, r.outcome_run_at into v_outcome, v_run_at
-    from ${S}.switchyard_job_records r
-    where r.job_id = new.id and r.outcome is not null
+  select s.outcome, s.outcome_run_at into v_outcome, v_run_at
+    from ${S}.switchyard_job_state s
+    where s.job_id = new.id and s.outcome is not null
     for update;
   if not found then
     return new;
@@ -125,10 +119,13 @@ begin
   elsif v_outcome = 'released' then
     new.run_at := now();
   elsif v_outcome = 'permanent' then
-    update ${S}.switchyard_job_records set max_attempts = old.max_attempts where job_id = new.id;
     new.max_attempts := greatest(new.attempts, 1);
   end if;
-  update ${S}.switchyard_job_records set outcome = null, outcome_run_at = null where job_id = new.id;
+  update ${S}.switchyard_job_state s
+     set outcome = null, outcome_run_at = null,
+         original_max_attempts = case when v_outcome = 'permanent' then old.max_attempts
+                                      else s.original_max_attempts end
+   where s.job_id = new.id;
   return new;
 end;
 $$;
@@ -182,7 +179,7 @@ begin
 end;
 $$;
 
--- Cancels a job: a waiting or delayed job is removed at once (its record says cancelled); a running job
+-- Cancels a job: a waiting or delayed job is removed at once (and recorded as cancelled); a running job
 -- is flagged and its worker told, so the attempt aborts. False when the job is finished or unknown.
 create or replace function ${S}.switchyard_cancel(p_job_id bigint, p_notify text) returns boolean
 language plpgsql as $$
@@ -193,20 +190,14 @@ begin
     where j.id = p_job_id and j.locked_at is null and j.attempts < j.max_attempts
     returning * into v_job;
   if found then
-    insert into ${S}.switchyard_job_records as r
-      (job_id, state, task_id, payload, attempts, max_attempts, created_at, finished_at)
-    values
-      (v_job.id, 'cancelled', v_job.task_id, v_job.payload, v_job.attempts, v_job.max_attempts,
-       v_job.created_at, now())
-    on conflict (job_id) do update set
-      state = 'cancelled', task_id = excluded.task_id, payload = excluded.payload,
-      attempts = excluded.attempts, max_attempts = coalesce(r.max_attempts, excluded.max_attempts),
-      created_at = excluded.created_at, finished_at = excluded.finished_at,
-      outcome = null, outcome_run_at = null, cancel_requested = false;
+    insert into ${S}.switchyard_finished
+      (job_id, task_id, attempts, max_attempts, created_at, finished_at, cancelled)
+    values (v_job.id, v_job.task_id, v_job.attempts, v_job.max_attempts, v_job.created_at, now(), true)
+    on conflict (job_id) do update set cancelled = true;
     return true;
   end if;
   if exists (select 1 from ${S}._private_jobs j where j.id = p_job_id and j.locked_at is not null) then
-    insert into ${S}.switchyard_job_records as r (job_id, cancel_requested) values (p_job_id, true)
+    insert into ${S}.switchyard_job_state as s (job_id, cancel_requested) values (p_job_id, true)
     on conflict (job_id) do update set cancel_requested = true;
     perform pg_notify('switchyard', p_notify);
     return true;
@@ -234,16 +225,16 @@ begin
   if v_pools is null then
     return 0;
   end if;
-  update ${S}.switchyard_job_records r
+  update ${S}.switchyard_job_state s
     set outcome = 'cancelled',
-        error = coalesce(r.error, json_build_object('message', 'the job was cancelled',
+        error = coalesce(s.error, json_build_object('message', 'the job was cancelled',
                                                     'code', 'SWITCHYARD_JOB_CANCELLED'))
     from ${S}._private_jobs j
-    where r.job_id = j.id and j.locked_by = any(v_pools) and r.cancel_requested;
+    where s.job_id = j.id and j.locked_by = any(v_pools) and s.cancel_requested;
   delete from ${S}._private_jobs j
-    using ${S}.switchyard_job_records r
-    where r.job_id = j.id and j.locked_by = any(v_pools) and r.outcome = 'cancelled';
-  insert into ${S}.switchyard_job_records as r (job_id, error)
+    using ${S}.switchyard_job_state s
+    where s.job_id = j.id and j.locked_by = any(v_pools) and s.outcome = 'cancelled';
+  insert into ${S}.switchyard_job_state as s (job_id, error)
     select j.id, json_build_object('message', 'the worker stopped during the last attempt',
                                    'code', 'SWITCHYARD_STALLED')
     from ${S}._private_jobs j

@@ -1,6 +1,7 @@
 import type { JobError, JobSnapshot, JobState } from "@switchyard/core";
 
-/** The columns `get` and `listFailed` select, from graphile-worker's table joined with the adapter's records. */
+/** The columns `get` and `listFailed` select, from graphile-worker's table or the adapter's finished
+ * records, joined with the adapter's job state. */
 export interface JobRow {
   id: string;
   name: string;
@@ -24,20 +25,23 @@ export interface JobRow {
   finished_at: Date | null;
 }
 
-/** The select list of a live job `j` (graphile-worker's `_private_jobs`) with task `t` and record `r`. */
+/** The select list of a live job `j` (graphile-worker's `_private_jobs`) with task `t` and state `s`. */
 export const LIVE_JOB_COLUMNS = `
   j.id::text as id, t.identifier as name, j.payload, j.attempts,
-  coalesce(r.max_attempts, j.max_attempts) as max_attempts, true as live,
+  coalesce(s.original_max_attempts, j.max_attempts) as max_attempts, true as live,
   j.locked_at is not null as locked, j.attempts >= j.max_attempts as exhausted,
   j.run_at > now() as due_later, j.run_at, j.last_error, j.created_at, j.updated_at,
-  null::text as state, null::json as result, r.error, r.progress, null::timestamptz as finished_at`;
+  null::text as state, null::json as result, s.error, s.progress, null::timestamptz as finished_at`;
 
-/** The select list of a finished job's record `r` with task `t`. */
+/** The select list of a finished job `f` (`switchyard_finished`) with task `t` and state `s`. */
 export const FINISHED_JOB_COLUMNS = `
-  r.job_id::text as id, t.identifier as name, r.payload, r.attempts, r.max_attempts, false as live,
-  null::boolean as locked, null::boolean as exhausted, null::boolean as due_later, null::timestamptz as run_at,
-  null::text as last_error, r.created_at, null::timestamptz as updated_at,
-  r.state, r.result, r.error, r.progress, r.finished_at`;
+  f.job_id::text as id, t.identifier as name, null::json as payload, f.attempts,
+  coalesce(s.original_max_attempts, f.max_attempts) as max_attempts, false as live,
+  null::boolean as locked, null::boolean as exhausted, null::boolean as due_later,
+  null::timestamptz as run_at, null::text as last_error, f.created_at, null::timestamptz as updated_at,
+  case when f.cancelled or s.outcome = 'cancelled' then 'cancelled' else 'completed' end as state,
+  case when f.cancelled or s.outcome = 'cancelled' then null else s.result end as result,
+  s.error, s.progress, f.finished_at`;
 
 export function snapshotOf(row: JobRow): JobSnapshot {
   let state: JobState;
@@ -46,11 +50,12 @@ export function snapshotOf(row: JobRow): JobSnapshot {
   else if (row.exhausted) state = "failed";
   else if (row.due_later) state = "delayed";
   else state = "waiting";
+  // A finished job's payload is not kept: graphile-worker deletes it with the job (see README).
   const snapshot: JobSnapshot = {
     id: row.id,
     name: row.name,
     state,
-    payload: row.payload,
+    payload: row.payload ?? undefined,
     attempts: row.attempts,
     maxAttempts: row.max_attempts,
   };

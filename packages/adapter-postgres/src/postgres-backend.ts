@@ -311,13 +311,14 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
         text: `select ${LIVE_JOB_COLUMNS}
                  from ${S}._private_jobs j
                  join ${S}._private_tasks t on t.id = j.task_id
-                 left join ${S}.switchyard_job_records r on r.job_id = j.id
+                 left join ${S}.switchyard_job_state s on s.job_id = j.id
                 where j.id = $1::bigint
                union all
                select ${FINISHED_JOB_COLUMNS}
-                 from ${S}.switchyard_job_records r
-                 join ${S}._private_tasks t on t.id = r.task_id
-                where r.job_id = $1::bigint and r.state is not null
+                 from ${S}.switchyard_finished f
+                 join ${S}._private_tasks t on t.id = f.task_id
+                 left join ${S}.switchyard_job_state s on s.job_id = f.job_id
+                where f.job_id = $1::bigint
                limit 1`,
         values: [id],
       });
@@ -351,15 +352,15 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
            update ${S}._private_jobs j
               set attempts = 0,
                   max_attempts = coalesce(
-                    (select r.max_attempts from ${S}.switchyard_job_records r where r.job_id = j.id),
+                    (select s.original_max_attempts from ${S}.switchyard_job_state s where s.job_id = j.id),
                     j.max_attempts),
                   run_at = now(), last_error = null, updated_at = now()
             where j.id = $1::bigint and j.locked_at is null and j.attempts >= j.max_attempts
             returning j.id
-         ), r as (
-           update ${S}.switchyard_job_records r
-              set max_attempts = null, error = null, outcome = null, outcome_run_at = null
-             from j where r.job_id = j.id
+         ), s as (
+           update ${S}.switchyard_job_state s
+              set original_max_attempts = null, error = null, outcome = null, outcome_run_at = null
+             from j where s.job_id = j.id
          )
          select j.id, pg_notify('jobs:insert', '{"count":1}') from j`,
         [id],
@@ -378,7 +379,7 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
         `select ${LIVE_JOB_COLUMNS}
            from ${S}._private_jobs j
            join ${S}._private_tasks t on t.id = j.task_id
-           left join ${S}.switchyard_job_records r on r.job_id = j.id
+           left join ${S}.switchyard_job_state s on s.job_id = j.id
           where j.locked_at is null and j.attempts >= j.max_attempts
             and ($1::text is null or t.identifier = $1::text)
           order by j.updated_at desc, j.id desc

@@ -66,10 +66,11 @@ export const postgresCapabilities: Capabilities = {
       "a job with concurrency n is spread over n graphile-worker named queues (lanes), each running one job at a time: the limit is never exceeded across workers, but a free lane does not take work queued in a busy one",
     "job.timeout": "enforced in the worker by the Switchyard runtime (the attempt's signal aborts)",
     "jobs.get":
-      "live jobs come from graphile-worker's table; completed and cancelled ones (which graphile-worker deletes) from switchyard_job_records, kept for keepFinished (default 7 days)",
+      "live jobs come from graphile-worker's table; completed and cancelled ones (which graphile-worker deletes) from switchyard_finished, written by a trigger and kept for keepFinished (default 7 days), without their payload",
     "jobs.cancelRunning": "the worker running it is told by NOTIFY and aborts the attempt's signal",
-    progress: "stored in switchyard_job_records",
-    results: "recorded in switchyard_job_records by a trigger when graphile-worker deletes the completed job",
+    progress: "stored in switchyard_job_state",
+    results:
+      "stored in switchyard_job_state by the attempt just before graphile-worker completes the job; kept for keepFinished",
     "worker.crashRecovery":
       "graphile-worker frees a dead worker's jobs after 4 hours; the adapter's heartbeat frees them after stalledAfter (default 1 minute)",
   },

@@ -256,7 +256,7 @@ export class PostgresWorker implements PostgresWorkerHandle {
     const S = this.#host.schema;
     await this.#host.pool.query({
       name: `switchyard_outcome/${this.#host.schemaName}`,
-      text: `insert into ${S}.switchyard_job_records as r (job_id, outcome, outcome_run_at, error)
+      text: `insert into ${S}.switchyard_job_state (job_id, outcome, outcome_run_at, error)
              values ($1::bigint, $2::text, now() + $3::float8 * interval '1 millisecond', $4::json)
              on conflict (job_id) do update set
                outcome = excluded.outcome, outcome_run_at = excluded.outcome_run_at, error = excluded.error`,
@@ -268,7 +268,7 @@ export class PostgresWorker implements PostgresWorkerHandle {
     const S = this.#host.schema;
     await this.#host.pool.query({
       name: `switchyard_result/${this.#host.schemaName}`,
-      text: `insert into ${S}.switchyard_job_records as r (job_id, result) values ($1::bigint, $2::json)
+      text: `insert into ${S}.switchyard_job_state (job_id, result) values ($1::bigint, $2::json)
              on conflict (job_id) do update set result = excluded.result`,
       values: [id, JSON.stringify(result)],
     });
@@ -278,7 +278,7 @@ export class PostgresWorker implements PostgresWorkerHandle {
     const S = this.#host.schema;
     await this.#host.pool.query({
       name: `switchyard_progress/${this.#host.schemaName}`,
-      text: `insert into ${S}.switchyard_job_records as r (job_id, progress) values ($1::bigint, $2::json)
+      text: `insert into ${S}.switchyard_job_state (job_id, progress) values ($1::bigint, $2::json)
              on conflict (job_id) do update set progress = excluded.progress`,
       values: [id, JSON.stringify(value)],
     });

@@ -14,7 +14,7 @@ type Query = <R extends QueryResultRow = QueryResultRow>(
  * - a heartbeat for each worker pool of this process (`switchyard_workers`);
  * - stalled-job recovery: jobs locked by a pool that stopped heartbeating run again
  *   (`switchyard_recover_stalled`, which uses graphile-worker's `force_unlock_workers`);
- * - every minute, deletes expired idempotency keys and records older than `keepFinished`.
+ * - every minute, deletes expired idempotency keys, and finished jobs' records older than `keepFinished`.
  */
 export class WorkerMaintenance {
   readonly #query: Query;
@@ -120,16 +120,21 @@ export class WorkerMaintenance {
          select ctid from ${S}.switchyard_idempotency where expires_at < now() limit ${CLEANUP_BATCH}))`,
     );
     await this.#query(
-      `delete from ${S}.switchyard_job_records where ctid = any(array(
-         select ctid from ${S}.switchyard_job_records
-          where finished_at < now() - $1 * interval '1 millisecond' limit ${CLEANUP_BATCH}))`,
+      `with f as (
+         delete from ${S}.switchyard_finished where ctid = any(array(
+           select ctid from ${S}.switchyard_finished
+            where finished_at < now() - $1 * interval '1 millisecond' limit ${CLEANUP_BATCH}))
+         returning job_id
+       )
+       delete from ${S}.switchyard_job_state s using f where s.job_id = f.job_id`,
       [this.#keepFinishedMs],
     );
+    // State of jobs deleted other than by completion (graphile-worker's own tools, for example).
     await this.#query(
-      `delete from ${S}.switchyard_job_records where ctid = any(array(
-         select r.ctid from ${S}.switchyard_job_records r
-          where r.state is null
-            and not exists (select 1 from ${S}._private_jobs j where j.id = r.job_id)
+      `delete from ${S}.switchyard_job_state where ctid = any(array(
+         select s.ctid from ${S}.switchyard_job_state s
+          where not exists (select 1 from ${S}._private_jobs j where j.id = s.job_id)
+            and not exists (select 1 from ${S}.switchyard_finished f where f.job_id = s.job_id)
           limit ${CLEANUP_BATCH}))`,
     );
   }

@@ -1,0 +1,419 @@
+// Raw graphile-worker 0.17 vs @switchyard/adapter-postgres on the same PostgreSQL (DATABASE_URL, default the
+// local server, database `test`), in the same process and run. Each side has its own schema (the adapter's
+// has its triggers and tables; raw graphile-worker must not see them), both installed before anything is
+// timed. Identical graphile-worker settings: a pg.Pool of POOL_SIZE connections each, pollInterval 2000,
+// no local queue or batching (graphile-worker's defaults), max_attempts 3 (the adapter's default job),
+// the same payload. Shapes after graphile-worker's perfTest: jobs added one by one and in bulk, a
+// pre-filled queue drained at concurrency 1 and 24, and closed-loop enqueue→start latency. Trials run in
+// ABBA order (raw, adapter, adapter, raw, ...) so drift on a shared machine hits both sides alike.
+import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { createRequire } from "node:module";
+import { postgres } from "@switchyard/adapter-postgres";
+import { createSwitchyard, defineJob, type Switchyard, silentLogger } from "@switchyard/core";
+import {
+  Logger,
+  makeWorkerUtils,
+  type Runner,
+  run,
+  runMigrations,
+  type SharedOptions,
+  type WithPgClient,
+  type WorkerEvents,
+  type WorkerUtils,
+} from "graphile-worker";
+import { z } from "zod";
+import { type BenchMeasurement, type BenchSuite, latency, percentile, throughput } from "../bench-result.js";
+
+const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const POOL_SIZE = 30;
+const POLL_INTERVAL = 2_000;
+const MAX_ATTEMPTS = 3;
+const ADD_JOBS = 300;
+const ADD_TRIALS = 4;
+const BULK_JOBS = 3_000;
+const BULK_SIZE = 1_000;
+const BULK_TRIALS = 2;
+const PROCESS_C1_JOBS = 500;
+const PROCESS_C24_JOBS = 3_000;
+const PROCESS_TRIALS = 2;
+const LATENCY_SAMPLES = 120;
+const LATENCY_WARMUP = 20;
+const LATENCY_TRIALS = 2;
+
+const schema = z.object({ id: z.number().int(), to: z.string(), subject: z.string() });
+type Payload = z.infer<typeof schema>;
+const payloadOf = (id: number): Payload => ({ id, to: `user${id}@example.com`, subject: "Welcome aboard" });
+
+const suffix = randomBytes(3).toString("hex");
+const RAW_SCHEMA = `bench_raw_${suffix}`;
+const SY_SCHEMA = `bench_sy_${suffix}`;
+const RAW_TASK = "raw.noop";
+const SY_JOB = "sy.noop";
+const silentGraphileLogger = new Logger(() => () => {});
+
+// pg's types come with graphile-worker (bench/package.json has pg, not @types/pg).
+type Pool = NonNullable<SharedOptions["pgPool"]>;
+type PoolClient = Parameters<Parameters<WithPgClient>[0]>[0];
+const pg = createRequire(import.meta.url)("pg") as {
+  Pool: new (config: { connectionString: string; max: number }) => Pool;
+};
+
+function newPool(max = POOL_SIZE): Pool {
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max });
+  pool.on("error", () => {});
+  pool.on("connect", (client: PoolClient) => client.on("error", () => {}));
+  return pool;
+}
+
+/** Runs `body` on one connection of a short-lived pool. */
+async function withClient(body: (client: PoolClient) => Promise<void>): Promise<void> {
+  const pool = newPool(1);
+  const client = await pool.connect();
+  try {
+    await body(client);
+  } finally {
+    client.release();
+    await pool.end();
+  }
+}
+
+/** Counts graphile-worker's job events: the same on both sides, whatever runs inside the task. */
+class JobEvents {
+  readonly emitter = new EventEmitter() as WorkerEvents;
+  onStart: () => void = () => {};
+  onSuccess: () => void = () => {};
+
+  constructor() {
+    this.emitter.on("job:start", () => this.onStart());
+    this.emitter.on("job:success", () => this.onSuccess());
+  }
+}
+
+/** Raw graphile-worker: WorkerUtils to add jobs, `run()` with a task list to process them. */
+class Raw {
+  readonly pool = newPool();
+  readonly events = new JobEvents();
+  #utils?: WorkerUtils;
+
+  async utils(): Promise<WorkerUtils> {
+    this.#utils ??= await makeWorkerUtils({
+      pgPool: this.pool,
+      schema: RAW_SCHEMA,
+      logger: silentGraphileLogger,
+    });
+    return this.#utils;
+  }
+
+  add(id: number) {
+    return this.#utils!.addJob(RAW_TASK, payloadOf(id), { maxAttempts: MAX_ATTEMPTS });
+  }
+
+  addMany(ids: number[]) {
+    return this.#utils!.addJobs(
+      ids.map((id) => ({ identifier: RAW_TASK, payload: payloadOf(id), maxAttempts: MAX_ATTEMPTS })),
+    );
+  }
+
+  work(concurrency: number): Promise<Runner> {
+    return run({
+      pgPool: this.pool,
+      schema: RAW_SCHEMA,
+      concurrency,
+      pollInterval: POLL_INTERVAL,
+      noHandleSignals: true,
+      logger: silentGraphileLogger,
+      events: this.events.emitter,
+      taskList: { [RAW_TASK]: async () => {} },
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#utils?.release();
+    await this.pool.end();
+  }
+}
+
+/** The adapter: one no-op job with a zod schema, on its own pool of the same size. */
+class Adapter {
+  readonly pool = newPool();
+  readonly events = new JobEvents();
+  readonly job = defineJob({ name: SY_JOB, schema, handler: () => {} });
+  readonly client: Switchyard = createSwitchyard({
+    backend: postgres({
+      pool: this.pool,
+      schema: SY_SCHEMA,
+      pollInterval: POLL_INTERVAL,
+      migrate: false,
+      graphilePreset: { worker: { events: this.events.emitter } },
+    }),
+    jobs: [this.job],
+    logger: silentLogger,
+  });
+
+  add(id: number) {
+    return this.client.enqueue(this.job, payloadOf(id));
+  }
+
+  addMany(ids: number[]) {
+    return this.client.enqueueMany(this.job, ids.map(payloadOf));
+  }
+
+  async work(concurrency: number) {
+    const worker = this.client.work({ concurrency });
+    await worker.ready;
+    return worker;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+    await this.pool.end();
+  }
+}
+
+type Side = "raw" | "adapter";
+/** ABBA order for `trials` trials: raw, adapter, adapter, raw, raw, adapter, ... */
+function abba(trials: number): Side[][] {
+  return Array.from({ length: trials }, (_, i) => (i % 2 === 0 ? ["raw", "adapter"] : ["adapter", "raw"]));
+}
+
+/** Empties both schemas' job tables (and the adapter's records), so every trial starts alike. */
+async function reset(): Promise<void> {
+  await withClient(async (client) => {
+    for (;;) {
+      const { rows } = await client.query(
+        `select (select count(*) from "${RAW_SCHEMA}"._private_jobs where locked_at is not null)
+            + (select count(*) from "${SY_SCHEMA}"._private_jobs where locked_at is not null) as locked`,
+      );
+      if (Number(rows[0].locked) === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await client.query(
+      `truncate "${RAW_SCHEMA}"._private_jobs, "${SY_SCHEMA}"._private_jobs, "${SY_SCHEMA}".switchyard_finished, "${SY_SCHEMA}".switchyard_job_state`,
+    );
+    await client.query(`vacuum analyze "${RAW_SCHEMA}"._private_jobs`);
+    await client.query(`vacuum analyze "${SY_SCHEMA}"._private_jobs`);
+  });
+}
+
+let nextId = 0;
+const ids = (count: number) => Array.from({ length: count }, () => nextId++);
+
+/** Enqueue throughput one by one and in bulk; both sides stay connected for the round's trials. */
+async function enqueueRound(): Promise<{ add: [number[], number[]]; bulk: [number[], number[]] }> {
+  const raw = new Raw();
+  const adapter = new Adapter();
+  await raw.utils();
+  await adapter.add(-1); // connects and prepares, as makeWorkerUtils does for raw
+  await raw.add(-1);
+  const bodies = {
+    add: {
+      raw: async () => {
+        for (let i = 0; i < ADD_JOBS; i++) await raw.add(nextId++);
+      },
+      adapter: async () => {
+        for (let i = 0; i < ADD_JOBS; i++) await adapter.add(nextId++);
+      },
+    },
+    bulk: {
+      raw: async () => {
+        for (let i = 0; i < BULK_JOBS; i += BULK_SIZE) await raw.addMany(ids(BULK_SIZE));
+      },
+      adapter: async () => {
+        for (let i = 0; i < BULK_JOBS; i += BULK_SIZE) await adapter.addMany(ids(BULK_SIZE));
+      },
+    },
+  };
+  const result = { add: [[], []] as [number[], number[]], bulk: [[], []] as [number[], number[]] };
+  for (const [name, trials, jobs] of [
+    ["add", ADD_TRIALS, ADD_JOBS],
+    ["bulk", BULK_TRIALS, BULK_JOBS],
+  ] as const) {
+    for (const order of abba(trials)) {
+      for (const side of order) {
+        const started = performance.now();
+        await bodies[name][side]();
+        result[name][side === "raw" ? 0 : 1].push(jobs / ((performance.now() - started) / 1_000));
+        await reset();
+      }
+    }
+  }
+  await raw.close();
+  await adapter.close();
+  return result;
+}
+
+/** Resolves with the time from the first job's start to the `jobs`-th job's success. */
+function drainTimer(events: JobEvents, jobs: number): Promise<number> {
+  let first = 0;
+  let succeeded = 0;
+  return new Promise((resolve) => {
+    events.onStart = () => {
+      if (first === 0) first = performance.now();
+    };
+    events.onSuccess = () => {
+      if (++succeeded === jobs) resolve(performance.now() - first);
+    };
+  });
+}
+
+async function fill(side: Raw | Adapter, jobs: number): Promise<void> {
+  for (let i = 0; i < jobs; i += BULK_SIZE) await side.addMany(ids(Math.min(BULK_SIZE, jobs - i)));
+}
+
+async function processRaw(concurrency: number, jobs: number): Promise<number> {
+  const raw = new Raw();
+  await raw.utils();
+  await fill(raw, jobs);
+  const done = drainTimer(raw.events, jobs);
+  const runner = await raw.work(concurrency);
+  const ms = await done;
+  await runner.stop();
+  await raw.close();
+  return jobs / (ms / 1_000);
+}
+
+async function processAdapter(concurrency: number, jobs: number): Promise<number> {
+  const adapter = new Adapter();
+  await fill(adapter, jobs);
+  const done = drainTimer(adapter.events, jobs);
+  const worker = await adapter.work(concurrency);
+  const ms = await done;
+  await worker.stop();
+  await adapter.close();
+  return jobs / (ms / 1_000);
+}
+
+/** Closed loop on an idle worker of concurrency 1: enqueue, wait for the job to start and succeed, repeat. */
+async function latencyLoop(events: JobEvents, enqueue: (id: number) => Promise<unknown>): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < LATENCY_SAMPLES + LATENCY_WARMUP; i++) {
+    let startedAt = 0;
+    const started = new Promise<void>((resolve) => {
+      events.onStart = () => {
+        startedAt = performance.now();
+        resolve();
+      };
+    });
+    const succeeded = new Promise<void>((resolve) => {
+      events.onSuccess = resolve;
+    });
+    const t0 = performance.now();
+    await enqueue(nextId++);
+    await started;
+    if (i >= LATENCY_WARMUP) samples.push(startedAt - t0);
+    await succeeded;
+  }
+  return samples;
+}
+
+async function latencyRaw(): Promise<number[]> {
+  const raw = new Raw();
+  await raw.utils();
+  const runner = await raw.work(1);
+  await new Promise((resolve) => setTimeout(resolve, 200)); // LISTEN is up
+  const samples = await latencyLoop(raw.events, (id) => raw.add(id));
+  await runner.stop();
+  await raw.close();
+  return samples;
+}
+
+async function latencyAdapter(): Promise<number[]> {
+  const adapter = new Adapter();
+  const worker = await adapter.work(1);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const samples = await latencyLoop(adapter.events, (id) => adapter.add(id));
+  await worker.stop();
+  await adapter.close();
+  return samples;
+}
+
+async function trials<T>(
+  count: number,
+  raw: () => Promise<T>,
+  adapter: () => Promise<T>,
+): Promise<[T[], T[]]> {
+  const results: [T[], T[]] = [[], []];
+  for (const order of abba(count)) {
+    for (const side of order) {
+      if (side === "raw") results[0].push(await raw());
+      else results[1].push(await adapter());
+      await reset();
+    }
+  }
+  return results;
+}
+
+async function installSchemas(): Promise<void> {
+  const pool = newPool();
+  await runMigrations({ pgPool: pool, schema: RAW_SCHEMA, logger: silentGraphileLogger });
+  await postgres({ pool, schema: SY_SCHEMA }).migrate();
+  await pool.end();
+}
+
+async function dropSchemas(): Promise<void> {
+  await withClient(async (client) => {
+    await client.query(`drop schema if exists "${RAW_SCHEMA}" cascade`);
+    await client.query(`drop schema if exists "${SY_SCHEMA}" cascade`);
+  });
+}
+
+const postgresBench: BenchSuite = async ({ rounds }) => {
+  await installSchemas();
+  try {
+    const series = new Map<string, { raw: number[]; adapter: number[] }>();
+    const record = (name: string, [raw, adapter]: [number[], number[]]) => {
+      const entry = series.get(name) ?? { raw: [], adapter: [] };
+      entry.raw.push(...raw);
+      entry.adapter.push(...adapter);
+      series.set(name, entry);
+    };
+    // One untimed pass, so both sides run JIT-compiled code when measured.
+    await trials(
+      1,
+      () => processRaw(8, 500),
+      () => processAdapter(8, 500),
+    );
+    await enqueueRound();
+
+    for (let round = 0; round < rounds; round++) {
+      const enqueue = await enqueueRound();
+      record("addJob one by one", enqueue.add);
+      record(`addJobs bulk (${BULK_SIZE} a call)`, enqueue.bulk);
+      record(
+        "process c=1",
+        await trials(
+          PROCESS_TRIALS,
+          () => processRaw(1, PROCESS_C1_JOBS),
+          () => processAdapter(1, PROCESS_C1_JOBS),
+        ),
+      );
+      record(
+        "process c=24",
+        await trials(
+          PROCESS_TRIALS,
+          () => processRaw(24, PROCESS_C24_JOBS),
+          () => processAdapter(24, PROCESS_C24_JOBS),
+        ),
+      );
+      const [rawLatency, adapterLatency] = await trials(LATENCY_TRIALS, latencyRaw, latencyAdapter);
+      for (const p of [50, 95, 99]) {
+        record(`enqueue→start latency p${p}`, [
+          rawLatency.map((samples) => percentile(samples, p)),
+          adapterLatency.map((samples) => percentile(samples, p)),
+        ]);
+      }
+      console.log(`round ${round + 1}/${rounds} done`);
+    }
+
+    const results: BenchMeasurement[] = [];
+    for (const [name, { raw, adapter }] of series) {
+      results.push(name.includes("latency") ? latency(name, raw, adapter) : throughput(name, raw, adapter));
+    }
+    return results;
+  } finally {
+    await dropSchemas();
+  }
+};
+
+export default postgresBench;
