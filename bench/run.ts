@@ -1,4 +1,6 @@
 // `pnpm bench [backend ...]`: runs each named backend's benchmark (default: all) and writes bench/results/<backend>.json.
+// The packages are measured as users run them: built to dist/ (`pnpm bench` builds first), not through
+// a TypeScript loader, whose transforms (for example esbuild's keepNames wrappers) cost time per job.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
