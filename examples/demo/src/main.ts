@@ -10,7 +10,12 @@ const WEBHOOK_SECRET = "demo-secret";
 const started = Date.now();
 const quiet: JobLogger = { info() {}, warn() {}, error: (message) => console.error(`  ! ${message}`) };
 
-const backend = await backendFromEnv();
+const backend = await backendFromEnv().catch((error: unknown) => {
+  console.error(`switchyard demo: ${(error as Error).message}`);
+  process.exit(2);
+});
+// Idempotency keys outlive a run on a persistent backend: each run uses its own, so it does real work.
+const run = Date.now().toString(36);
 if (backend.capabilities.execution === "http" || backend.capabilities.execution === "managed") {
   console.error(
     `The demo runs an in-process worker; the ${backend.capabilities.backend} backend runs jobs through its platform. Run it with SWITCHYARD_BACKEND=memory, bullmq or postgres.`,
@@ -35,7 +40,7 @@ const addresses = ["ada", "grace", "linus", "margaret", "ken", "barbara", "bounc
   (n) => `${n}@example.com`,
 );
 const emails = await Promise.all(
-  addresses.map((to) => jobs.enqueue(sendEmail, { to, subject: "Welcome aboard" })),
+  addresses.map((to) => jobs.enqueue(sendEmail, { to, subject: `Welcome aboard (${run})` })),
 );
 
 // 2. Webhooks: four deliveries; one enqueued twice with the same idempotency key.
@@ -44,8 +49,8 @@ const hooks = await Promise.all(
   events.map((event, i) =>
     jobs.enqueue(
       deliverHook,
-      { url: receiver.url, event, data: { orderId: 1042 }, deliveryId: `evt-1042-${event}` },
-      { idempotencyKey: `evt-1042-${event}`, delay: i * 100 },
+      { url: receiver.url, event, data: { orderId: 1042 }, deliveryId: `evt-1042-${event}-${run}` },
+      { idempotencyKey: `evt-1042-${event}-${run}`, delay: i * 100 },
     ),
   ),
 );
@@ -78,7 +83,8 @@ if (process.stdout.isTTY) process.stdout.write("\n");
 
 await worker.stop({ graceful: true });
 const snapshots = (await Promise.all(tracked.map((id) => jobs.get(id)))).filter((s) => s !== undefined);
-const deadLettered = await jobs.listFailed();
+// listFailed() may also hold earlier runs' failures on a persistent backend: keep this run's.
+const deadLettered = (await jobs.listFailed()).filter((job) => tracked.includes(job.id));
 await jobs.close();
 await receiver.close();
 

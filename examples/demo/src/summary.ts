@@ -23,9 +23,9 @@ export function printSummary(summary: DemoSummary): void {
     ["deduplicated", summary.deduplicated],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
-  console.log("\n+" + "-".repeat(width + 2) + "+-------+");
+  console.log(`\n+${"-".repeat(width + 2)}+-------+`);
   for (const [label, value] of rows) console.log(`| ${label.padEnd(width)} | ${String(value).padStart(5)} |`);
-  console.log("+" + "-".repeat(width + 2) + "+-------+");
+  console.log(`+${"-".repeat(width + 2)}+-------+`);
   const d = summary.details;
   console.log(
     `\nemails sent ${d.emailsSent}, webhooks accepted ${d.webhooksAccepted} (duplicate deliveries dropped by the receiver ${d.duplicateDeliveriesDropped}), duplicate enqueues deduplicated ${d.duplicateEnqueuesDeduplicated}, reports ${d.reportsGenerated}`,

@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Backend } from "./backend.js";
 import { ConfigError } from "./errors/config-error.js";
@@ -43,24 +43,31 @@ export async function backendFromEnv(env: Env = process.env): Promise<Backend> {
 type Adapter = { fromEnv?: (env: Env) => Backend | Promise<Backend> };
 
 /**
- * Imports the adapter as core sees it, else as the application sees it (from the working directory):
- * with pnpm's isolated node_modules, core cannot see a package the application installed.
+ * Imports the adapter as core sees it, else as the application sees it (from its main script's folder,
+ * then the working directory): with pnpm's isolated node_modules, core cannot see a package the
+ * application installed.
  */
 async function importAdapter(packageName: string, name: string): Promise<Adapter> {
   try {
     return await import(packageName);
   } catch (error) {
     if (!isMissingPackage(error, packageName)) throw error;
-    try {
-      const fromApp = createRequire(join(process.cwd(), "noop.js")).resolve(packageName);
-      return await import(pathToFileURL(fromApp).href);
-    } catch (appError) {
-      if (!isMissingPackage(appError, packageName)) throw appError;
-      throw new ConfigError(
-        `SWITCHYARD_BACKEND=${name} needs the package ${packageName}: install it (npm install ${packageName})`,
-        { cause: error },
-      );
+    const appFolders = [process.argv[1] ? dirname(process.argv[1]) : undefined, process.cwd()];
+    for (const folder of appFolders) {
+      if (!folder) continue;
+      let resolved: string;
+      try {
+        resolved = createRequire(join(folder, "noop.js")).resolve(packageName);
+      } catch (appError) {
+        if (isMissingPackage(appError, packageName)) continue;
+        throw appError;
+      }
+      return await import(pathToFileURL(resolved).href);
     }
+    throw new ConfigError(
+      `SWITCHYARD_BACKEND=${name} needs the package ${packageName}: install it (npm install ${packageName})`,
+      { cause: error },
+    );
   }
 }
 
