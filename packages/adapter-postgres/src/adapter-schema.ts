@@ -100,7 +100,8 @@ create trigger _500_switchyard_job_deleted
 
 -- graphile-worker releases a failed job with its own fixed backoff (exp(attempts) seconds). When the
 -- attempt decided an outcome first, apply it in the same statement: the policy's delay, a permanent
--- failure, or a run at once (the worker stopped mid-attempt).
+-- failure, or a run at once (the worker stopped mid-attempt). On "update of last_error": graphile-worker
+-- sets it when it releases a failed job, and never when it locks one, so fetching pays nothing for this.
 create or replace function ${S}.switchyard_tg_job_released() returns trigger
 language plpgsql as $$
 declare
@@ -131,7 +132,7 @@ end;
 $$;
 drop trigger if exists _500_switchyard_job_released on ${S}._private_jobs;
 create trigger _500_switchyard_job_released
-  before update of locked_at on ${S}._private_jobs
+  before update of last_error on ${S}._private_jobs
   for each row when (old.locked_at is not null and new.locked_at is null)
   execute function ${S}.switchyard_tg_job_released();
 
@@ -243,6 +244,11 @@ begin
   update ${S}._private_jobs j set last_error = 'the worker stopped during the last attempt'
     where j.locked_by = any(v_pools) and j.attempts >= j.max_attempts;
   select count(*) into v_count from ${S}._private_jobs j where j.locked_by = any(v_pools);
+  -- Outcomes the dead workers recorded but graphile-worker never applied (the release trigger fires on
+  -- last_error), then everything else they held, and their named queues.
+  update ${S}._private_jobs j set locked_at = null, locked_by = null, last_error = j.last_error
+    from ${S}.switchyard_job_state s
+    where s.job_id = j.id and s.outcome is not null and j.locked_by = any(v_pools);
   perform ${S}.force_unlock_workers(v_pools);
   if v_count > 0 then
     perform pg_notify('jobs:insert', json_build_object('r', random(), 'count', v_count)::text);

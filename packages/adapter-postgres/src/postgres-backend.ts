@@ -267,30 +267,33 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
     return { id: rows[0]!.id, deduplicated: false };
   }
 
-  /** Unkeyed jobs in one `add_jobs` call. */
+  /** Unkeyed jobs in one `add_jobs` call. The specs' JSON is written by hand: each payload is serialised once. */
   async #enqueueBulk(target: Queryable, requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]> {
     const S = this.#S;
     const now = Date.now();
     const due = new Map<number, number>();
-    const payloads: string[] = [];
-    const specs = requests.map((request) => {
+    const payloads = new Array<string>(requests.length);
+    const specs = new Array<string>(requests.length);
+    const names = new Map<string, string>();
+    for (let index = 0; index < requests.length; index++) {
+      const request = requests[index]!;
+      const { job } = request;
       const payload = JSON.stringify(request.payload ?? {});
-      payloads.push(payload);
+      payloads[index] = payload;
       const runAt = request.runAt?.getTime();
       if (runAt !== undefined && runAt > now) due.set(runAt, (due.get(runAt) ?? 0) + 1);
-      return {
-        identifier: request.job.name,
-        payload: request.payload ?? {},
-        queue_name: this.#lanes.queueName(request.job, request.concurrencyKey) ?? null,
-        run_at: request.runAt?.toISOString() ?? null,
-        max_attempts: request.job.retry.maxAttempts,
-        priority: request.priority ?? null,
-      };
-    });
+      let name = names.get(job.name);
+      if (name === undefined) names.set(job.name, (name = JSON.stringify(job.name)));
+      const queue = this.#lanes.queueName(job, request.concurrencyKey);
+      specs[index] =
+        `{"identifier":${name},"payload":${payload},"queue_name":${queue === undefined ? "null" : JSON.stringify(queue)},` +
+        `"run_at":${request.runAt ? `"${request.runAt.toISOString()}"` : "null"},` +
+        `"max_attempts":${job.retry.maxAttempts},"priority":${request.priority ?? "null"}}`;
+    }
     const { rows } = await target.query<{ id: string; payload: string }>(
       `select id::text as id, payload::text as payload from ${S}.add_jobs(
          array(select json_populate_recordset(null::${S}.job_spec, $1::json)))`,
-      [JSON.stringify(specs)],
+      [`[${specs.join(",")}]`],
     );
     if (due.size > 0) {
       const entries = [...due.entries()].slice(0, 200);
