@@ -39,14 +39,28 @@ export function percentile(values: ReadonlyArray<number>, p: number): number {
 export function throughput(name: string, raw: number[], adapter: number[]): BenchMeasurement {
   const rawMedian = median(raw);
   const adapterMedian = median(adapter);
-  return { name, unit: "jobs/s", raw: round(rawMedian), adapter: round(adapterMedian), ratio: round(adapterMedian / rawMedian, 3), rounds: adapter.length };
+  return {
+    name,
+    unit: "jobs/s",
+    raw: round(rawMedian),
+    adapter: round(adapterMedian),
+    ratio: round(adapterMedian / rawMedian, 3),
+    rounds: adapter.length,
+  };
 }
 
 /** Builds a latency measurement (ms) from per-round raw and adapter figures. */
 export function latency(name: string, raw: number[], adapter: number[]): BenchMeasurement {
   const rawMedian = median(raw);
   const adapterMedian = median(adapter);
-  return { name, unit: "ms", raw: round(rawMedian, 3), adapter: round(adapterMedian, 3), overheadMs: round(adapterMedian - rawMedian, 3), rounds: adapter.length };
+  return {
+    name,
+    unit: "ms",
+    raw: round(rawMedian, 3),
+    adapter: round(adapterMedian, 3),
+    overheadMs: round(adapterMedian - rawMedian, 3),
+    rounds: adapter.length,
+  };
 }
 
 export function round(value: number, digits = 1): number {

@@ -17,7 +17,9 @@ if (unknown.length > 0) {
   console.error(`unknown benchmark ${unknown.join(", ")}; known: ${ALL.join(", ")}`);
   process.exit(2);
 }
-const names = (requested.length > 0 ? requested : ALL).filter((name) => existsSync(join(here, name, "index.ts")));
+const names = (requested.length > 0 ? requested : ALL).filter((name) =>
+  existsSync(join(here, name, "index.ts")),
+);
 mkdirSync(join(here, "results"), { recursive: true });
 
 for (const name of names) {

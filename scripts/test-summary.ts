@@ -16,7 +16,8 @@ const reports = existsSync(directory)
       .filter((file) => file.endsWith(".json"))
       .map((file) => JSON.parse(readFileSync(join(directory, file), "utf8")) as VitestJsonReport)
   : [];
-const sum = (pick: (report: VitestJsonReport) => number) => reports.reduce((total, report) => total + pick(report), 0);
+const sum = (pick: (report: VitestJsonReport) => number) =>
+  reports.reduce((total, report) => total + pick(report), 0);
 console.log(
   `Tests: ${sum((r) => r.numPassedTests)} passed, ${sum((r) => r.numFailedTests)} failed, ${sum((r) => r.numPendingTests + r.numTodoTests)} skipped`,
 );
