@@ -3,17 +3,17 @@ import { Logger } from "graphile-worker";
 
 /**
  * graphile-worker's logger, forwarding to the Switchyard logger: errors and warnings only (graphile-worker
- * logs every completed job at info level). A failed attempt is a warning: the Switchyard outcome decides.
+ * logs every fetched and completed job at debug and info level; those return at once). A failed attempt
+ * is a warning: the Switchyard outcome decides what happens to the job.
  */
 export function graphileLogger(logger: JobLogger): Logger {
   return new Logger((scope) => (level, message, meta) => {
-    const fields = { ...scope, ...(meta && "error" in meta ? { error: String(meta.error) } : {}) };
-    if (level === "error") {
-      if (meta?.failure) logger.warn(`graphile-worker: ${firstLine(message)}`, fields);
-      else logger.error(`graphile-worker: ${message}`, fields);
-    } else if (level === "warning") {
-      logger.warn(`graphile-worker: ${message}`, fields);
-    }
+    if (level !== "error" && level !== "warning") return;
+    const fields: Record<string, unknown> = { ...scope };
+    if (meta && "error" in meta) fields.error = String(meta.error);
+    if (level === "warning") logger.warn(`graphile-worker: ${message}`, fields);
+    else if (meta?.failure) logger.warn(`graphile-worker: ${firstLine(message)}`, fields);
+    else logger.error(`graphile-worker: ${message}`, fields);
   });
 }
 
