@@ -173,6 +173,13 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
     this.#nudger.at(at);
   }
 
+  async schemaRevision(): Promise<number> {
+    const { rows } = await this.pool.query<{ id: number | null }>(
+      `select max(id) as id from ${this.#S}.migrations`,
+    );
+    return rows[0]?.id ?? 0;
+  }
+
   // ---- Backend ----
 
   attach(runtime: JobRuntime): void {

@@ -19,6 +19,9 @@ import {
 } from "graphile-worker";
 import type { Pool } from "pg";
 
+/** What graphile-worker sets `process.exitCode` to when a breaking migration is announced. */
+const BREAKING_MIGRATION_EXIT_CODE = 57;
+
 /** What a worker needs from its backend. */
 export interface WorkerHost {
   readonly runtime: JobRuntime;
@@ -38,6 +41,8 @@ export interface WorkerHost {
   detachPool(workerPool: WorkerPool, worker: PostgresWorker, options: { crashed: boolean }): Promise<void>;
   /** Wakes idle workers at `at` (epoch ms), when a retried job becomes due. */
   nudgeAt(at: number): void;
+  /** The latest graphile-worker migration applied to the schema. */
+  schemaRevision(): Promise<number>;
 }
 
 /** A running attempt, as the worker tracks it to abort it. */
@@ -72,6 +77,11 @@ export class PostgresWorker implements PostgresWorkerHandle {
   #state: "starting" | "running" | "stopping" | "stopped" = "starting";
   /** Set when running attempts were abandoned: attempts that start later are abandoned the same way. */
   #abandon?: "stopped" | "crashed";
+  /** graphile-worker's schema revision when the worker started. */
+  #revision = 0;
+  /** `process.exitCode` when the worker started. */
+  #exitCode: typeof process.exitCode;
+  #relaunching?: Promise<void>;
   #stopped?: Promise<void>;
 
   constructor(host: WorkerHost, concurrency: number) {
@@ -84,6 +94,19 @@ export class PostgresWorker implements PostgresWorkerHandle {
   async #start(): Promise<void> {
     await this.#host.ready();
     if (this.#state !== "starting") return;
+    this.#revision = await this.#host.schemaRevision();
+    this.#exitCode = process.exitCode;
+    try {
+      await this.#launch();
+    } catch (error) {
+      this.#state = "stopped";
+      throw error;
+    }
+    if (this.#state === "starting") this.#state = "running";
+  }
+
+  /** Starts a graphile-worker pool for this worker and registers its heartbeat. */
+  async #launch(): Promise<void> {
     const task = this.#task;
     const tasks: TaskList = {};
     for (const name of this.#host.runtime.jobs.keys()) tasks[name] = task;
@@ -108,18 +131,62 @@ export class PostgresWorker implements PostgresWorkerHandle {
       this.#host.pool,
     );
     this.#workerPool = workerPool;
-    workerPool.promise.catch(() => {});
+    const ended = () => this.#poolEnded(workerPool);
+    workerPool.promise.then(ended, ended);
     try {
       await this.#host.attachPool(workerPool, this);
     } catch (error) {
-      this.#state = "stopped";
+      this.#workerPool = undefined;
       await Promise.resolve(workerPool.gracefulShutdown("Switchyard worker could not start")).catch(() => {});
       openGate();
       throw error;
     }
     registered = true;
     openGate();
-    if (this.#state === "starting") this.#state = "running";
+  }
+
+  /**
+   * graphile-worker shut the pool down by itself. It does so when any schema of the database announces a
+   * breaking migration (the channel is database-wide), and when it cannot store jobs' outcomes. When this
+   * schema is unchanged, a new pool takes over (and graphile-worker's exit code 57 is undone); when it was
+   * migrated by a newer graphile-worker, the worker stays stopped, as graphile-worker intends.
+   */
+  #poolEnded(workerPool: WorkerPool): void {
+    if (this.#workerPool !== workerPool || this.#state !== "running") return; // stopped or crashed by us
+    this.#relaunching = this.#relaunch(workerPool);
+  }
+
+  async #relaunch(ended: WorkerPool): Promise<void> {
+    const logger = this.#host.runtime.logger;
+    await this.#host.detachPool(ended, this, { crashed: false });
+    for (let delay = 500; this.#state === "running"; delay = Math.min(delay * 2, 30_000)) {
+      try {
+        const revision = await this.#host.schemaRevision();
+        if (revision !== this.#revision) {
+          logger.error(
+            `postgres: graphile-worker stopped this worker: schema "${this.#host.schemaName}" was migrated to revision ${revision} by another process`,
+          );
+          this.#state = "stopped";
+          return;
+        }
+        if (
+          process.exitCode === BREAKING_MIGRATION_EXIT_CODE &&
+          this.#exitCode !== BREAKING_MIGRATION_EXIT_CODE
+        ) {
+          process.exitCode = this.#exitCode;
+        }
+        await this.#launch();
+        logger.warn(
+          `postgres: graphile-worker stopped this worker's pool (a breaking migration of another schema, or a database outage); a new pool took over`,
+        );
+        return;
+      } catch (error) {
+        logger.warn("postgres: restarting the worker pool failed; trying again", {
+          error: (error as Error).message,
+        });
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      }
+    }
   }
 
   /** Wakes up to `count` idle workers of this pool. */
@@ -139,6 +206,7 @@ export class PostgresWorker implements PostgresWorkerHandle {
 
   async #stop(options: StopOptions): Promise<void> {
     await this.ready.catch(() => {});
+    await this.#relaunching;
     const workerPool = this.#workerPool;
     this.#state = "stopping";
     if (!workerPool) {
@@ -167,6 +235,7 @@ export class PostgresWorker implements PostgresWorkerHandle {
 
   async crash(): Promise<void> {
     await this.ready.catch(() => {});
+    await this.#relaunching;
     const workerPool = this.#workerPool;
     if (this.#state !== "running" || !workerPool) return;
     this.#state = "stopped";

@@ -311,6 +311,26 @@ describe("workers", () => {
     expect(probe.calls[1]?.attempt).toBe(2);
   });
 
+  it("a breaking migration announced for another schema does not stop the worker (graphile-worker would)", async () => {
+    const probe = new Probe();
+    const job = defineJob({
+      name: "steady",
+      schema: numberPayload,
+      handler: (p, ctx) => probe.enter(p, ctx)(),
+    });
+    const { client } = await setup([job]);
+    await start(client);
+    await client.enqueue(job, { n: 1 });
+    await waitFor(() => probe.calls.length === 1, { message: "a job before the announcement" });
+    const exitCode = process.exitCode;
+    // What graphile-worker announces to the whole database when any schema in it takes a breaking migration.
+    await db.query(`select pg_notify('worker:migrate', '{"migrationNumber":999,"breaking":true}')`);
+    await sleep(1_000);
+    await client.enqueue(job, { n: 2 });
+    await waitFor(() => probe.calls.length === 2, { message: "a job after the announcement" });
+    expect(process.exitCode).toBe(exitCode);
+  });
+
   it("stalled-job recovery leaves alone the locks of pools that never heartbeated (plain graphile-worker)", async () => {
     const job = defineJob({ name: "foreign", schema: numberPayload, handler: () => {} });
     const { client, schema } = await setup([job]);

@@ -3,6 +3,7 @@ import type { ConformanceHarness } from "@switchyard/testkit";
 import pg from "pg";
 import { type PostgresBackend, type PostgresOptions, postgres } from "../src/index.js";
 import { assertReachable, databaseUrl } from "./database-url.js";
+import { createTestDatabase } from "./test-database.js";
 
 /**
  * Settings of the conformance runs: polling and stalled-job recovery shortened so that timing scenarios
@@ -18,19 +19,25 @@ export const HARNESS_OPTIONS = {
 const SPARE_SCHEMAS = 12;
 
 /**
- * The PostgreSQL harness: every backend gets its own schema `sy_<random>` in the database of
- * `DATABASE_URL` (default: the local server, database `test`); the schemas are dropped in `dispose`.
+ * The PostgreSQL harness, on the server of `DATABASE_URL` (default: the local server, database `test`).
+ * Each run works in a database of its own (`sy_kit_<random>`, created from `DATABASE_URL` and dropped in
+ * `dispose`; when the role may not create databases, in `DATABASE_URL`'s database itself), and every
+ * backend in a schema of its own (`sy_<random>`).
  *
- * Schemas are installed ahead, while no worker runs: graphile-worker announces each migration on the
- * database-wide channel `worker:migrate`, and every listening worker pool shuts down on a breaking one,
- * whatever its schema. So a spare stock is installed at the start and topped up only between runtimes,
- * and a runtime never starts while a schema is being installed.
+ * Why not only schemas: graphile-worker announces each migration on the channel `worker:migrate`, which
+ * is shared by the whole database, and every listening worker pool shuts down on a breaking one, whatever
+ * its schema. Two runs of the kit at once on one database (a developer and CI) would stop each other's
+ * workers; NOTIFY does not cross databases. Within the run, schemas are installed ahead, while no worker
+ * runs: a spare stock at the start, topped up only between runtimes, and a runtime never starts while a
+ * schema is being installed.
  *
  * `crash()` abandons the worker's running jobs in-process (their locks stay until stalled-job recovery
  * frees them, after `stalledAfter`); the SIGKILL of a real worker process is test/crash.test.ts.
  */
-export async function postgresHarness(url: string = databaseUrl()): Promise<ConformanceHarness> {
-  await assertReachable(url);
+export async function postgresHarness(serverUrl: string = databaseUrl()): Promise<ConformanceHarness> {
+  await assertReachable(serverUrl);
+  const database = await createTestDatabase("kit", serverUrl).catch(() => undefined);
+  const url = database?.url ?? serverUrl;
   const schemas: string[] = [];
   const spares: string[] = [];
   let activeRuntimes = 0;
@@ -87,7 +94,8 @@ export async function postgresHarness(url: string = databaseUrl()): Promise<Conf
     },
     async dispose() {
       await installing;
-      await dropSchemas(url, schemas);
+      if (database) await database.drop();
+      else await dropSchemas(url, schemas);
     },
   };
 }

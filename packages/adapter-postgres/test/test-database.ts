@@ -3,13 +3,16 @@ import pg from "pg";
 import { assertReachable, databaseUrl } from "./database-url.js";
 
 /**
- * A throwaway database on the server of `DATABASE_URL`, for the test files other than the conformance
- * suite. graphile-worker announces schema migrations on a channel shared by the whole database, and its
- * workers shut down on a breaking one: a database per test file keeps files that run in parallel apart
- * (notifications do not cross databases).
+ * A throwaway database on the server of `adminUrl` (default `DATABASE_URL`), for each test file and each
+ * conformance run. graphile-worker announces schema migrations on a channel shared by the whole
+ * database, and its workers shut down on a breaking one: a database each keeps test files and runs that
+ * go on at the same time apart (notifications do not cross databases). `drop()` ends what is still
+ * connected to it.
  */
-export async function createTestDatabase(label: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const adminUrl = databaseUrl();
+export async function createTestDatabase(
+  label: string,
+  adminUrl: string = databaseUrl(),
+): Promise<{ url: string; drop(): Promise<void> }> {
   await assertReachable(adminUrl);
   const name = `sy_${label}_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
