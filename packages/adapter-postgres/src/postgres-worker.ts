@@ -158,7 +158,8 @@ export class PostgresWorker implements PostgresWorkerHandle {
 
   async #relaunch(ended: WorkerPool): Promise<void> {
     const logger = this.#host.runtime.logger;
-    await this.#host.detachPool(ended, this, { crashed: false });
+    const released = await this.#releasesWritten(ended.id);
+    await this.#host.detachPool(ended, this, { crashed: !released });
     for (let delay = 500; this.#state === "running"; delay = Math.min(delay * 2, 30_000)) {
       try {
         const revision = await this.#host.schemaRevision();
@@ -229,8 +230,9 @@ export class PostgresWorker implements PostgresWorkerHandle {
     }
     await shutdown;
     this.#state = "stopped";
-    await this.#releasesWritten(workerPool.id);
-    await this.#host.detachPool(workerPool, this, { crashed: false });
+    // A lock still held (the database went away) stays recoverable: the heartbeat row is left to age.
+    const released = await this.#releasesWritten(workerPool.id);
+    await this.#host.detachPool(workerPool, this, { crashed: !released });
   }
 
   async crash(): Promise<void> {
@@ -249,20 +251,25 @@ export class PostgresWorker implements PostgresWorkerHandle {
   /**
    * graphile-worker writes a job's completion or failure after its task returns, without waiting for it,
    * and its shutdown does not wait either: wait until the pool holds no lock, so that `stop()` resolves
-   * once every outcome is stored.
+   * once every outcome is stored. False when locks remain after 10 s (or the database cannot be asked).
    */
-  async #releasesWritten(poolId: string): Promise<void> {
+  async #releasesWritten(poolId: string): Promise<boolean> {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
-      const { rows } = await this.#host.pool
-        .query<{ held: boolean }>(
+      let held = true;
+      try {
+        const { rows } = await this.#host.pool.query<{ held: boolean }>(
           `select exists (select 1 from ${this.#host.schema}._private_jobs where locked_by = $1) as held`,
           [poolId],
-        )
-        .catch(() => ({ rows: [{ held: false }] }));
-      if (!rows[0]?.held) return;
+        );
+        held = rows[0]?.held !== false;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      if (!held) return true;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    return false;
   }
 
   #abortAll(how: "stopped" | "crashed"): void {
