@@ -1,9 +1,11 @@
 import { defineConfig } from "vitest/config";
 
 // Workspace packages resolve to their TypeScript sources through the "@switchyard/source" export
-// condition, so tests need no build step. No "module" condition: vitest hands these to Node, and under
-// "module" @opentelemetry/api (used by @trigger.dev/sdk) resolves to a build Node cannot load.
-const conditions = ["@switchyard/source", "node", "import", "default"];
+// condition, so tests need no build step. Vitest hands these conditions to Node for external packages
+// too, so only add ones that are safe for every require and import: with "module", @opentelemetry/api
+// (used by @trigger.dev/sdk) resolves to a build Node cannot load; with "import", pg's own
+// require("pg-pool") gets the ES module. Vite adds import/require/default by context itself.
+const conditions = ["@switchyard/source", "node"];
 
 export default defineConfig({
   resolve: { conditions },

@@ -1,4 +1,3 @@
-import "./pg-pool-require.js";
 import { defineConformanceSuite } from "@switchyard/testkit";
 import { postgresCapabilities } from "../src/index.js";
 import { postgresHarness } from "./postgres-harness.js";

@@ -1,4 +1,3 @@
-import "./pg-pool-require.js";
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createSwitchyard, defineJob, silentLogger } from "@switchyard/core";

@@ -1,4 +1,3 @@
-import "./pg-pool-require.js";
 import { randomBytes } from "node:crypto";
 import {
   createSwitchyard,

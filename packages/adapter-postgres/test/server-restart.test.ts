@@ -1,4 +1,3 @@
-import "./pg-pool-require.js";
 import { createSwitchyard, defineJob, type Switchyard, silentLogger } from "@switchyard/core";
 import { Probe, waitFor } from "@switchyard/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,4 +1,3 @@
-import "./pg-pool-require.js";
 import { createSwitchyard, defineJob, type Switchyard, silentLogger, type Worker } from "@switchyard/core";
 import { Probe, sleep, waitFor } from "@switchyard/testkit";
 import pg from "pg";
