@@ -1,8 +1,8 @@
 import { AttemptAbort } from "./attempt-abort.js";
 import { type AttemptOutcome, decideAttemptOutcome } from "./attempt-outcome.js";
 import { JobTimeoutError } from "./errors/job-timeout-error.js";
+import { ValidationError } from "./errors/validation-error.js";
 import type { JobContext, JobDefinition, JobLogger, JobProgress } from "./interfaces.js";
-import { validatePayload } from "./validate-payload.js";
 
 /** One attempt of a stored job, as an adapter hands it to core. */
 export interface AttemptInput {
@@ -25,6 +25,37 @@ export interface AttemptInput {
 }
 
 const ignoreProgress = async () => {};
+
+/**
+ * The handler's context. A class, not an object literal with a `signal` getter: a literal's getter is
+ * a new closure per attempt, so each context got its own hidden class, allocated in old space and
+ * pointing at the attempt's objects: every attempt's garbage was promoted and left for a full GC
+ * (10 µs per attempt in a hot loop, 4 µs with this class).
+ */
+class AttemptContext implements JobContext {
+  readonly id: string;
+  readonly name: string;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly log: JobLogger;
+  readonly progress: (value: JobProgress) => Promise<void>;
+  readonly #abort: AttemptAbort;
+
+  constructor(input: AttemptInput, name: string, maxAttempts: number, log: JobLogger, abort: AttemptAbort) {
+    this.id = input.id;
+    this.name = name;
+    this.attempt = input.attempt;
+    this.maxAttempts = maxAttempts;
+    this.log = log;
+    this.progress = input.progress ?? ignoreProgress;
+    this.#abort = abort;
+  }
+
+  /** Created on first read: see AttemptAbort. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+}
 
 /**
  * Runs one attempt of `job`: validates the payload, calls the handler with a context, enforces the
@@ -52,18 +83,13 @@ export async function runAttempt(
           job.timeoutMs,
         );
   try {
-    const payload = await validatePayload(job.name, job.schema, input.payload);
-    const ctx: JobContext = {
-      id: input.id,
-      name: job.name,
-      attempt: input.attempt,
-      maxAttempts,
-      get signal() {
-        return abort.signal;
-      },
-      log: logger,
-      progress: input.progress ?? ignoreProgress,
-    };
+    // Validated in place, not through the async validatePayload: a synchronous schema (the usual kind)
+    // then costs no promise and no extra turn before the handler.
+    const validated = job.schema["~standard"].validate(input.payload);
+    const checked = "then" in validated ? await validated : validated;
+    if (checked.issues) throw ValidationError.fromSchemaIssues(job.name, checked.issues);
+    const payload = checked.value;
+    const ctx = new AttemptContext(input, job.name, maxAttempts, logger, abort);
     // Settles with the handler, or as soon as the attempt is aborted (a handler may ignore its signal).
     const result = await new Promise<unknown>((resolve, reject) => {
       abort.onAbort(reject);
