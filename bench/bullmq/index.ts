@@ -77,7 +77,14 @@ class Adapter {
   onHandle: () => void = () => {};
 
   constructor() {
-    this.job = defineJob({ name: this.name, schema, handler: () => this.onHandle() });
+    // Async, as raw's processor is: neither side's handler is cheaper than the other's.
+    this.job = defineJob({
+      name: this.name,
+      schema,
+      handler: async () => {
+        this.onHandle();
+      },
+    });
     this.client = createSwitchyard({
       backend: bullmq({ url: REDIS_URL, prefix }),
       jobs: [this.job],
