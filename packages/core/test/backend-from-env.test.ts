@@ -25,6 +25,8 @@ describe("backendFromEnv", () => {
     const output = execFileSync(process.execPath, ["--import", pathToFileURL(tsx).href, script], {
       cwd: "/tmp",
       encoding: "utf8",
+      // Not vitest's environment: its NODE_OPTIONS and loaders would resolve packages as the workspace does.
+      env: { PATH: process.env.PATH ?? "" },
     });
     expect(JSON.parse(output)).toEqual({
       name: "ConfigError",
