@@ -290,7 +290,10 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
       const runAt = request.runAt?.getTime();
       if (runAt !== undefined && runAt > now) due.set(runAt, (due.get(runAt) ?? 0) + 1);
       let name = names.get(job.name);
-      if (name === undefined) names.set(job.name, (name = JSON.stringify(job.name)));
+      if (name === undefined) {
+        name = JSON.stringify(job.name);
+        names.set(job.name, name);
+      }
       const queue = this.#lanes.queueName(job, request.concurrencyKey);
       specs[index] =
         `{"identifier":${name},"payload":${payload},"queue_name":${queue === undefined ? "null" : JSON.stringify(queue)},` +
