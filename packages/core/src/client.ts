@@ -125,6 +125,10 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
     await backend.upsertSchedule(entry, { declared });
   }
 
+  async function syncDeclaredSchedules(): Promise<void> {
+    for (const job of jobs.values()) for (const entry of job.schedules) await upsert(entry, true);
+  }
+
   return {
     backend,
     capabilities,
@@ -191,9 +195,7 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
       async list() {
         return backend.listSchedules();
       },
-      async sync() {
-        for (const job of jobs.values()) for (const entry of job.schedules) await upsert(entry, true);
-      },
+      sync: syncDeclaredSchedules,
     },
 
     work(workerOptions = {}) {
@@ -209,7 +211,7 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
         throw new ConfigError(`work(): concurrency must be a positive integer, got ${concurrency}`);
       }
       const worker = backend.work({ concurrency });
-      const ready = Promise.all([this.schedules.sync(), worker.ready]).then(() => undefined);
+      const ready = Promise.all([syncDeclaredSchedules(), worker.ready]).then(() => undefined);
       ready.catch(() => {}); // surfaced through `ready`; avoid an unhandled rejection when nobody awaits it
       return { ready, stop: (stopOptions) => worker.stop(stopOptions) };
     },
