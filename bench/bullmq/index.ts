@@ -16,7 +16,8 @@ import { createSwitchyard, defineJob, type Switchyard, silentLogger } from "@swi
 import { type JobsOptions, Queue, Worker, type WorkerOptions } from "bullmq";
 import { Redis } from "ioredis";
 import { z } from "zod";
-import { type BenchMeasurement, type BenchSuite, latency, percentile, throughput } from "../bench-result.js";
+import { type BenchSuite, percentile } from "../bench-result.js";
+import { abba, BenchSeries, type Side, trials } from "../bench-trials.js";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 // Jobs per trial and trials per round (ABBA order: raw, adapter, adapter, raw, ... so that drift on a
@@ -110,12 +111,6 @@ const collectGarbage: () => void = (() => {
 })();
 
 // ---- measurements: each trial returns jobs/s (or latencies in ms) for one side ----
-
-type Side = "raw" | "adapter";
-/** ABBA order for `trials` trials: raw, adapter, adapter, raw, raw, adapter, ... */
-function abba(trials: number): Side[][] {
-  return Array.from({ length: trials }, (_, i) => (i % 2 === 0 ? ["raw", "adapter"] : ["adapter", "raw"]));
-}
 
 /** Enqueue throughput, one by one and in bulk: both sides stay connected for the round's trials. */
 async function enqueueRound(): Promise<{ add: [number[], number[]]; bulk: [number[], number[]] }> {
@@ -352,30 +347,9 @@ async function obliterate(name: string): Promise<void> {
   await connection.quit();
 }
 
-/** Runs `trials` raw/adapter pairs in ABBA order. */
-async function trials<T>(
-  count: number,
-  raw: () => Promise<T>,
-  adapter: () => Promise<T>,
-): Promise<[T[], T[]]> {
-  const results: [T[], T[]] = [[], []];
-  for (const order of abba(count)) {
-    for (const side of order) {
-      if (side === "raw") results[0].push(await raw());
-      else results[1].push(await adapter());
-    }
-  }
-  return results;
-}
-
 const bullmqBench: BenchSuite = async ({ rounds }) => {
-  const series = new Map<string, { raw: number[]; adapter: number[] }>();
-  const record = (name: string, [raw, adapter]: [number[], number[]]) => {
-    const entry = series.get(name) ?? { raw: [], adapter: [] };
-    entry.raw.push(...raw);
-    entry.adapter.push(...adapter);
-    series.set(name, entry);
-  };
+  const series = new BenchSeries();
+  const record = (name: string, figures: [number[], number[]]) => series.record(name, figures);
   // One small untimed pass, so both sides run JIT-compiled code when measured.
   await trials(
     1,
@@ -414,12 +388,7 @@ const bullmqBench: BenchSuite = async ({ rounds }) => {
   }
 
   await cleanup();
-  const results: BenchMeasurement[] = [];
-  for (const [name, { raw, adapter }] of series) {
-    const inMs = name.startsWith("latency") || name.startsWith("CPU");
-    results.push(inMs ? latency(name, raw, adapter) : throughput(name, raw, adapter));
-  }
-  return results;
+  return series.measurements((name) => name.startsWith("latency") || name.startsWith("CPU"));
 };
 
 export default bullmqBench;

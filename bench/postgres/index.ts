@@ -26,7 +26,8 @@ import {
   type WorkerUtils,
 } from "graphile-worker";
 import { z } from "zod";
-import { type BenchMeasurement, type BenchSuite, latency, percentile, throughput } from "../bench-result.js";
+import { type BenchSuite, percentile } from "../bench-result.js";
+import { abba, BenchSeries, trials } from "../bench-trials.js";
 
 const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const POOL_SIZE = 30;
@@ -179,12 +180,6 @@ class Adapter {
     await this.client.close();
     await this.pool.end();
   }
-}
-
-type Side = "raw" | "adapter";
-/** ABBA order for `trials` trials: raw, adapter, adapter, raw, raw, adapter, ... */
-function abba(trials: number): Side[][] {
-  return Array.from({ length: trials }, (_, i) => (i % 2 === 0 ? ["raw", "adapter"] : ["adapter", "raw"]));
 }
 
 /** Empties both schemas' job tables (and the adapter's records), so every trial starts alike. */
@@ -340,22 +335,6 @@ async function latencyAdapter(): Promise<number[]> {
   return samples;
 }
 
-async function trials<T>(
-  count: number,
-  raw: () => Promise<T>,
-  adapter: () => Promise<T>,
-): Promise<[T[], T[]]> {
-  const results: [T[], T[]] = [[], []];
-  for (const order of abba(count)) {
-    for (const side of order) {
-      if (side === "raw") results[0].push(await raw());
-      else results[1].push(await adapter());
-      await reset();
-    }
-  }
-  return results;
-}
-
 async function installSchemas(): Promise<void> {
   const pool = newPool();
   await runMigrations({ pgPool: pool, schema: RAW_SCHEMA, logger: silentGraphileLogger });
@@ -375,18 +354,14 @@ async function dropSchemas(): Promise<void> {
 const postgresBench: BenchSuite = async ({ rounds }) => {
   await installSchemas();
   try {
-    const series = new Map<string, { raw: number[]; adapter: number[] }>();
-    const record = (name: string, [raw, adapter]: [number[], number[]]) => {
-      const entry = series.get(name) ?? { raw: [], adapter: [] };
-      entry.raw.push(...raw);
-      entry.adapter.push(...adapter);
-      series.set(name, entry);
-    };
+    const series = new BenchSeries();
+    const record = (name: string, figures: [number[], number[]]) => series.record(name, figures);
     // One untimed pass, so both sides run JIT-compiled code when measured.
     await trials(
       1,
       () => processRaw(8, 500),
       () => processAdapter(8, 500),
+      reset,
     );
     await enqueueRound();
 
@@ -400,6 +375,7 @@ const postgresBench: BenchSuite = async ({ rounds }) => {
           PROCESS_TRIALS,
           () => processRaw(1, PROCESS_C1_JOBS),
           () => processAdapter(1, PROCESS_C1_JOBS),
+          reset,
         ),
       );
       // c=24 also runs raw graphile-worker on a schema the adapter installed: its ratio to raw is what the
@@ -423,7 +399,7 @@ const postgresBench: BenchSuite = async ({ rounds }) => {
         c24.raw,
         c24.trigger,
       ]);
-      const [rawLatency, adapterLatency] = await trials(LATENCY_TRIALS, latencyRaw, latencyAdapter);
+      const [rawLatency, adapterLatency] = await trials(LATENCY_TRIALS, latencyRaw, latencyAdapter, reset);
       for (const p of [50, 95, 99]) {
         record(`enqueue→start latency p${p}`, [
           rawLatency.map((samples) => percentile(samples, p)),
@@ -433,11 +409,7 @@ const postgresBench: BenchSuite = async ({ rounds }) => {
       console.log(`round ${round + 1}/${rounds} done`);
     }
 
-    const results: BenchMeasurement[] = [];
-    for (const [name, { raw, adapter }] of series) {
-      results.push(name.includes("latency") ? latency(name, raw, adapter) : throughput(name, raw, adapter));
-    }
-    return results;
+    return series.measurements((name) => name.includes("latency"));
   } finally {
     await dropSchemas();
   }
