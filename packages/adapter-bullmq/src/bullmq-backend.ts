@@ -2,16 +2,14 @@ import { randomUUID } from "node:crypto";
 import {
   type Backend,
   ConfigError,
-  type EnqueueRequest,
   type EnqueueResult,
   JOB_CANCELLED_ERROR_CODE,
   type JobDefinition,
-  type JobRuntime,
   type JobSnapshot,
   type ScheduleEntry,
-  toMilliseconds,
   type WorkerOptions,
 } from "@switchyard/core";
+import { type EnqueueRequest, type JobRuntime, toMilliseconds } from "@switchyard/core/adapter";
 import { ErrorCode, type JobsOptions, Queue, type RepeatOptions } from "bullmq";
 import { bullmqCapabilities, DEFAULT_IDEMPOTENCY_TTL_MS } from "./bullmq-capabilities.js";
 import type { BullmqBackendOptions } from "./bullmq-options.js";

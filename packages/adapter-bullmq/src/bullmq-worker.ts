@@ -1,17 +1,19 @@
 import {
-  type AttemptInput,
-  type AttemptOutcome,
-  backoffDelay,
   JOB_CANCELLED_ERROR_CODE,
   JobCancelledError,
   type JobDefinition,
   type JobProgress,
-  type JobRuntime,
   STALLED_ERROR_CODE,
   type StopOptions,
-  toMilliseconds,
   type Worker,
 } from "@switchyard/core";
+import {
+  type AttemptInput,
+  type AttemptOutcome,
+  backoffDelay,
+  type JobRuntime,
+  toMilliseconds,
+} from "@switchyard/core/adapter";
 import { Worker as BullmqQueueWorker, DelayedError, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { AttemptFailedError, AttemptRetryError } from "./attempt-errors.js";

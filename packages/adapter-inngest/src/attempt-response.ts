@@ -1,4 +1,4 @@
-import type { AttemptOutcome } from "@switchyard/core";
+import type { AttemptOutcome } from "@switchyard/core/adapter";
 import { NonRetriableError, RetryAfterError } from "inngest";
 import { completedOutput, type FailureCause } from "./run-output.js";
 

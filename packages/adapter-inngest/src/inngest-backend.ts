@@ -2,15 +2,12 @@ import {
   type Backend,
   ConfigError,
   DEFAULT_RETRY_POLICY,
-  type EnqueueRequest,
   type EnqueueResult,
-  type JobRuntime,
   type JobSnapshot,
   NotSupportedError,
-  nextCronTime,
   type ScheduleEntry,
-  toMilliseconds,
 } from "@switchyard/core";
+import { type EnqueueRequest, type JobRuntime, nextCronTime, toMilliseconds } from "@switchyard/core/adapter";
 import { Inngest, type InngestFunction } from "inngest";
 import { serve } from "inngest/edge";
 import { inngestCapabilities } from "./inngest-capabilities.js";

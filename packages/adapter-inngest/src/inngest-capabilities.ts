@@ -1,4 +1,5 @@
-import { type Capabilities, featureTable } from "@switchyard/core";
+import type { Capabilities } from "@switchyard/core";
+import { featureTable } from "@switchyard/core/adapter";
 
 /** Inngest's idempotency window: one run per function per event id for 24 hours, fixed by the platform. */
 export const IDEMPOTENCY_WINDOW_MS = 86_400_000;

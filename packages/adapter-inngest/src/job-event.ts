@@ -1,4 +1,4 @@
-import type { EnqueueRequest } from "@switchyard/core";
+import type { EnqueueRequest } from "@switchyard/core/adapter";
 import { eventNameFor, keyedJobId } from "./job-id.js";
 
 /** `data` of a Switchyard event. The payload is wrapped: Inngest event data must be an object. */

@@ -1,4 +1,5 @@
-import { type JobDefinition, type JobRuntime, NotSupportedError, type ScheduleEntry } from "@switchyard/core";
+import { type JobDefinition, NotSupportedError, type ScheduleEntry } from "@switchyard/core";
+import type { JobRuntime } from "@switchyard/core/adapter";
 import type { Inngest, InngestFunction } from "inngest";
 import { attemptResponse } from "./attempt-response.js";
 import { CONCURRENCY_KEY_EXPRESSION, payloadOf } from "./job-event.js";

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import type { Backend, EnqueueRequest, JobRuntime, StopOptions } from "@switchyard/core";
-import { toMilliseconds } from "@switchyard/core";
+import type { Backend, StopOptions } from "@switchyard/core";
+import type { EnqueueRequest, JobRuntime } from "@switchyard/core/adapter";
+import { toMilliseconds } from "@switchyard/core/adapter";
 import type { ConformanceHarness, RunningRuntime } from "@switchyard/testkit";
 import { type InngestExecutor, startInngestExecutor } from "@switchyard/testkit/emulators/inngest";
 import { type InngestBackendOptions, inngest } from "../src/index.js";

@@ -1,15 +1,13 @@
 import {
   type Backend,
   ConfigError,
-  type EnqueueRequest,
   type EnqueueResult,
-  type JobRuntime,
   type JobSnapshot,
   type ScheduleEntry,
   silentLogger,
-  toMilliseconds,
   type WorkerOptions,
 } from "@switchyard/core";
+import { type EnqueueRequest, type JobRuntime, toMilliseconds } from "@switchyard/core/adapter";
 import { type Logger, runMigrations, type WorkerPool } from "graphile-worker";
 import pg from "pg";
 import { migrateAdapterSchema, quoteIdentifier } from "./adapter-schema.js";

@@ -1,4 +1,5 @@
-import { type Capabilities, featureTable } from "@switchyard/core";
+import type { Capabilities } from "@switchyard/core";
+import { featureTable } from "@switchyard/core/adapter";
 
 /** The default ttl of an idempotency key (option `idempotencyTtl`). */
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 86_400_000;

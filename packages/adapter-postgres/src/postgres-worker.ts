@@ -1,14 +1,12 @@
 import {
-  type AttemptOutcome,
   JobCancelledError,
   type JobError,
   type JobProgress,
-  type JobRuntime,
   STALLED_ERROR_CODE,
   type StopOptions,
-  toMilliseconds,
   type Worker,
 } from "@switchyard/core";
+import { type AttemptOutcome, type JobRuntime, toMilliseconds } from "@switchyard/core/adapter";
 import {
   type JobHelpers,
   type Logger,

@@ -1,4 +1,5 @@
-import { type JobDefinition, type JobLogger, nextCronTime, type ScheduleEntry } from "@switchyard/core";
+import type { JobDefinition, JobLogger, ScheduleEntry } from "@switchyard/core";
+import { nextCronTime } from "@switchyard/core/adapter";
 import type { Pool } from "pg";
 import type { ConcurrencyLanes } from "./concurrency-lanes.js";
 

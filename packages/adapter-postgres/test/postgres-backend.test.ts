@@ -2,12 +2,12 @@ import { randomBytes } from "node:crypto";
 import {
   createSwitchyard,
   defineJob,
-  nextCronTime,
   PermanentError,
   type Switchyard,
   silentLogger,
   type Worker,
 } from "@switchyard/core";
+import { nextCronTime } from "@switchyard/core/adapter";
 import { Probe, sleep, waitFor } from "@switchyard/testkit";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";

@@ -1,4 +1,5 @@
-import { type AttemptOutcome, hasErrorCode, type JobError, RETRY_AFTER_ERROR_CODE } from "@switchyard/core";
+import { hasErrorCode, type JobError, RETRY_AFTER_ERROR_CODE } from "@switchyard/core";
+import type { AttemptOutcome } from "@switchyard/core/adapter";
 
 /**
  * QStash's non-retryable signal: status 489 with `Upstash-NonRetryable-Error: true` sends the message

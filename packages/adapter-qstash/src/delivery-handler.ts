@@ -1,4 +1,5 @@
-import { type JobRuntime, PERMANENT_ERROR_CODE } from "@switchyard/core";
+import { PERMANENT_ERROR_CODE } from "@switchyard/core";
+import type { JobRuntime } from "@switchyard/core/adapter";
 import type { Receiver } from "@upstash/qstash";
 import { attemptResponse, jsonResponse } from "./attempt-response.js";
 import { deliveryTarget, destinationUrl } from "./destination-url.js";

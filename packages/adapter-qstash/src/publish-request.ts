@@ -1,4 +1,5 @@
-import type { EnqueueRequest, JobDefinition } from "@switchyard/core";
+import type { JobDefinition } from "@switchyard/core";
+import type { EnqueueRequest } from "@switchyard/core/adapter";
 import type { PublishRequest } from "@upstash/qstash";
 import type { AccountKeys } from "./account-keys.js";
 import { destinationUrl } from "./destination-url.js";

@@ -1,12 +1,11 @@
 import {
   type Backend,
   ConfigError,
-  type EnqueueRequest,
   type EnqueueResult,
-  type JobRuntime,
   type JobSnapshot,
   type ScheduleEntry,
 } from "@switchyard/core";
+import type { EnqueueRequest, JobRuntime } from "@switchyard/core/adapter";
 import { Client, type Message, Receiver } from "@upstash/qstash";
 import { AccountKeys, assertNamespace } from "./account-keys.js";
 import { createDeliveryHandler } from "./delivery-handler.js";

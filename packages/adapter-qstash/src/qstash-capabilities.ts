@@ -1,4 +1,5 @@
-import { type Capabilities, featureTable } from "@switchyard/core";
+import type { Capabilities } from "@switchyard/core";
+import { featureTable } from "@switchyard/core/adapter";
 
 /**
  * QStash remembers a deduplication id for a window it fixes: "published in the last 10 minutes"

@@ -1,6 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { type StopOptions, toMilliseconds } from "@switchyard/core";
+import type { StopOptions } from "@switchyard/core";
+import { toMilliseconds } from "@switchyard/core/adapter";
 import { toNodeHandler } from "../src/index.js";
 
 interface Exchange {

@@ -1,4 +1,5 @@
-import { backoffDelay, type RetryPolicy, resolveRetryPolicy } from "@switchyard/core";
+import type { RetryPolicy } from "@switchyard/core";
+import { backoffDelay, resolveRetryPolicy } from "@switchyard/core/adapter";
 import { compileRetryDelay } from "@switchyard/testkit/emulators/qstash";
 import { describe, expect, it } from "vitest";
 import { retryDelayExpression } from "../src/retry-delay-expression.js";

@@ -1,4 +1,4 @@
-import type { AttemptOutcome } from "@switchyard/core";
+import type { AttemptOutcome } from "@switchyard/core/adapter";
 
 const BRAND = Symbol.for("switchyard.adapter-trigger.attempt-outcome-error");
 

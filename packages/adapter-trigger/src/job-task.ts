@@ -1,9 +1,5 @@
-import {
-  type AnyJobDefinition,
-  JobCancelledError,
-  type JobProgress,
-  type JobRuntime,
-} from "@switchyard/core";
+import { type AnyJobDefinition, JobCancelledError, type JobProgress } from "@switchyard/core";
+import type { JobRuntime } from "@switchyard/core/adapter";
 import { type AnyTask, type Context, metadata, schemaTask } from "@trigger.dev/sdk";
 import { AttemptOutcomeError, catchAttemptError } from "./attempt-outcome-error.js";
 import { jobIdOf } from "./job-tags.js";

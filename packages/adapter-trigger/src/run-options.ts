@@ -1,4 +1,4 @@
-import type { EnqueueRequest } from "@switchyard/core";
+import type { EnqueueRequest } from "@switchyard/core/adapter";
 import { idempotencyKeys } from "@trigger.dev/sdk";
 import { triggerPriority } from "./trigger-priority.js";
 

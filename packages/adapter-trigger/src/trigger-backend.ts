@@ -2,14 +2,12 @@ import {
   type AnyJobDefinition,
   type Backend,
   ConfigError,
-  type EnqueueRequest,
   type EnqueueResult,
-  type JobRuntime,
   type JobSnapshot,
   type ScheduleEntry,
   type Switchyard,
-  toMilliseconds,
 } from "@switchyard/core";
+import { type EnqueueRequest, type JobRuntime, toMilliseconds } from "@switchyard/core/adapter";
 import { type AnyRetrieveRunResult, ApiError, TriggerClient } from "@trigger.dev/sdk";
 import { batchItemTag, waitForBatchRuns } from "./batch-runs.js";
 import { FAILED_STATUSES, isFailed, isFinished, jobSnapshot } from "./job-snapshot.js";

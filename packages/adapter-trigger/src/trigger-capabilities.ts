@@ -1,4 +1,5 @@
-import { type Capabilities, featureTable } from "@switchyard/core";
+import type { Capabilities } from "@switchyard/core";
+import { featureTable } from "@switchyard/core/adapter";
 
 /** "By default idempotency keys are stored for 30 days" (trigger.dev/docs/idempotency). */
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 30 * 86_400_000;

@@ -1,4 +1,5 @@
-import { ConfigError, type JobRuntime } from "@switchyard/core";
+import { ConfigError } from "@switchyard/core";
+import type { JobRuntime } from "@switchyard/core/adapter";
 import type { AnyTask } from "@trigger.dev/sdk";
 import { exportName } from "./export-names.js";
 import { jobTask } from "./job-task.js";

@@ -1,8 +1,10 @@
 import { backoffDelay } from "./backoff.js";
 import { JOB_CANCELLED_ERROR_CODE } from "./errors/job-cancelled-error.js";
+import { NOT_SUPPORTED_ERROR_CODE } from "./errors/not-supported-error.js";
 import { PERMANENT_ERROR_CODE } from "./errors/permanent-error.js";
 import { RETRY_AFTER_ERROR_CODE } from "./errors/retry-after-error.js";
 import { hasErrorCode } from "./errors/switchyard-error.js";
+import { UNSTORABLE_RESULT_ERROR_CODE } from "./errors/unstorable-result-error.js";
 import { VALIDATION_ERROR_CODE } from "./errors/validation-error.js";
 import type { JobError, ResolvedRetryPolicy } from "./interfaces.js";
 
@@ -16,10 +18,19 @@ export type AttemptOutcome =
   /** The job was cancelled while running. */
   | { type: "cancelled"; error: JobError; cause: unknown };
 
+/** Errors that no further attempt can fix. */
+const PERMANENT_CODES = new Set<string>([
+  PERMANENT_ERROR_CODE,
+  VALIDATION_ERROR_CODE,
+  NOT_SUPPORTED_ERROR_CODE,
+  UNSTORABLE_RESULT_ERROR_CODE,
+]);
+
 /**
  * The one place that decides what an error does to a job:
  * - JobCancelledError: cancelled, never retried;
- * - PermanentError or ValidationError: failed at once;
+ * - PermanentError, ValidationError, NotSupportedError or UnstorableResultError: failed at once
+ *   (another attempt would meet the same error);
  * - the last attempt (attempt >= maxAttempts): failed;
  * - RetryAfterError: retried after the delay it names, and the attempt counts (see RetryAfterError);
  * - anything else: retried after the policy's backoff.
@@ -34,7 +45,7 @@ export function decideAttemptOutcome(
   const jobError = toJobError(error);
   if (hasErrorCode(error, JOB_CANCELLED_ERROR_CODE))
     return { type: "cancelled", error: jobError, cause: error };
-  if (hasErrorCode(error, PERMANENT_ERROR_CODE) || hasErrorCode(error, VALIDATION_ERROR_CODE)) {
+  if (PERMANENT_CODES.has((error as { code?: unknown } | null)?.code as string)) {
     return { type: "failed", permanent: true, error: jobError, cause: error };
   }
   if (attempt >= maxAttempts) return { type: "failed", permanent: false, error: jobError, cause: error };

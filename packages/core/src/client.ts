@@ -1,8 +1,9 @@
 import type { AttemptOutcome } from "./attempt-outcome.js";
 import type { Backend, JobRuntime } from "./backend.js";
-import { type Capabilities, requireFeature } from "./capabilities.js";
+import { type Capabilities, requireFeature, supports } from "./capabilities.js";
 import { checkJobSupport, checkScheduleSupport } from "./check-job-support.js";
 import { resolveSchedule } from "./define-job.js";
+import { ClientClosedError } from "./errors/client-closed-error.js";
 import { ConfigError } from "./errors/config-error.js";
 import { NotSupportedError } from "./errors/not-supported-error.js";
 import { ValidationError } from "./errors/validation-error.js";
@@ -23,9 +24,11 @@ import type {
 } from "./interfaces.js";
 import { consoleLogger } from "./logger.js";
 import { memory } from "./memory/memory-backend.js";
-import { resolveEnqueue } from "./resolve-enqueue.js";
-import { type AttemptInput, runAttempt } from "./run-attempt.js";
-import { validatePayload } from "./validate-payload.js";
+import { checkJobArgument, checkOptions, describeValue } from "./option-checks.js";
+import { ENQUEUE_OPTION_KEYS, resolveEnqueue } from "./resolve-enqueue.js";
+import { type AttemptInput, runAttempt, unsupportedProgress } from "./run-attempt.js";
+import { startWorker } from "./start-worker.js";
+import { storedPayload } from "./validate-payload.js";
 
 export interface SwitchyardOptions {
   /** Where jobs are stored and run. Default: `memory()` (in this process, nothing persisted). */
@@ -76,18 +79,32 @@ export interface Switchyard {
   close(): Promise<void>;
 }
 
+const CLIENT_OPTION_KEYS = ["backend", "jobs", "logger"];
+const WORKER_OPTION_KEYS = ["concurrency"];
+
 /** Creates the client: checks every job against the backend's capabilities, then attaches the backend. */
 export function createSwitchyard(options: SwitchyardOptions): Switchyard {
+  checkOptions(options, "createSwitchyard()", CLIENT_OPTION_KEYS);
+  if (!Array.isArray(options?.jobs)) {
+    throw new ConfigError(
+      `createSwitchyard(): jobs must be an array of jobs made by defineJob(), got ${describeValue(options?.jobs)}`,
+    );
+  }
   const backend = options.backend ?? memory();
   const logger = options.logger ?? consoleLogger;
   const capabilities = backend.capabilities;
   const jobs = new Map<string, JobDefinition>();
-  for (const job of options.jobs) {
+  for (const [index, job] of options.jobs.entries()) {
+    checkJobArgument(job as unknown, `createSwitchyard(): jobs[${index}]`);
     if (jobs.has(job.name))
       throw new ConfigError(`two jobs are named "${job.name}"; job names must be unique`);
     checkJobSupport(capabilities, job);
     jobs.set(job.name, job);
   }
+  // Where the backend keeps no progress, ctx.progress() fails the job instead of doing nothing.
+  const progressFallback = supports(capabilities, "progress")
+    ? undefined
+    : unsupportedProgress(capabilities.backend);
 
   const runtime: JobRuntime = {
     jobs,
@@ -103,29 +120,45 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
           cause: error,
         });
       }
+      if (progressFallback && !input.progress) input = { ...input, progress: progressFallback };
       return runAttempt(job, input, logger);
     },
   };
   backend.attach(runtime);
 
-  function registered(job: { name: string }): JobDefinition {
-    const known = jobs.get(job?.name);
+  let closing: Promise<void> | undefined;
+  /** Every operation after close() fails the same way, on every backend. */
+  function assertOpen(operation: string): void {
+    if (closing) throw new ClientClosedError(`${operation}: this Switchyard client is closed`);
+  }
+
+  function registered(job: unknown, where: string): JobDefinition {
+    checkJobArgument(job, where);
+    const known = jobs.get(job.name);
     if (!known) {
       throw new ConfigError(
-        `job "${job?.name}" is not registered: pass it in createSwitchyard({ jobs: [...] })`,
+        `${where}: job "${job.name}" is not registered: pass it in createSwitchyard({ jobs: [...] })`,
       );
     }
     return known;
   }
 
   async function upsert(entry: ScheduleEntry, declared: boolean): Promise<void> {
-    const job = registered({ name: entry.job });
+    const job = registered({ name: entry.job }, "schedules");
     checkScheduleSupport(capabilities, entry);
-    await validatePayload(job.name, job.schema, entry.payload);
+    await storedPayload(job.name, job.schema, entry.payload);
     await backend.upsertSchedule(entry, { declared });
   }
 
+  /** Checks every declared schedule's payload (async schemas are not checked by defineJob). */
+  async function checkDeclaredSchedules(): Promise<void> {
+    for (const job of jobs.values())
+      for (const entry of job.schedules) await storedPayload(job.name, job.schema, entry.payload);
+  }
+
   async function syncDeclaredSchedules(): Promise<void> {
+    assertOpen("schedules.sync()");
+    await checkDeclaredSchedules();
     for (const job of jobs.values()) for (const entry of job.schedules) await upsert(entry, true);
   }
 
@@ -133,22 +166,37 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
     backend,
     capabilities,
 
-    async enqueue(job, payload, enqueueOptions = {}) {
-      const known = registered(job);
-      await validatePayload(known.name, known.schema, payload);
-      const request = resolveEnqueue(capabilities, known, payload, enqueueOptions, Date.now());
+    async enqueue(job, payload, enqueueOptions) {
+      assertOpen("enqueue()");
+      const known = registered(job, "enqueue()");
+      const checked = checkOptions(enqueueOptions, `enqueue of "${known.name}"`, ENQUEUE_OPTION_KEYS);
+      const stored = await storedPayload(known.name, known.schema, payload);
+      const request = resolveEnqueue(capabilities, known, stored, checked, Date.now());
       const [result] = await backend.enqueue([request]);
       return result!;
     },
 
-    async enqueueMany(job, payloads, enqueueOptions = {}) {
-      const known = registered(job);
+    async enqueueMany(job, payloads, enqueueOptions) {
+      assertOpen("enqueueMany()");
+      const known = registered(job, "enqueueMany()");
+      const where = `enqueueMany of "${known.name}"`;
+      const checked = checkOptions(enqueueOptions, where, ENQUEUE_OPTION_KEYS);
+      if ("idempotencyKey" in checked) {
+        throw new ConfigError(
+          `${where}: one idempotencyKey for a batch would make every job but the first a duplicate; give the job an idempotencyKey(payload) function, or enqueue one by one`,
+        );
+      }
+      if (!Array.isArray(payloads)) {
+        throw new ConfigError(`${where}: payloads must be an array, got ${describeValue(payloads)}`);
+      }
       requireFeature(capabilities, "enqueue.bulk", "enqueueMany");
       const requests = [];
       const now = Date.now();
+      // Every payload is checked before anything is sent: a batch is all or nothing.
       for (const [index, payload] of payloads.entries()) {
+        let stored: unknown;
         try {
-          await validatePayload(known.name, known.schema, payload);
+          stored = await storedPayload(known.name, known.schema, payload);
         } catch (error) {
           if (error instanceof ValidationError) {
             throw new ValidationError(
@@ -158,47 +206,69 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
           }
           throw error;
         }
-        requests.push(resolveEnqueue(capabilities, known, payload, enqueueOptions, now));
+        requests.push(resolveEnqueue(capabilities, known, stored, checked, now));
       }
       if (requests.length === 0) return [];
       return backend.enqueue(requests);
     },
 
     async get(id) {
+      assertOpen("get()");
+      checkId(id, "get(id)");
       requireFeature(capabilities, "jobs.get", "get(id)");
       return backend.get(id);
     },
     async cancel(id) {
+      assertOpen("cancel()");
+      checkId(id, "cancel(id)");
       requireFeature(capabilities, "jobs.cancel", "cancel(id)");
       return backend.cancel(id);
     },
     async retry(id) {
+      assertOpen("retry()");
+      checkId(id, "retry(id)");
       requireFeature(capabilities, "jobs.retry", "retry(id)");
       return backend.retry(id);
     },
-    async listFailed(listOptions = {}) {
+    async listFailed(listOptions) {
+      assertOpen("listFailed()");
+      const checked = checkOptions(listOptions, "listFailed()", ["job", "limit"]);
+      if (checked.job !== undefined && typeof checked.job !== "string") {
+        throw new ConfigError(`listFailed(): job must be a job name, got ${describeValue(checked.job)}`);
+      }
+      const limit = checked.limit ?? 100;
+      if (!Number.isInteger(limit) || limit < 1) {
+        throw new ConfigError(`listFailed(): limit must be a positive integer, got ${describeValue(limit)}`);
+      }
       requireFeature(capabilities, "jobs.listFailed", "listFailed()");
-      return backend.listFailed({ job: listOptions.job, limit: listOptions.limit ?? 100 });
+      return backend.listFailed({ job: checked.job, limit });
     },
 
     schedules: {
       async upsert(job, spec) {
+        assertOpen("schedules.upsert()");
         requireFeature(capabilities, "schedule.imperative", "schedules.upsert");
-        const entry = resolveSchedule(registered(job).name, spec, job.name);
+        const known = registered(job, "schedules.upsert()");
+        const entry = resolveSchedule(known.name, spec, known.name);
         await upsert(entry, false);
         return entry;
       },
       async remove(id) {
+        assertOpen("schedules.remove()");
+        checkId(id, "schedules.remove(id)");
         requireFeature(capabilities, "schedule.imperative", "schedules.remove");
         return backend.removeSchedule(id);
       },
       async list() {
+        assertOpen("schedules.list()");
         return backend.listSchedules();
       },
       sync: syncDeclaredSchedules,
     },
 
-    work(workerOptions = {}) {
+    work(workerOptions) {
+      assertOpen("work()");
+      const checked = checkOptions(workerOptions, "work()", WORKER_OPTION_KEYS);
       if (!backend.work) {
         throw new NotSupportedError(
           capabilities.backend,
@@ -206,17 +276,17 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
           `it runs jobs through ${capabilities.execution === "http" ? "jobs.handler() over HTTP" : "its own workers"}`,
         );
       }
-      const concurrency = workerOptions.concurrency ?? 10;
+      const concurrency = checked.concurrency ?? 10;
       if (!Number.isInteger(concurrency) || concurrency < 1) {
-        throw new ConfigError(`work(): concurrency must be a positive integer, got ${concurrency}`);
+        throw new ConfigError(
+          `work(): concurrency must be a positive integer, got ${describeValue(concurrency)}`,
+        );
       }
-      const worker = backend.work({ concurrency });
-      const ready = Promise.all([syncDeclaredSchedules(), worker.ready]).then(() => undefined);
-      ready.catch(() => {}); // surfaced through `ready`; avoid an unhandled rejection when nobody awaits it
-      return { ready, stop: (stopOptions) => worker.stop(stopOptions) };
+      return startWorker(backend.work.bind(backend), { concurrency }, syncDeclaredSchedules, logger);
     },
 
     handler() {
+      assertOpen("handler()");
       if (!backend.handler) {
         throw new NotSupportedError(
           capabilities.backend,
@@ -227,6 +297,15 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
       return backend.handler();
     },
 
-    close: () => backend.close(),
+    close() {
+      closing ??= backend.close();
+      return closing;
+    },
   };
+}
+
+function checkId(id: unknown, where: string): void {
+  if (typeof id !== "string" || id.length === 0) {
+    throw new ConfigError(`${where}: id must be a non-empty string, got ${describeValue(id)}`);
+  }
 }

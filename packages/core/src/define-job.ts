@@ -1,6 +1,7 @@
 import { assertCron, assertTimezone } from "./cron.js";
 import { toMilliseconds } from "./duration.js";
 import { ConfigError } from "./errors/config-error.js";
+import { ValidationError } from "./errors/validation-error.js";
 import type {
   JobConfig,
   JobDefinition,
@@ -10,6 +11,23 @@ import type {
   ScheduleEntry,
   ScheduleSpec,
 } from "./interfaces.js";
+import { jsonCopy } from "./json-value.js";
+import { checkFunction, checkOptions, checkPositiveInteger, checkString } from "./option-checks.js";
+
+const JOB_CONFIG_KEYS = [
+  "name",
+  "schema",
+  "handler",
+  "retry",
+  "idempotencyKey",
+  "idempotencyTtl",
+  "schedule",
+  "concurrency",
+  "timeout",
+];
+const RETRY_POLICY_KEYS = ["maxAttempts", "backoff", "jitter"];
+const BACKOFF_KEYS = ["type", "delay", "factor", "max"];
+const SCHEDULE_SPEC_KEYS = ["id", "cron", "timezone", "every", "payload"];
 
 const JOB_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -26,7 +44,13 @@ export const DEFAULT_RETRY_POLICY: ResolvedRetryPolicy = Object.freeze({
 export function defineJob<S extends PayloadSchema, TResult = unknown>(
   config: JobConfig<S, TResult>,
 ): JobDefinition<S, TResult> {
+  if (typeof config !== "object" || config === null) {
+    throw new ConfigError(
+      `defineJob() takes a job config object, got ${config === null ? "null" : typeof config}`,
+    );
+  }
   const { name } = config;
+  checkOptions(config, `defineJob(${typeof name === "string" ? JSON.stringify(name) : ""})`, JOB_CONFIG_KEYS);
   if (typeof name !== "string" || !JOB_NAME_PATTERN.test(name)) {
     throw new ConfigError(
       `job name ${JSON.stringify(name)} must be 1-128 letters, digits, ".", "-" or "_", starting with a letter or digit`,
@@ -36,8 +60,15 @@ export function defineJob<S extends PayloadSchema, TResult = unknown>(
   if (!config.schema || typeof config.schema["~standard"]?.validate !== "function") {
     throw new ConfigError(`${where}: schema must be a Standard Schema (zod 4, valibot, arktype, ...)`);
   }
-  if (typeof config.handler !== "function") throw new ConfigError(`${where}: handler must be a function`);
-  if (config.concurrency !== undefined) assertPositiveInteger(config.concurrency, `${where}: concurrency`);
+  checkFunction(config.handler, `${where}: handler`);
+  if (config.idempotencyKey !== undefined) checkFunction(config.idempotencyKey, `${where}: idempotencyKey`);
+  if (config.concurrency !== undefined) checkPositiveInteger(config.concurrency, `${where}: concurrency`);
+  const timeoutMs =
+    config.timeout === undefined ? undefined : toMilliseconds(config.timeout, `${where}: timeout`);
+  if (timeoutMs === 0)
+    throw new ConfigError(`${where}: timeout must be at least 1 ms (leave it out for none)`);
+  const schedules = resolveSchedules(name, config.schedule);
+  for (const entry of schedules) checkSchedulePayload(name, config.schema, entry);
   return Object.freeze({
     name,
     schema: config.schema,
@@ -48,25 +79,24 @@ export function defineJob<S extends PayloadSchema, TResult = unknown>(
       config.idempotencyTtl === undefined
         ? undefined
         : toMilliseconds(config.idempotencyTtl, `${where}: idempotencyTtl`),
-    schedules: resolveSchedules(name, config.schedule),
+    schedules,
     concurrency: config.concurrency,
-    timeoutMs: config.timeout === undefined ? undefined : toMilliseconds(config.timeout, `${where}: timeout`),
+    timeoutMs,
   });
 }
 
 export function resolveRetryPolicy(policy: RetryPolicy | undefined, where: string): ResolvedRetryPolicy {
-  if (!policy) return DEFAULT_RETRY_POLICY;
+  if (policy === undefined) return DEFAULT_RETRY_POLICY;
+  checkOptions(policy, `${where}: retry`, RETRY_POLICY_KEYS);
   const maxAttempts =
     policy.maxAttempts === undefined ? DEFAULT_RETRY_POLICY.maxAttempts : policy.maxAttempts;
-  assertPositiveInteger(
-    maxAttempts,
-    `${where}: retry.maxAttempts (every attempt counts, the first included)`,
-  );
+  checkPositiveInteger(maxAttempts, `${where}: retry.maxAttempts (every attempt counts, the first included)`);
   const jitter = policy.jitter ?? 0;
   if (typeof jitter !== "number" || !(jitter >= 0 && jitter <= 1)) {
     throw new ConfigError(`${where}: retry.jitter must be a number from 0 to 1, got ${String(jitter)}`);
   }
   const backoff = policy.backoff;
+  if (backoff !== undefined) checkOptions(backoff, `${where}: retry.backoff`, BACKOFF_KEYS);
   if (!backoff) return { maxAttempts, backoff: DEFAULT_RETRY_POLICY.backoff, jitter };
   if (backoff.type !== "fixed" && backoff.type !== "exponential") {
     throw new ConfigError(
@@ -92,8 +122,14 @@ export function resolveRetryPolicy(policy: RetryPolicy | undefined, where: strin
 
 /** Checks one schedule and resolves it to a ScheduleEntry; used by defineJob and by `schedules.upsert`. */
 export function resolveSchedule(jobName: string, spec: ScheduleSpec, defaultId: string): ScheduleEntry {
+  checkOptions(spec, `schedule of job "${jobName}"`, SCHEDULE_SPEC_KEYS);
+  if (spec === undefined)
+    throw new ConfigError(`schedule of job "${jobName}": expected a schedule, got undefined`);
   const id = spec.id ?? defaultId;
   const where = `schedule "${id}" of job "${jobName}"`;
+  checkString(id, `${where}: id`);
+  if (spec.cron !== undefined) checkString(spec.cron, `${where}: cron`);
+  if (spec.timezone !== undefined) checkString(spec.timezone, `${where}: timezone`);
   if (!/^[A-Za-z0-9._:-]{1,200}$/.test(id)) {
     throw new ConfigError(`${where}: id must be 1-200 letters, digits, ".", ":", "-" or "_"`);
   }
@@ -121,8 +157,25 @@ function resolveSchedules(jobName: string, schedule: JobConfig<PayloadSchema>["s
   return entries;
 }
 
-function assertPositiveInteger(value: unknown, what: string): void {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new ConfigError(`${what} must be a positive integer, got ${JSON.stringify(value)}`);
-  }
+/**
+ * A declared schedule's payload is checked when the job is defined (validate first, act second), so
+ * a bad one never reaches a running worker. Schemas that validate asynchronously are checked by
+ * `work()` and `schedules.sync()` before anything starts.
+ */
+function checkSchedulePayload(jobName: string, schema: PayloadSchema, entry: ScheduleEntry): void {
+  const copy = jsonCopy(entry.payload);
+  if (!copy.ok) throw scheduleError(jobName, entry, new ValidationError(jobName, copy.issues));
+  const result = schema["~standard"].validate(copy.value);
+  if ("then" in result) return;
+  if (result.issues)
+    throw scheduleError(jobName, entry, ValidationError.fromSchemaIssues(jobName, result.issues));
+}
+
+function scheduleError(jobName: string, entry: ScheduleEntry, error: ValidationError): ConfigError {
+  return new ConfigError(
+    `schedule "${entry.id}" of job "${jobName}": its payload is invalid: ${error.message}`,
+    {
+      cause: error,
+    },
+  );
 }

@@ -1,24 +1,18 @@
-export { AttemptAbort } from "./attempt-abort.js";
-export type { AttemptOutcome } from "./attempt-outcome.js";
-export { decideAttemptOutcome, toJobError } from "./attempt-outcome.js";
-export type { Backend, EnqueueRequest, JobRuntime } from "./backend.js";
+// @switchyard/core: the app-facing API. Adapter-facing internals live in "@switchyard/core/adapter".
+export type { Backend } from "./backend.js";
 export { BACKEND_PACKAGES, type BackendName, backendFromEnv } from "./backend-from-env.js";
-export { backoffDelay } from "./backoff.js";
 export {
   type Capabilities,
   type ExecutionModel,
   FEATURES,
   type Feature,
-  featureTable,
   type IdempotencyWindow,
-  requireFeature,
   type Support,
   supports,
 } from "./capabilities.js";
 export { createSwitchyard, type Switchyard, type SwitchyardOptions } from "./client.js";
-export { assertCron, assertTimezone, cronHasSeconds, nextCronTime } from "./cron.js";
-export { DEFAULT_RETRY_POLICY, defineJob, resolveRetryPolicy, resolveSchedule } from "./define-job.js";
-export { type Duration, toMilliseconds } from "./duration.js";
+export { DEFAULT_RETRY_POLICY, defineJob } from "./define-job.js";
+export { type Duration, MAX_DURATION_MS } from "./duration.js";
 export * from "./errors/index.js";
 export {
   type FetchWithRetryOptions,
@@ -43,8 +37,5 @@ export {
   type MemoryBackendOptions,
   type MemoryWorker,
   memory,
-  memoryCapabilities,
   STALLED_ERROR_CODE,
 } from "./memory/memory-backend.js";
-export { type AttemptInput, runAttempt } from "./run-attempt.js";
-export { validatePayload } from "./validate-payload.js";

@@ -1,8 +1,40 @@
 import type { EnqueueRequest } from "./backend.js";
 import { type Capabilities, requireFeature } from "./capabilities.js";
-import { toMilliseconds } from "./duration.js";
+import { MAX_DURATION_MS, toMilliseconds } from "./duration.js";
 import { ConfigError } from "./errors/config-error.js";
 import type { EnqueueOptions, JobDefinition } from "./interfaces.js";
+import { describeValue } from "./option-checks.js";
+
+export const ENQUEUE_OPTION_KEYS = [
+  "delay",
+  "runAt",
+  "priority",
+  "idempotencyKey",
+  "idempotencyTtl",
+  "concurrencyKey",
+];
+
+/** Control characters: PostgreSQL text cannot hold NUL, and none of them belongs in a key. */
+function hasControlCharacter(key: string): boolean {
+  for (let index = 0; index < key.length; index++) {
+    const code = key.charCodeAt(index);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/**
+ * Checks a key (idempotency or concurrency) once for every backend: a string of 1-256 characters
+ * without control characters.
+ */
+function checkKey(key: unknown, what: string): string {
+  if (typeof key !== "string" || key.length === 0 || key.length > 256 || hasControlCharacter(key)) {
+    throw new ConfigError(
+      `${what} must be a string of 1-256 characters without control characters, got ${describeValue(key)}`,
+    );
+  }
+  return key;
+}
 
 /**
  * Turns one enqueue call into a backend request: resolves durations and the idempotency key, and
@@ -28,7 +60,12 @@ export function resolveEnqueue(
   if (options.runAt !== undefined) {
     requireFeature(capabilities, "enqueue.runAt", "enqueue option runAt");
     if (!(options.runAt instanceof Date) || Number.isNaN(options.runAt.getTime())) {
-      throw new ConfigError(`${where}: runAt must be a valid Date`);
+      throw new ConfigError(`${where}: runAt must be a valid Date, got ${describeValue(options.runAt)}`);
+    }
+    if (options.runAt.getTime() > now + MAX_DURATION_MS) {
+      throw new ConfigError(
+        `${where}: runAt must be at most 10 years ahead, got ${options.runAt.toISOString()}`,
+      );
     }
     if (options.runAt.getTime() > now) request.runAt = options.runAt;
   }
@@ -37,7 +74,7 @@ export function resolveEnqueue(
     const { priority } = options;
     if (!Number.isInteger(priority) || priority < 0 || priority > 1000) {
       throw new ConfigError(
-        `${where}: priority must be an integer from 0 to 1000 (lower runs first), got ${priority}`,
+        `${where}: priority must be an integer from 0 to 1000 (lower runs first), got ${describeValue(priority)}`,
       );
     }
     request.priority = priority;
@@ -45,10 +82,7 @@ export function resolveEnqueue(
   const key = options.idempotencyKey ?? job.idempotencyKey?.(payload as never);
   if (key !== undefined) {
     requireFeature(capabilities, "idempotency", "idempotency keys");
-    if (typeof key !== "string" || key.length === 0 || key.length > 256) {
-      throw new ConfigError(`${where}: idempotency key must be a string of 1-256 characters`);
-    }
-    request.idempotencyKey = key;
+    request.idempotencyKey = checkKey(key, `${where}: idempotency key`);
     const ttlMs =
       options.idempotencyTtl === undefined
         ? job.idempotencyTtlMs
@@ -65,7 +99,7 @@ export function resolveEnqueue(
     if (job.concurrency === undefined) {
       throw new ConfigError(`${where}: concurrencyKey needs the job to set concurrency (the limit per key)`);
     }
-    request.concurrencyKey = options.concurrencyKey;
+    request.concurrencyKey = checkKey(options.concurrencyKey, `${where}: concurrencyKey`);
   }
   return request;
 }

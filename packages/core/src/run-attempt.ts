@@ -1,8 +1,11 @@
 import { AttemptAbort } from "./attempt-abort.js";
 import { type AttemptOutcome, decideAttemptOutcome } from "./attempt-outcome.js";
 import { JobTimeoutError } from "./errors/job-timeout-error.js";
+import { NotSupportedError } from "./errors/not-supported-error.js";
+import { UnstorableResultError } from "./errors/unstorable-result-error.js";
 import { ValidationError } from "./errors/validation-error.js";
 import type { JobContext, JobDefinition, JobLogger, JobProgress } from "./interfaces.js";
+import { setLongTimeout } from "./timers/long-timeout.js";
 
 /** One attempt of a stored job, as an adapter hands it to core. */
 export interface AttemptInput {
@@ -20,11 +23,23 @@ export interface AttemptInput {
    * for adapters that abort rarely (no AbortController is made unless the handler reads its signal).
    */
   registerAbort?: (abort: (reason: unknown) => void) => void;
-  /** Stores progress. Default: ignored. */
+  /** Stores progress. Default: `ctx.progress()` rejects with NotSupportedError (fail closed, never ignored). */
   progress?: (value: JobProgress) => Promise<void>;
 }
 
-const ignoreProgress = async () => {};
+/** `ctx.progress` where the backend keeps no progress: a NotSupportedError, which fails the job permanently. */
+export function unsupportedProgress(backend: string): (value: JobProgress) => Promise<void> {
+  return () =>
+    Promise.reject(
+      new NotSupportedError(
+        backend,
+        "ctx.progress()",
+        "it keeps no progress; remove the call or log instead",
+      ),
+    );
+}
+
+const progressNotWired = unsupportedProgress("configured");
 
 /**
  * The handler's context. A class, not an object literal with a `signal` getter: a literal's getter is
@@ -47,7 +62,7 @@ class AttemptContext implements JobContext {
     this.attempt = input.attempt;
     this.maxAttempts = maxAttempts;
     this.log = log;
-    this.progress = input.progress ?? ignoreProgress;
+    this.progress = input.progress ?? progressNotWired;
     this.#abort = abort;
   }
 
@@ -78,9 +93,10 @@ export async function runAttempt(
   const timer =
     job.timeoutMs === undefined
       ? undefined
-      : setTimeout(
+      : setLongTimeout(
           () => abort.abort(new JobTimeoutError(`job "${job.name}" timed out after ${job.timeoutMs} ms`)),
           job.timeoutMs,
+          false,
         );
   try {
     // Validated in place, not through the async validatePayload: a synchronous schema (the usual kind)
@@ -95,11 +111,28 @@ export async function runAttempt(
       abort.onAbort(reject);
       Promise.resolve(job.handler(payload, ctx)).then(resolve, reject);
     });
-    return { type: "completed", result };
+    if (result === undefined) return { type: "completed", result };
+    // What the backend will store: a result JSON cannot hold fails the job here, alike on every backend.
+    const stored = storableResult(job.name, result);
+    return { type: "completed", result: stored };
   } catch (error) {
     return decideAttemptOutcome(error, input.attempt, maxAttempts, job.retry);
   } finally {
-    if (timer) clearTimeout(timer);
+    timer?.clear();
     if (source && forward) source.removeEventListener("abort", forward);
   }
+}
+
+/** The JSON copy of a handler's result, as every backend stores it (a Date becomes its ISO string). */
+function storableResult(jobName: string, result: unknown): unknown {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(result);
+  } catch (error) {
+    throw new UnstorableResultError(
+      `job "${jobName}" returned a result that cannot be stored as JSON: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  return text === undefined ? undefined : JSON.parse(text);
 }

@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  decideAttemptOutcome,
-  JobCancelledError,
-  PermanentError,
-  RetryAfterError,
-  resolveRetryPolicy,
-  ValidationError,
-} from "../src/index.js";
+import { decideAttemptOutcome, resolveRetryPolicy } from "../src/adapter.js";
+import { JobCancelledError, PermanentError, RetryAfterError, ValidationError } from "../src/index.js";
 
 const policy = resolveRetryPolicy({ maxAttempts: 3, backoff: { type: "fixed", delay: "5s" } }, "test");
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, resolveRetryPolicy } from "../src/index.js";
+import { backoffDelay, resolveRetryPolicy } from "../src/adapter.js";
 
 const policy = (retry: Parameters<typeof resolveRetryPolicy>[0]) => resolveRetryPolicy(retry, "test");
 

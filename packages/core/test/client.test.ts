@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { featureTable, memoryCapabilities } from "../src/adapter.js";
 import {
   type Backend,
   createSwitchyard,
   defineJob,
-  featureTable,
   memory,
-  memoryCapabilities,
   NotSupportedError,
   silentLogger,
   ValidationError,

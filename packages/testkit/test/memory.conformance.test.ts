@@ -1,4 +1,4 @@
-import { memoryCapabilities } from "@switchyard/core";
+import { memoryCapabilities } from "@switchyard/core/adapter";
 import { defineConformanceSuite, memoryHarness } from "../src/index.js";
 
 defineConformanceSuite({ name: "memory", capabilities: memoryCapabilities, createHarness: memoryHarness });

@@ -1,3 +1,5 @@
+import { setLongTimeout } from "../timers/long-timeout.js";
+
 /** The time source of the memory backend. Inject a ManualClock to test delays, backoff and schedules without sleeping. */
 export interface Clock {
   now(): number;
@@ -8,25 +10,12 @@ export interface ClockTimer {
   cancel(): void;
 }
 
-/** setTimeout fires at once past this; longer timers are chained. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
 /** Real time: Date.now and setTimeout (unref'd, so a pending timer never keeps the process alive). */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(callback, delayMs) {
-    const due = Date.now() + Math.max(0, delayMs);
-    let handle: ReturnType<typeof setTimeout>;
-    const arm = () => {
-      const left = due - Date.now();
-      handle = setTimeout(
-        left > MAX_TIMEOUT_MS ? arm : callback,
-        Math.min(Math.max(0, left), MAX_TIMEOUT_MS),
-      );
-      handle.unref?.();
-    };
-    arm();
-    return { cancel: () => clearTimeout(handle) };
+    const timer = setLongTimeout(callback, delayMs);
+    return { cancel: () => timer.clear() };
   },
 };
 

@@ -12,6 +12,7 @@ import type {
   Worker,
   WorkerOptions,
 } from "../interfaces.js";
+import { sleepFor } from "../timers/long-timeout.js";
 import { type Clock, systemClock } from "./clock.js";
 import { jsonCopy, type MemoryJob, snapshotOf } from "./memory-job.js";
 import { MemorySchedules } from "./memory-schedules.js";
@@ -232,7 +233,7 @@ class MemoryBackend implements Backend {
     const stored: MemoryJob = {
       id,
       name: job.name,
-      payload: jsonCopy(request.payload),
+      payload: request.payload, // core's JSON copy, checked at enqueue
       state: "waiting",
       attempts: 0,
       maxAttempts: job.retry.maxAttempts,
@@ -344,7 +345,7 @@ class MemoryBackend implements Backend {
     this.#releaseSlot(job);
     switch (outcome.type) {
       case "completed":
-        job.result = jsonCopy(outcome.result);
+        job.result = outcome.result; // core's JSON copy of the handler's result
         job.error = undefined;
         this.#finish(job, "completed");
         break;
@@ -447,9 +448,7 @@ class MemoryWorkerImpl implements MemoryWorker {
       });
       const timeoutMs =
         options.timeout === undefined ? undefined : toMilliseconds(options.timeout, "stop(): timeout");
-      await (timeoutMs === undefined
-        ? drained
-        : Promise.race([drained, new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref?.())]));
+      await (timeoutMs === undefined ? drained : Promise.race([drained, sleepFor(timeoutMs)]));
     }
     this.#backend.detach(this, [...this.#active], false);
     this.#active.clear();

@@ -4,7 +4,7 @@ import type { JobError, JobProgress, JobSnapshot, JobState } from "../interfaces
 export interface MemoryJob {
   id: string;
   name: string;
-  /** JSON copy of the payload: the memory backend serialises like a real one would. */
+  /** The payload's JSON copy, made and checked by core at enqueue, as a real backend stores it. */
   payload: unknown;
   state: JobState;
   attempts: number;
@@ -43,7 +43,7 @@ export function snapshotOf(job: MemoryJob): JobSnapshot {
   };
 }
 
-/** Round-trips a value through JSON, as every real backend does. */
+/** Round-trips a value through JSON, as every real backend does (progress values). */
 export function jsonCopy<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
 }

@@ -1,0 +1,36 @@
+import type { JobLogger, StopOptions, Worker, WorkerOptions } from "./interfaces.js";
+import { resolveStopOptions } from "./stop-options.js";
+
+/**
+ * Starts a backend's worker for the client and ties it to the declared schedules:
+ * - `ready` resolves once the worker takes jobs and the declared schedules are stored. It is not
+ *   swallowed: a worker that cannot start (bad URL, unreachable server, invalid schedule) rejects
+ *   it, which an app that never awaits it sees as an unhandled rejection (a process that has
+ *   nothing else to do exits non-zero), and the worker is stopped so it takes no more jobs.
+ * - `stop()` checks its options before anything stops.
+ */
+export function startWorker(
+  startBackendWorker: (options: Required<WorkerOptions>) => Worker,
+  options: Required<WorkerOptions>,
+  syncSchedules: () => Promise<void>,
+  logger: JobLogger,
+): Worker {
+  const worker = startBackendWorker(options);
+  const ready = Promise.all([syncSchedules(), worker.ready]).then(
+    () => undefined,
+    async (error: unknown) => {
+      logger.error(`worker could not start: ${(error as Error)?.message ?? String(error)}`, { error });
+      await worker.stop({ graceful: false }).catch(() => {});
+      throw error;
+    },
+  );
+  return {
+    ready,
+    stop(stopOptions?: StopOptions) {
+      const resolved = resolveStopOptions(stopOptions);
+      // The app chose to stop: a start failure is no longer news (stop itself reports its own).
+      ready.catch(() => {});
+      return worker.stop({ graceful: resolved.graceful, timeout: resolved.timeoutMs });
+    },
+  };
+}
