@@ -27,7 +27,12 @@ export function startWorker(
   return {
     ready,
     stop(stopOptions?: StopOptions) {
-      const resolved = resolveStopOptions(stopOptions);
+      let resolved: ReturnType<typeof resolveStopOptions>;
+      try {
+        resolved = resolveStopOptions(stopOptions);
+      } catch (error) {
+        return Promise.reject(error); // nothing has stopped: the worker runs on
+      }
       // The app chose to stop: a start failure is no longer news (stop itself reports its own).
       ready.catch(() => {});
       return worker.stop({ graceful: resolved.graceful, timeout: resolved.timeoutMs });
