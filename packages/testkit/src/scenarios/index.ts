@@ -11,6 +11,7 @@ import { payloadScenarios } from "./payload.js";
 import { priorityScenarios } from "./priority.js";
 import { retryScenarios } from "./retry.js";
 import { scheduleScenarios } from "./schedules.js";
+import { storedValueScenarios } from "./stored-values.js";
 import { validationScenarios } from "./validation.js";
 import { volumeScenarios } from "./volume.js";
 import { workerScenarios } from "./worker.js";
@@ -21,6 +22,7 @@ export const allScenarios: ReadonlyArray<Scenario> = [
   ...enqueueScenarios,
   ...validationScenarios,
   ...payloadScenarios,
+  ...storedValueScenarios,
   ...retryScenarios,
   ...errorScenarios,
   ...failedScenarios,
