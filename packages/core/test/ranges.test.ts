@@ -35,6 +35,22 @@ describe("ranges", () => {
     expect(await jobs.get("mem-1")).toBeUndefined();
   });
 
+  it("a priority outside 0..1000 or not an integer is a ConfigError", async () => {
+    const jobs = client();
+    for (const priority of [-1, 1001, 2.5]) {
+      await expect(jobs.enqueue(ping, {}, { priority })).rejects.toBeInstanceOf(ConfigError);
+    }
+    expect(await jobs.get("mem-1")).toBeUndefined();
+  });
+
+  it("a maxAttempts that is not a positive integer is a ConfigError at defineJob", () => {
+    for (const maxAttempts of [-1, 0, 1.5, "3" as unknown as number, Number.NaN]) {
+      expect(() =>
+        defineJob({ name: "a", schema: z.object({}), handler() {}, retry: { maxAttempts } }),
+      ).toThrow(/maxAttempts/);
+    }
+  });
+
   it("a delay of exactly 10 years is accepted", async () => {
     const jobs = client();
     const { id } = await jobs.enqueue(ping, {}, { delay: MAX_DURATION_MS });

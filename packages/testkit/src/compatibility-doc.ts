@@ -60,7 +60,8 @@ export function renderCompatibilityDoc(reports: ReadonlyArray<ConformanceReport>
   for (const scenario of allScenarios) {
     const cells = reports.map((report) => {
       const result = report.scenarios.find((entry) => entry.id === scenario.id);
-      return result ? STATUS_MARK[result.status] : "·";
+      if (!result) return "·";
+      return result.providedByHarness ? `${STATUS_MARK[result.status]}ᴴ` : STATUS_MARK[result.status];
     });
     lines.push(`| ${scenario.title} (\`${scenario.id}\`) | ${cells.join(" | ")} |`);
   }
@@ -68,14 +69,25 @@ export function renderCompatibilityDoc(reports: ReadonlyArray<ConformanceReport>
   for (const report of reports) {
     const notes = Object.entries(report.capabilities.notes ?? {});
     const skipped = report.scenarios.filter((entry) => entry.status === "skipped");
-    if (notes.length === 0 && skipped.length === 0) continue;
+    const byHarness = report.scenarios.filter((entry) => entry.providedByHarness !== undefined);
+    if (notes.length === 0 && skipped.length === 0 && byHarness.length === 0) continue;
     lines.push(`### ${report.backend}`, "");
     for (const [feature, note] of notes) lines.push(`- \`${feature}\`: ${note}`);
-    for (const entry of skipped) lines.push(`- skipped \`${entry.id}\`: ${entry.reason}`);
+    for (const entry of skipped) {
+      const instead = entry.instead
+        ? `; instead: ${entry.instead} (${entry.negativeCheck ?? "not run"})`
+        : "";
+      lines.push(`- skipped \`${entry.id}\`: ${entry.reason}${instead}`);
+    }
+    for (const entry of byHarness) {
+      lines.push(
+        `- \`${entry.id}\` passes through the test harness, not shipped code: ${entry.providedByHarness}`,
+      );
+    }
     lines.push("");
   }
   lines.push(
-    "⏭ skipped (the backend lacks a feature; its `NotSupportedError` path is tested instead where there is one) · ✅ passed · ❌ failed · `·` not run",
+    "⏭ skipped (the backend lacks a feature; what it does instead is tested, see the notes) · ✅ passed · ✅ᴴ passed through the test harness or an emulator, not the adapter's code (see the notes) · ❌ failed · `·` not run",
     "",
   );
   return lines.join("\n");

@@ -5,6 +5,7 @@ import { type ConformanceReport, type ScenarioReport, writeReport } from "./repo
 import type { Scenario } from "./scenario.js";
 import { createScenarioContext } from "./scenario-context.js";
 import { allScenarios } from "./scenarios/index.js";
+import { executionCheck, UNSUPPORTED_CHECKS, type UnsupportedCheck } from "./unsupported-checks.js";
 
 export interface ConformanceSuiteOptions {
   /** The backend's name; the report goes to `reports/conformance/<name>.json`. */
@@ -75,13 +76,10 @@ export function defineConformanceSuite(options: ConformanceSuiteOptions): void {
         reason,
       });
       it.skip(`${scenario.title} [${reason}]`, () => {});
-      const negative = scenario.whenUnsupported;
-      const negativeFor = scenario.negativeFor ?? scenario.requires;
-      if (negative && missing.some((feature) => (negativeFor as ReadonlyArray<string>).includes(feature))) {
-        it(`${scenario.title} [${reason}] throws NotSupportedError`, { timeout }, () =>
-          runRecorded(harness!, scenario, reports, negative, reason),
-        );
-      }
+      const instead = insteadCheck(scenario, missing);
+      it(`${scenario.title} [${reason}] instead: ${instead.describe}`, { timeout }, () =>
+        runRecorded(harness!, scenario, reports, instead.run, reason, instead.describe),
+      );
     }
   });
 }
@@ -93,6 +91,7 @@ async function runRecorded(
   reports: Map<string, ScenarioReport>,
   body: Scenario["run"],
   skippedReason?: string,
+  insteadDescription?: string,
 ): Promise<void> {
   const { context, cleanup } = createScenarioContext(harness);
   const started = Date.now();
@@ -105,15 +104,20 @@ async function runRecorded(
         status: "skipped",
         reason: skippedReason,
         negativeCheck: error === undefined ? "passed" : "failed",
+        instead: insteadDescription,
         durationMs,
       });
     } else {
+      const provided = scenario.requires
+        .map((feature) => harness.providedByHarness?.[feature])
+        .filter((text) => text !== undefined);
       reports.set(scenario.id, {
         id: scenario.id,
         title: scenario.title,
         status: error === undefined ? "passed" : "failed",
         error: error === undefined ? undefined : String((error as Error)?.message ?? error),
         durationMs,
+        providedByHarness: provided.length > 0 ? provided.join("; ") : undefined,
       });
     }
   };
@@ -128,10 +132,39 @@ async function runRecorded(
   }
 }
 
+const EXECUTION_MISMATCH = "execution model";
+
 function missingFeatures(capabilities: Capabilities, scenario: Scenario): string[] {
   const missing: string[] = scenario.requires.filter((feature: Feature) => !supports(capabilities, feature));
   if (scenario.execution && !scenario.execution.includes(capabilities.execution)) {
-    missing.push(`execution model ${capabilities.execution}`);
+    missing.push(`${EXECUTION_MISMATCH} ${capabilities.execution}`);
   }
   return missing;
+}
+
+/**
+ * What a skipped scenario checks instead: its own `whenUnsupported` when the scenario names the
+ * missing feature in `negativeFor`; otherwise the kit's check of each missing feature
+ * (unsupported-checks.ts). A missing feature without a check fails the suite: a skip is never silent.
+ */
+function insteadCheck(scenario: Scenario, missing: ReadonlyArray<string>): UnsupportedCheck {
+  const negativeFor: ReadonlyArray<string> = scenario.negativeFor ?? scenario.requires;
+  if (scenario.whenUnsupported && missing.some((feature) => negativeFor.includes(feature))) {
+    return { describe: scenario.insteadDescription ?? "NotSupportedError", run: scenario.whenUnsupported };
+  }
+  const checks = missing.map((feature) => {
+    if (feature.startsWith(EXECUTION_MISMATCH)) return executionCheck;
+    const check = UNSUPPORTED_CHECKS[feature as Feature];
+    if (!check)
+      throw new Error(
+        `no check of what the backend does instead of ${feature}: add one to unsupported-checks.ts`,
+      );
+    return check;
+  });
+  return {
+    describe: checks.map((check) => check.describe).join("; "),
+    async run(t) {
+      for (const check of checks) await check.run(t);
+    },
+  };
 }

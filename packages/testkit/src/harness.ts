@@ -1,4 +1,4 @@
-import type { Backend, StopOptions, Switchyard } from "@switchyard/core";
+import type { Backend, Feature, StopOptions, Switchyard } from "@switchyard/core";
 
 /** What runs the handlers of one client: a worker (pull), or an HTTP server hosting `handler()` (push). */
 export interface RunningRuntime {
@@ -22,6 +22,13 @@ export interface ConformanceHarness {
    * no handler of that client runs.
    */
   start(client: Switchyard, options: { concurrency: number }): Promise<RunningRuntime>;
+  /**
+   * Features that the harness (or an emulator standing in for the platform), not the adapter's
+   * shipped code, makes pass, with who provides them in production: for example a push backend's
+   * graceful stop is the test's HTTP server draining its connections. Scenarios that need them are
+   * reported as passed by the harness, so the compatibility table never credits the adapter. Default: none.
+   */
+  readonly providedByHarness?: Readonly<Partial<Record<Feature, string>>>;
   /** Releases what the harness holds (servers, connections, schemas). Called once after all scenarios. */
   dispose?(): Promise<void>;
 }

@@ -10,10 +10,14 @@ export interface ScenarioReport {
   status: ScenarioStatus;
   /** Why it was skipped: the missing features. */
   reason?: string;
-  /** For a skipped scenario with a negative path: whether the NotSupportedError check passed. */
+  /** For a skipped scenario: whether the check of what the backend does instead passed. */
   negativeCheck?: "passed" | "failed";
+  /** For a skipped scenario: what was checked instead. */
+  instead?: string;
   error?: string;
   durationMs?: number;
+  /** For a passed scenario that relies on the harness (ConformanceHarness.providedByHarness): who provides it. */
+  providedByHarness?: string;
 }
 
 /** What one conformance run writes to `reports/conformance/<backend>.json`. */

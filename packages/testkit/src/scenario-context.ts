@@ -14,7 +14,13 @@ export function createScenarioContext(harness: ConformanceHarness): {
     jobName: (base) => `${base}-${randomBytes(4).toString("hex")}`,
     async client(jobs) {
       const backend = await harness.createBackend();
-      const client = createSwitchyard({ backend, jobs, logger: silentLogger });
+      let client: ReturnType<typeof createSwitchyard>;
+      try {
+        client = createSwitchyard({ backend, jobs, logger: silentLogger });
+      } catch (error) {
+        await backend.close(); // refused at creation (NotSupportedError): release what the backend opened
+        throw error;
+      }
       cleanups.push(() => client.close());
       return client;
     },

@@ -19,12 +19,17 @@ export interface Scenario {
   concurrent?: boolean;
   run(t: ScenarioContext): Promise<void>;
   /**
-   * The negative path, run when the backend lacks one of `requires`: it must assert that using the
-   * option throws NotSupportedError before anything is enqueued.
+   * What the backend must do instead, run when it lacks one of `negativeFor`: for an option, that using
+   * it throws NotSupportedError before anything is enqueued; for a run-time feature, its fallback.
    */
   whenUnsupported?(t: ScenarioContext): Promise<void>;
-  /** The features whose absence `whenUnsupported` checks. Default: `requires`. */
+  /**
+   * The features whose absence `whenUnsupported` checks. Default: `requires`. For any other missing
+   * feature, the kit's own check of that feature runs instead (unsupported-checks.ts).
+   */
   negativeFor?: ReadonlyArray<Feature>;
+  /** What `whenUnsupported` checks, for the report. Default "NotSupportedError". */
+  insteadDescription?: string;
 }
 
 export interface ScenarioContext {

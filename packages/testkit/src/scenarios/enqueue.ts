@@ -3,7 +3,7 @@ import { expect } from "vitest";
 import { Probe } from "../probe.js";
 import { defineScenario } from "../scenario.js";
 import { waitFor } from "../wait-for.js";
-import { expectCode, numberPayload } from "./fixtures.js";
+import { numberPayload } from "./fixtures.js";
 
 export const enqueueScenarios = [
   defineScenario({
@@ -97,18 +97,6 @@ export const enqueueScenarios = [
       const { id } = await client.enqueue(job, { n: 1 });
       await waitFor(() => seen.length === 1, { message: "the handler to run" });
       expect(seen[0]).toEqual({ id, name, attempt: 1, max: 4, aborted: false });
-    },
-  }),
-  defineScenario({
-    id: "enqueue.unregistered-job",
-    title: "enqueueing a job the client does not know is a ConfigError",
-    requires: [],
-    async run(t) {
-      const known = defineJob({ name: t.jobName("known"), schema: numberPayload, handler: () => {} });
-      const stranger = defineJob({ name: t.jobName("stranger"), schema: numberPayload, handler: () => {} });
-      const client = await t.client([known]);
-      const error = await expectCode(() => client.enqueue(stranger, { n: 1 }), "SWITCHYARD_CONFIG");
-      expect(error.message).toContain(stranger.name);
     },
   }),
 ];

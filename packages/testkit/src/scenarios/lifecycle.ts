@@ -53,7 +53,6 @@ export const lifecycleScenarios = [
     id: "get.unknown",
     title: "get of an unknown id returns undefined",
     requires: ["jobs.get"],
-    negativeFor: [],
     async run(t) {
       const job = defineJob({ name: t.jobName("unknown"), schema: numberPayload, handler: () => {} });
       const client = await t.client([job]);
@@ -98,7 +97,6 @@ export const lifecycleScenarios = [
     id: "cancel.running",
     title: "cancelling a running job aborts its signal and it is not retried",
     requires: ["jobs.cancel", "jobs.cancelRunning", "jobs.get"],
-    negativeFor: [],
     async run(t) {
       const probe = new Probe();
       let sawAbort = false;

@@ -38,17 +38,4 @@ export const priorityScenarios = [
       await expectCode(() => client.enqueue(job, { n: 1 }, { priority: 1 }), NOT_SUPPORTED);
     },
   }),
-  defineScenario({
-    id: "priority.invalid",
-    title: "a priority outside 0..1000 or not an integer is a ConfigError",
-    requires: ["enqueue.priority"],
-    negativeFor: [],
-    async run(t) {
-      const job = defineJob({ name: t.jobName("priority"), schema: numberPayload, handler: () => {} });
-      const client = await t.client([job]);
-      for (const priority of [-1, 1001, 2.5]) {
-        await expectCode(() => client.enqueue(job, { n: 1 }, { priority }), "SWITCHYARD_CONFIG");
-      }
-    },
-  }),
 ];
