@@ -1,7 +1,13 @@
 // @switchyard/core/adapter: what a backend adapter needs from core, apart from the app-facing API.
 // Applications import "@switchyard/core"; adapters (and the conformance kit) import both.
 export { AttemptAbort } from "./attempt-abort.js";
-export { type AttemptOutcome, decideAttemptOutcome, toJobError } from "./attempt-outcome.js";
+export {
+  type AttemptOutcome,
+  decideAttemptOutcome,
+  type StepAttemptOutcome,
+  type SuspendedOutcome,
+  toJobError,
+} from "./attempt-outcome.js";
 export type { Backend, EnqueueRequest, JobRuntime } from "./backend.js";
 export { backoffDelay } from "./backoff.js";
 export { FEATURES, featureTable, requireFeature, supports } from "./capabilities.js";
@@ -12,6 +18,13 @@ export { type JsonCopy, jsonCopy } from "./json-value.js";
 export { memoryCapabilities } from "./memory/memory-backend.js";
 export { checkOptions, describeValue } from "./option-checks.js";
 export { type AttemptInput, runAttempt, unsupportedProgress } from "./run-attempt.js";
+export type {
+  InvokeStepRecord,
+  RunStepRecord,
+  SleepStepRecord,
+  StepRecord,
+  StepStore,
+} from "./steps/step-record.js";
 export { type ResolvedStopOptions, resolveStopOptions } from "./stop-options.js";
 export { type LongTimeout, MAX_TIMER_MS, setLongTimeout, sleepFor } from "./timers/long-timeout.js";
 export { storedPayload, validatePayload } from "./validate-payload.js";

@@ -1,4 +1,6 @@
 import { backoffDelay } from "./backoff.js";
+import { CHILD_JOB_FAILED_ERROR_CODE } from "./errors/child-job-failed-error.js";
+import { CONFIG_ERROR_CODE } from "./errors/config-error.js";
 import { JOB_CANCELLED_ERROR_CODE } from "./errors/job-cancelled-error.js";
 import { NOT_SUPPORTED_ERROR_CODE } from "./errors/not-supported-error.js";
 import { PERMANENT_ERROR_CODE } from "./errors/permanent-error.js";
@@ -18,9 +20,24 @@ export type AttemptOutcome =
   /** The job was cancelled while running. */
   | { type: "cancelled"; error: JobError; cause: unknown };
 
+/**
+ * A durable step suspended the job (a sleep, or a wait for a child job): run it again at `until`,
+ * from the top. Not an attempt: the attempt that just ended does not count toward maxAttempts. Only
+ * adapters that pass a step store (`AttemptInput.steps`) ever receive it.
+ */
+export interface SuspendedOutcome {
+  type: "suspended";
+  until: Date;
+}
+
+/** What an attempt of a backend with steps can end in. */
+export type StepAttemptOutcome = AttemptOutcome | SuspendedOutcome;
+
 /** Errors that no further attempt can fix. */
 const PERMANENT_CODES = new Set<string>([
   PERMANENT_ERROR_CODE,
+  CONFIG_ERROR_CODE,
+  CHILD_JOB_FAILED_ERROR_CODE,
   VALIDATION_ERROR_CODE,
   NOT_SUPPORTED_ERROR_CODE,
   UNSTORABLE_RESULT_ERROR_CODE,
@@ -29,8 +46,8 @@ const PERMANENT_CODES = new Set<string>([
 /**
  * The one place that decides what an error does to a job:
  * - JobCancelledError: cancelled, never retried;
- * - PermanentError, ValidationError, NotSupportedError or UnstorableResultError: failed at once
- *   (another attempt would meet the same error);
+ * - PermanentError, ValidationError, ConfigError, NotSupportedError, UnstorableResultError or
+ *   ChildJobFailedError: failed at once (another attempt would meet the same error);
  * - the last attempt (attempt >= maxAttempts): failed;
  * - RetryAfterError: retried after the delay it names, and the attempt counts (see RetryAfterError);
  * - anything else: retried after the policy's backoff.

@@ -1,5 +1,5 @@
 // The contract between the Switchyard client and a backend adapter. Applications never call it directly.
-import type { AttemptOutcome } from "./attempt-outcome.js";
+import type { AttemptOutcome, StepAttemptOutcome } from "./attempt-outcome.js";
 import type { Capabilities } from "./capabilities.js";
 import type {
   EnqueueResult,
@@ -12,6 +12,7 @@ import type {
   WorkerOptions,
 } from "./interfaces.js";
 import type { AttemptInput } from "./run-attempt.js";
+import type { StepStore } from "./steps/step-record.js";
 
 /** One job to enqueue. The client has validated the payload and checked every option against the capabilities. */
 export interface EnqueueRequest {
@@ -20,6 +21,11 @@ export interface EnqueueRequest {
   payload: unknown;
   /** Resolved from `delay` or `runAt`; absent means now. */
   runAt?: Date;
+  /**
+   * Set for a child job enqueued by `ctx.step.invoke`: its parent and step. A backend may use it to
+   * wake the parent as soon as the child ends (the parent also looks again on its own).
+   */
+  parent?: { id: string; stepId: string };
   priority?: number;
   idempotencyKey?: string;
   /** The ttl of `idempotencyKey`: from the enqueue options, else the job; absent means the backend's default window. */
@@ -34,9 +40,11 @@ export interface JobRuntime {
   readonly logger: JobLogger;
   /**
    * Runs one attempt of the named job and decides what happens next. An unknown job name gives a
-   * permanent failure. Adapters map the outcome onto their backend; it never throws.
+   * permanent failure. Adapters map the outcome onto their backend; it never throws. An adapter that
+   * passes the job's step store may also get `suspended` (reschedule without counting an attempt).
    */
-  runAttempt(jobName: string, input: AttemptInput): Promise<AttemptOutcome>;
+  runAttempt(jobName: string, input: AttemptInput & { steps: StepStore }): Promise<StepAttemptOutcome>;
+  runAttempt(jobName: string, input: AttemptInput & { steps?: undefined }): Promise<AttemptOutcome>;
 }
 
 /** A backend adapter. One instance serves one client. */

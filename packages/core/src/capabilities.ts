@@ -43,6 +43,9 @@ export const FEATURES = [
   "results",
   "worker.gracefulStop",
   "worker.crashRecovery",
+  "steps.run",
+  "steps.sleep",
+  "steps.invoke",
 ] as const;
 
 export type Feature = (typeof FEATURES)[number];

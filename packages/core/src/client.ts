@@ -1,4 +1,4 @@
-import type { AttemptOutcome } from "./attempt-outcome.js";
+import type { StepAttemptOutcome } from "./attempt-outcome.js";
 import type { Backend, JobRuntime } from "./backend.js";
 import { type Capabilities, requireFeature, supports } from "./capabilities.js";
 import { checkJobSupport, checkScheduleSupport } from "./check-job-support.js";
@@ -28,6 +28,7 @@ import { checkJobArgument, checkOptions, describeValue } from "./option-checks.j
 import { ENQUEUE_OPTION_KEYS, resolveEnqueue } from "./resolve-enqueue.js";
 import { type AttemptInput, runAttempt, unsupportedProgress } from "./run-attempt.js";
 import { startWorker } from "./start-worker.js";
+import type { StepServices } from "./steps/job-steps.js";
 import { storedPayload } from "./validate-payload.js";
 
 export interface SwitchyardOptions {
@@ -106,23 +107,46 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
     ? undefined
     : unsupportedProgress(capabilities.backend);
 
+  // What ctx.step.invoke needs: enqueue a child (validated like any enqueue) and read a job.
+  const stepServices: StepServices = {
+    backend: capabilities.backend,
+    async enqueueChild(job, payload, enqueueOptions, key, parent) {
+      const known = registered(job, "ctx.step.invoke()");
+      const checked = checkOptions(enqueueOptions, `ctx.step.invoke of "${known.name}"`, ENQUEUE_OPTION_KEYS);
+      const stored = await storedPayload(known.name, known.schema, payload);
+      const request = resolveEnqueue(
+        capabilities,
+        known,
+        stored,
+        { ...checked, idempotencyKey: key },
+        Date.now(),
+      );
+      request.parent = parent;
+      const [result] = await backend.enqueue([request]);
+      return result!.id;
+    },
+    getJob: (id) => backend.get(id),
+  };
+
+  function runJobAttempt(jobName: string, input: AttemptInput): Promise<StepAttemptOutcome> {
+    const job = jobs.get(jobName);
+    if (!job) {
+      const error = new ConfigError(`no job named "${jobName}" is registered with this worker`);
+      return Promise.resolve({
+        type: "failed",
+        permanent: true,
+        error: { message: error.message, code: error.code },
+        cause: error,
+      });
+    }
+    if (progressFallback && !input.progress) input = { ...input, progress: progressFallback };
+    return runAttempt(job, input, logger, stepServices);
+  }
   const runtime: JobRuntime = {
     jobs,
     logger,
-    runAttempt(jobName: string, input: AttemptInput): Promise<AttemptOutcome> {
-      const job = jobs.get(jobName);
-      if (!job) {
-        const error = new ConfigError(`no job named "${jobName}" is registered with this worker`);
-        return Promise.resolve({
-          type: "failed",
-          permanent: true,
-          error: { message: error.message, code: error.code },
-          cause: error,
-        });
-      }
-      if (progressFallback && !input.progress) input = { ...input, progress: progressFallback };
-      return runAttempt(job, input, logger);
-    },
+    // One implementation of both overloads: `suspended` only comes with a step store.
+    runAttempt: runJobAttempt as JobRuntime["runAttempt"],
   };
   backend.attach(runtime);
 

@@ -72,6 +72,38 @@ export interface JobContext {
   log: JobLogger;
   /** Reports progress (a number 0..100 or any JSON object); visible through `get(id)` where supported. */
   progress(value: JobProgress): Promise<void>;
+  /** Durable steps: memoized work, sleeps and child jobs that survive retries, crashes and deploys. */
+  step: JobSteps;
+}
+
+/**
+ * Durable steps (see docs/steps.md). A handler runs from the top on every attempt and every resume;
+ * each step already completed returns its stored result without running again. Code between steps
+ * runs again each time: keep side effects inside steps. Step ids must be unique within one run and
+ * stable across deploys. Where the backend has no steps, every call rejects with NotSupportedError.
+ */
+export interface JobSteps {
+  /**
+   * Runs `fn` once for this job: its (JSON) result is stored before the handler goes on, and later
+   * attempts return it without calling `fn`. A throw fails the attempt (the retry policy applies);
+   * a result JSON cannot hold fails the job (UnstorableResultError).
+   */
+  run<T>(id: string, fn: () => T | Promise<T>): Promise<T>;
+  /** Suspends the job for `duration`: it leaves the worker (no slot, no lock) and resumes when due. Not an attempt. */
+  sleep(id: string, duration: Duration): Promise<void>;
+  /** Suspends the job until `until` (at once if it is past). */
+  sleepUntil(id: string, until: Date): Promise<void>;
+  /**
+   * Enqueues `job` as a child (validated like any enqueue; once per step, even on replay) and
+   * suspends until it ends: its result is the step's result. A child that fails for good throws
+   * ChildJobFailedError (with the child's id and error) here.
+   */
+  invoke<S extends PayloadSchema, R>(
+    id: string,
+    job: JobDefinition<S, R>,
+    payload: PayloadInput<S>,
+    options?: Omit<EnqueueOptions, "idempotencyKey" | "idempotencyTtl">,
+  ): Promise<R>;
 }
 
 export type JobProgress = number | Record<string, unknown>;
@@ -178,6 +210,8 @@ export interface JobSnapshot {
   /** When a delayed or retrying job becomes due. */
   runAt?: Date;
   finishedAt?: Date;
+  /** Ids of the durable steps completed so far, where the backend keeps steps. */
+  steps?: string[];
 }
 
 export interface ListFailedOptions {

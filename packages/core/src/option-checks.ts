@@ -59,3 +59,12 @@ export function checkString(value: unknown, what: string): asserts value is stri
   if (typeof value !== "string")
     throw new ConfigError(`${what} must be a string, got ${describeValue(value)}`);
 }
+
+/** True when `text` holds a control character (U+0000-U+001F, U+007F): none belongs in a key or id. */
+export function hasControlCharacter(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}

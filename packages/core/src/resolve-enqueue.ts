@@ -3,7 +3,7 @@ import { type Capabilities, requireFeature } from "./capabilities.js";
 import { MAX_DURATION_MS, toMilliseconds } from "./duration.js";
 import { ConfigError } from "./errors/config-error.js";
 import type { EnqueueOptions, JobDefinition } from "./interfaces.js";
-import { describeValue } from "./option-checks.js";
+import { describeValue, hasControlCharacter } from "./option-checks.js";
 
 export const ENQUEUE_OPTION_KEYS = [
   "delay",
@@ -13,15 +13,6 @@ export const ENQUEUE_OPTION_KEYS = [
   "idempotencyTtl",
   "concurrencyKey",
 ];
-
-/** Control characters: PostgreSQL text cannot hold NUL, and none of them belongs in a key. */
-function hasControlCharacter(key: string): boolean {
-  for (let index = 0; index < key.length; index++) {
-    const code = key.charCodeAt(index);
-    if (code < 0x20 || code === 0x7f) return true;
-  }
-  return false;
-}
 
 /**
  * Checks a key (idempotency or concurrency) once for every backend: a string of 1-256 characters

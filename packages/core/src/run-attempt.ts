@@ -1,10 +1,12 @@
 import { AttemptAbort } from "./attempt-abort.js";
-import { type AttemptOutcome, decideAttemptOutcome } from "./attempt-outcome.js";
+import { decideAttemptOutcome, type StepAttemptOutcome } from "./attempt-outcome.js";
 import { JobTimeoutError } from "./errors/job-timeout-error.js";
 import { NotSupportedError } from "./errors/not-supported-error.js";
 import { UnstorableResultError } from "./errors/unstorable-result-error.js";
 import { ValidationError } from "./errors/validation-error.js";
-import type { JobContext, JobDefinition, JobLogger, JobProgress } from "./interfaces.js";
+import type { JobContext, JobDefinition, JobLogger, JobProgress, JobSteps } from "./interfaces.js";
+import { AttemptSteps, type StepServices } from "./steps/job-steps.js";
+import type { StepStore } from "./steps/step-record.js";
 import { setLongTimeout } from "./timers/long-timeout.js";
 
 /** One attempt of a stored job, as an adapter hands it to core. */
@@ -25,6 +27,16 @@ export interface AttemptInput {
   registerAbort?: (abort: (reason: unknown) => void) => void;
   /** Stores progress. Default: `ctx.progress()` rejects with NotSupportedError (fail closed, never ignored). */
   progress?: (value: JobProgress) => Promise<void>;
+  /**
+   * The job's durable steps, where the backend keeps them. An attempt that suspends (a sleep, a wait
+   * for a child) ends with a `suspended` outcome. Default: `ctx.step.*` rejects with NotSupportedError.
+   */
+  steps?: StepStore;
+}
+
+/** A suspension asked for by a step: the attempt's race settles with it. */
+class Suspension {
+  constructor(readonly until: number) {}
 }
 
 /** `ctx.progress` where the backend keeps no progress: a NotSupportedError, which fails the job permanently. */
@@ -54,9 +66,17 @@ class AttemptContext implements JobContext {
   readonly maxAttempts: number;
   readonly log: JobLogger;
   readonly progress: (value: JobProgress) => Promise<void>;
+  readonly step: JobSteps;
   readonly #abort: AttemptAbort;
 
-  constructor(input: AttemptInput, name: string, maxAttempts: number, log: JobLogger, abort: AttemptAbort) {
+  constructor(
+    input: AttemptInput,
+    name: string,
+    maxAttempts: number,
+    log: JobLogger,
+    abort: AttemptAbort,
+    step: JobSteps,
+  ) {
     this.id = input.id;
     this.name = name;
     this.attempt = input.attempt;
@@ -64,6 +84,7 @@ class AttemptContext implements JobContext {
     this.log = log;
     this.progress = input.progress ?? progressNotWired;
     this.#abort = abort;
+    this.step = step;
   }
 
   /** Created on first read: see AttemptAbort. */
@@ -80,7 +101,8 @@ export async function runAttempt(
   job: JobDefinition,
   input: AttemptInput,
   logger: JobLogger,
-): Promise<AttemptOutcome> {
+  stepServices?: StepServices,
+): Promise<StepAttemptOutcome> {
   const maxAttempts = input.maxAttempts ?? job.retry.maxAttempts;
   const abort = new AttemptAbort();
   const source = input.signal;
@@ -105,12 +127,17 @@ export async function runAttempt(
     const checked = "then" in validated ? await validated : validated;
     if (checked.issues) throw ValidationError.fromSchemaIssues(job.name, checked.issues);
     const payload = checked.value;
-    const ctx = new AttemptContext(input, job.name, maxAttempts, logger, abort);
-    // Settles with the handler, or as soon as the attempt is aborted (a handler may ignore its signal).
+    // Settles with the handler, as soon as the attempt is aborted (a handler may ignore its signal),
+    // or when a step suspends the job (the handler's promise is then left pending for good).
     const result = await new Promise<unknown>((resolve, reject) => {
       abort.onAbort(reject);
+      const steps = new AttemptSteps(input.id, job.name, input.steps, stepServices, (until) =>
+        resolve(new Suspension(until)),
+      );
+      const ctx = new AttemptContext(input, job.name, maxAttempts, logger, abort, steps);
       Promise.resolve(job.handler(payload, ctx)).then(resolve, reject);
     });
+    if (result instanceof Suspension) return { type: "suspended", until: new Date(result.until) };
     if (result === undefined) return { type: "completed", result };
     // What the backend will store: a result JSON cannot hold fails the job here, alike on every backend.
     const stored = storableResult(job.name, result);

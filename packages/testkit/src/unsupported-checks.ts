@@ -2,7 +2,7 @@
 // suite runs, for each missing feature, the check below. Options and operations must throw
 // NotSupportedError before anything is enqueued; run-time features (cancelling a running attempt,
 // progress, results) must show the declared fallback.
-import { type AnyJobDefinition, defineJob, type Feature } from "@switchyard/core";
+import { type AnyJobDefinition, defineJob, type Feature, type JobContext } from "@switchyard/core";
 import { expect } from "vitest";
 import { z } from "zod";
 import { deferred } from "./probe.js";
@@ -187,6 +187,40 @@ export const UNSUPPORTED_CHECKS: Partial<Record<Feature, UnsupportedCheck>> = {
     },
   },
 };
+
+/** A step call rejects with NotSupportedError, and the job fails without a retry. */
+function refusesStep(what: string, call: (ctx: JobContext) => Promise<unknown>): UnsupportedCheck {
+  return {
+    describe: `${what} rejects with NotSupportedError and the job fails without a retry`,
+    async run(t) {
+      const errors: unknown[] = [];
+      const job = defineJob({
+        name: t.jobName("steps"),
+        schema: numberPayload,
+        retry: { maxAttempts: 3, backoff: { type: "fixed", delay: "200ms" } },
+        handler: async (_p, ctx) => {
+          await call(ctx).catch((error: unknown) => {
+            errors.push(error);
+            throw error;
+          });
+        },
+      });
+      const client = await t.client([job]);
+      await t.start(client);
+      await client.enqueue(job, { n: 1 });
+      await waitFor(() => errors.length === 1, { message: `${what} to reject` });
+      expect((errors[0] as { code?: string }).code).toBe(NOT_SUPPORTED);
+      await sleep(1_500);
+      expect(errors).toHaveLength(1);
+    },
+  };
+}
+
+UNSUPPORTED_CHECKS["steps.run"] = refusesStep("ctx.step.run()", (ctx) => ctx.step.run("a", () => 1));
+UNSUPPORTED_CHECKS["steps.sleep"] = refusesStep("ctx.step.sleep()", (ctx) => ctx.step.sleep("a", "1s"));
+UNSUPPORTED_CHECKS["steps.invoke"] = refusesStep("ctx.step.invoke()", (ctx) =>
+  ctx.step.invoke("a", defineJob({ name: "unused-child", schema: z.object({}), handler() {} }), {}),
+);
 
 /** The check for a backend whose execution model a scenario does not apply to: the other entry point refuses. */
 export const executionCheck: UnsupportedCheck = {

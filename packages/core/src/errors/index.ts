@@ -3,6 +3,7 @@ export {
   BackendUnavailableError,
   type StoredOutcome,
 } from "./backend-unavailable-error.js";
+export { CHILD_JOB_FAILED_ERROR_CODE, ChildJobFailedError } from "./child-job-failed-error.js";
 export { CLIENT_CLOSED_ERROR_CODE, ClientClosedError } from "./client-closed-error.js";
 export { CONFIG_ERROR_CODE, ConfigError } from "./config-error.js";
 export { JOB_CANCELLED_ERROR_CODE, JobCancelledError } from "./job-cancelled-error.js";

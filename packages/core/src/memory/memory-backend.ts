@@ -1,4 +1,4 @@
-import type { AttemptOutcome } from "../attempt-outcome.js";
+import type { StepAttemptOutcome } from "../attempt-outcome.js";
 import type { Backend, EnqueueRequest, JobRuntime } from "../backend.js";
 import { type Capabilities, featureTable } from "../capabilities.js";
 import { type Duration, toMilliseconds } from "../duration.js";
@@ -70,6 +70,9 @@ export const memoryCapabilities: Capabilities = {
     results: "native",
     "worker.gracefulStop": "native",
     "worker.crashRecovery": "native",
+    "steps.run": "native",
+    "steps.sleep": "native",
+    "steps.invoke": "native",
   }),
   idempotency: { window: "ttl", defaultTtlMs: DEFAULT_IDEMPOTENCY_TTL_MS, clearedOnFailure: false },
   notes: {
@@ -243,6 +246,7 @@ class MemoryBackend implements Backend {
       limitKey:
         request.concurrencyKey === undefined ? job.name : `${job.name}\u0000${request.concurrencyKey}`,
       run: 0,
+      steps: new Map(),
     };
     this.#jobs.set(id, stored);
     if (scopedKey !== undefined) {
@@ -332,6 +336,13 @@ class MemoryBackend implements Backend {
         progress: async (value) => {
           if (job.run === run) job.progress = jsonCopy(value);
         },
+        steps: {
+          completed: job.steps,
+          // A run abandoned by a crash stores nothing more, as a killed process would not.
+          save: async (stepId, record) => {
+            if (job.run === run) job.steps.set(stepId, structuredClone(record));
+          },
+        },
       })
       .then((outcome) => {
         if (job.run !== run) return; // abandoned by a crash or hard stop; recovery owns the job now
@@ -340,10 +351,14 @@ class MemoryBackend implements Backend {
       });
   }
 
-  #settle(job: MemoryJob, outcome: AttemptOutcome): void {
+  #settle(job: MemoryJob, outcome: StepAttemptOutcome): void {
     job.abort = undefined;
     this.#releaseSlot(job);
     switch (outcome.type) {
+      case "suspended":
+        job.attempts--; // a suspension is not an attempt
+        this.#delay(job, this.#clock.now() + Math.max(0, outcome.until.getTime() - Date.now()));
+        break;
       case "completed":
         job.result = outcome.result; // core's JSON copy of the handler's result
         job.error = undefined;

@@ -1,4 +1,5 @@
 import type { JobError, JobProgress, JobSnapshot, JobState } from "../interfaces.js";
+import type { StepRecord } from "../steps/step-record.js";
 
 /** A job as the memory backend holds it. */
 export interface MemoryJob {
@@ -22,6 +23,8 @@ export interface MemoryJob {
   limitKey: string;
   /** Bumped when a run is abandoned (crash, hard stop), so the abandoned run's late outcome is ignored. */
   run: number;
+  /** Completed durable steps, by step id. */
+  steps: Map<string, StepRecord>;
   /** Aborts the running attempt (set by core's runAttempt while the job is active). */
   abort?: (reason: unknown) => void;
 }
@@ -40,6 +43,7 @@ export function snapshotOf(job: MemoryJob): JobSnapshot {
     createdAt: new Date(job.createdAt),
     runAt: job.runAt === undefined ? undefined : new Date(job.runAt),
     finishedAt: job.finishedAt === undefined ? undefined : new Date(job.finishedAt),
+    steps: job.steps.size === 0 ? undefined : [...job.steps.keys()],
   };
 }
 

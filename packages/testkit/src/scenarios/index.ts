@@ -11,6 +11,7 @@ import { payloadScenarios } from "./payload.js";
 import { priorityScenarios } from "./priority.js";
 import { retryScenarios } from "./retry.js";
 import { scheduleScenarios } from "./schedules.js";
+import { stepScenarios } from "./steps.js";
 import { storedValueScenarios } from "./stored-values.js";
 import { validationScenarios } from "./validation.js";
 import { volumeScenarios } from "./volume.js";
@@ -33,5 +34,6 @@ export const allScenarios: ReadonlyArray<Scenario> = [
   ...scheduleScenarios,
   ...lifecycleScenarios,
   ...workerScenarios,
+  ...stepScenarios,
   ...volumeScenarios,
 ];

@@ -1,0 +1,195 @@
+import type { Duration } from "../duration.js";
+import { toMilliseconds } from "../duration.js";
+import { ChildJobFailedError } from "../errors/child-job-failed-error.js";
+import { ConfigError } from "../errors/config-error.js";
+import { NotSupportedError } from "../errors/not-supported-error.js";
+import { UnstorableResultError } from "../errors/unstorable-result-error.js";
+import type {
+  AnyJobDefinition,
+  EnqueueOptions,
+  JobDefinition,
+  JobSnapshot,
+  JobSteps,
+  PayloadInput,
+  PayloadSchema,
+} from "../interfaces.js";
+import { describeValue, hasControlCharacter } from "../option-checks.js";
+import type { StepRecord, StepStore } from "./step-record.js";
+
+/** What `step.invoke` needs from the client: enqueue a child job and read a job's state. */
+export interface StepServices {
+  /** The backend's name, for NotSupportedError. */
+  readonly backend: string;
+  /** Enqueues `job` as a child of `parent` (validated like any enqueue) under `key`; returns the child's id. */
+  enqueueChild(
+    job: AnyJobDefinition,
+    payload: unknown,
+    options: EnqueueOptions,
+    key: string,
+    parent: { id: string; stepId: string },
+  ): Promise<string>;
+  getJob(id: string): Promise<JobSnapshot | undefined>;
+}
+
+/** Step ids: 1-200 characters without control characters. */
+const STEP_ID_MAX = 200;
+/** How long a parent waits before it looks at its child again: half the time it has waited, within these bounds. */
+const INVOKE_POLL_MIN_MS = 250;
+const INVOKE_POLL_MAX_MS = 30_000;
+
+/**
+ * `ctx.step` for one attempt. Each completed step is stored (through the adapter's StepStore) before
+ * the handler goes on; on a later attempt or run, a stored step returns its result without running.
+ * A sleep or a wait for a child suspends the job: `suspend(until)` ends the attempt at once (the
+ * handler's promise is left pending and never resumes), and the backend runs the job again, from the
+ * top, when due. Without a store (a backend without steps) every step fails closed.
+ */
+export class AttemptSteps implements JobSteps {
+  readonly #jobId: string;
+  readonly #jobName: string;
+  readonly #store?: StepStore;
+  readonly #services?: StepServices;
+  readonly #suspend: (until: number) => void;
+  readonly #seen = new Set<string>();
+
+  constructor(
+    jobId: string,
+    jobName: string,
+    store: StepStore | undefined,
+    services: StepServices | undefined,
+    suspend: (until: number) => void,
+  ) {
+    this.#jobId = jobId;
+    this.#jobName = jobName;
+    this.#store = store;
+    this.#services = services;
+    this.#suspend = suspend;
+  }
+
+  async run<T>(id: string, fn: () => T | Promise<T>): Promise<T> {
+    const store = this.#claim(id, "ctx.step.run()", "steps.run");
+    if (typeof fn !== "function") throw new ConfigError(`ctx.step.run("${id}"): fn must be a function`);
+    const done = this.#completed(store, id, "run");
+    if (done) return done.result as T;
+    const value = await fn();
+    const result = this.#storable(id, value);
+    await store.save(id, result === undefined ? { type: "run" } : { type: "run", result });
+    return result as T;
+  }
+
+  async sleep(id: string, duration: Duration): Promise<void> {
+    const store = this.#claim(id, "ctx.step.sleep()", "steps.sleep");
+    const done = this.#completed(store, id, "sleep");
+    const until = done?.until ?? Date.now() + toMilliseconds(duration, `ctx.step.sleep("${id}")`);
+    return this.#sleepUntil(store, id, until, done !== undefined);
+  }
+
+  async sleepUntil(id: string, until: Date): Promise<void> {
+    const store = this.#claim(id, "ctx.step.sleepUntil()", "steps.sleep");
+    if (!(until instanceof Date) || Number.isNaN(until.getTime())) {
+      throw new ConfigError(
+        `ctx.step.sleepUntil("${id}"): until must be a valid Date, got ${describeValue(until)}`,
+      );
+    }
+    const done = this.#completed(store, id, "sleep");
+    return this.#sleepUntil(store, id, done?.until ?? until.getTime(), done !== undefined);
+  }
+
+  async invoke<S extends PayloadSchema, R>(
+    id: string,
+    job: JobDefinition<S, R>,
+    payload: PayloadInput<S>,
+    options: Omit<EnqueueOptions, "idempotencyKey" | "idempotencyTtl"> = {},
+  ): Promise<R> {
+    const store = this.#claim(id, "ctx.step.invoke()", "steps.invoke");
+    const services = this.#services;
+    if (!services) throw new NotSupportedError("configured", "ctx.step.invoke()");
+    if ((options as EnqueueOptions).idempotencyKey !== undefined) {
+      throw new ConfigError(
+        `ctx.step.invoke("${id}"): the child's idempotency key is the step's own (the child is enqueued once per step); leave idempotencyKey out`,
+      );
+    }
+    let record = this.#completed(store, id, "invoke");
+    if (record?.done) return record.result as R;
+    if (!record) {
+      // The key makes a replay after a crash between enqueue and save find the same child.
+      const key = `step:${this.#jobId}:${id}`;
+      const childId = await services.enqueueChild(job as AnyJobDefinition, payload, options, key, {
+        id: this.#jobId,
+        stepId: id,
+      });
+      record = { type: "invoke", childId, since: Date.now() };
+      await store.save(id, record);
+    }
+    const child = await services.getJob(record.childId);
+    if (child?.state === "completed") {
+      const result = child.result;
+      await store.save(id, { ...record, done: true, result });
+      return result as R;
+    }
+    if (!child || child.state === "failed" || child.state === "cancelled") {
+      throw new ChildJobFailedError(record.childId, job.name, child?.error, child?.state ?? "missing");
+    }
+    const waited = Date.now() - record.since;
+    const wait = Math.min(INVOKE_POLL_MAX_MS, Math.max(INVOKE_POLL_MIN_MS, waited / 2));
+    return this.#wait(Date.now() + wait);
+  }
+
+  async #sleepUntil(store: StepStore, id: string, until: number, stored: boolean): Promise<void> {
+    if (!stored) await store.save(id, { type: "sleep", until });
+    if (until <= Date.now()) return;
+    return this.#wait(until);
+  }
+
+  /** Suspends the job until `until`: the attempt ends now and this promise never settles. */
+  #wait(until: number): Promise<never> {
+    this.#suspend(until);
+    return new Promise<never>(() => {});
+  }
+
+  #claim(id: unknown, what: string, feature: string): StepStore {
+    if (typeof id !== "string" || id.length === 0 || id.length > STEP_ID_MAX || hasControlCharacter(id)) {
+      throw new ConfigError(
+        `${what}: a step id must be a string of 1-${STEP_ID_MAX} characters without control characters, got ${describeValue(id)}`,
+      );
+    }
+    if (this.#seen.has(id)) {
+      throw new ConfigError(
+        `${what}: step id "${id}" is used twice in one run of job "${this.#jobName}"; step ids must be unique (a loop can add its index: \`send-\${i}\`)`,
+      );
+    }
+    this.#seen.add(id);
+    if (!this.#store)
+      throw new NotSupportedError(this.#services?.backend ?? "configured", `${what} (${feature})`);
+    return this.#store;
+  }
+
+  #completed<T extends StepRecord["type"]>(
+    store: StepStore,
+    id: string,
+    type: T,
+  ): Extract<StepRecord, { type: T }> | undefined {
+    const record = store.completed.get(id);
+    if (record === undefined) return undefined;
+    if (record.type !== type) {
+      throw new ConfigError(
+        `step "${id}" of job "${this.#jobName}" was stored as a ${record.type} step and is now used as a ${type} step; keep step ids stable across deploys`,
+      );
+    }
+    return record as Extract<StepRecord, { type: T }>;
+  }
+
+  #storable(id: string, value: unknown): unknown {
+    if (value === undefined) return undefined;
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch (error) {
+      throw new UnstorableResultError(
+        `step "${id}" of job "${this.#jobName}" returned a value that cannot be stored as JSON: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    return text === undefined ? undefined : JSON.parse(text);
+  }
+}
