@@ -1,8 +1,10 @@
 // The Switchyard demo: an email queue against a flaky provider, signed webhook delivery to a receiver
-// that drops duplicates, and a scheduled report, on the backend SWITCHYARD_BACKEND names (memory by default).
+// that drops duplicates, a scheduled report, and an order flow written with durable steps, on the
+// backend SWITCHYARD_BACKEND names (memory by default).
 import { backendFromEnv, createSwitchyard, type JobLogger, type Switchyard } from "@switchyard/core";
 import { FakeEmailProvider } from "./fake-email-provider.js";
 import { type DemoStats, emailJob, reportJob, webhookJob } from "./jobs.js";
+import { type OrderStats, orderJobs } from "./order-flow.js";
 import { printSummary } from "./summary.js";
 import { startWebhookReceiver } from "./webhook-receiver.js";
 
@@ -29,7 +31,14 @@ const stats: DemoStats = { reports: 0 };
 const sendEmail = emailJob(provider);
 const deliverHook = webhookJob(WEBHOOK_SECRET);
 const report = reportJob(backend.capabilities, stats);
-const jobs = createSwitchyard({ backend, jobs: [sendEmail, deliverHook, report], logger: quiet });
+const orderStats: OrderStats = { labels: 0, charges: 0 };
+const { chargeCard, fulfilOrder } = orderJobs(provider, orderStats);
+const hasSteps = backend.capabilities.features["steps.invoke"] !== "unsupported";
+const jobs = createSwitchyard({
+  backend,
+  jobs: [sendEmail, deliverHook, report, ...(hasSteps ? [chargeCard, fulfilOrder] : [])],
+  logger: quiet,
+});
 
 console.log(`Switchyard demo on the ${backend.capabilities.backend} backend\n`);
 const worker = jobs.work({ concurrency: 5 });
@@ -55,7 +64,26 @@ const hooks = await Promise.all(
   ),
 );
 
-const tracked = [...emails, ...hooks].filter((result) => !result.deduplicated).map((result) => result.id);
+// 3. Orders, with durable steps: each sends its confirmation once, however often a later step fails.
+const orders = hasSteps
+  ? await Promise.all(
+      ["a1", "b2", "c3"].map((id) =>
+        jobs.enqueue(fulfilOrder, {
+          orderId: `${id}-${run}`,
+          email: `buyer-${id}@example.com`,
+          cents: 4_200,
+        }),
+      ),
+    )
+  : [];
+if (!hasSteps)
+  console.log(
+    `(the order flow needs durable steps, which the ${backend.capabilities.backend} backend has not yet)`,
+  );
+
+const tracked = [...emails, ...hooks, ...orders]
+  .filter((result) => !result.deduplicated)
+  .map((result) => result.id);
 const deduplicatedAtEnqueue = [...emails, ...hooks].filter((result) => result.deduplicated).length;
 
 async function progress(client: Switchyard) {
@@ -99,6 +127,9 @@ printSummary({
     duplicateDeliveriesDropped: receiver.stats.duplicatesDropped,
     duplicateEnqueuesDeduplicated: deduplicatedAtEnqueue,
     reportsGenerated: stats.reports,
+    ordersFulfilled: snapshots.filter((s) => s.name === fulfilOrder.name && s.state === "completed").length,
+    confirmationsSent: provider.sent.filter((line) => line.includes("confirmed")).length,
+    cardsCharged: orderStats.charges,
     deadLetters: deadLettered.map((job) => `${job.name}: ${job.error?.message}`),
   },
   seconds: (Date.now() - started) / 1000,

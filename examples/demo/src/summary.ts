@@ -9,6 +9,9 @@ export interface DemoSummary {
     duplicateDeliveriesDropped: number;
     duplicateEnqueuesDeduplicated: number;
     reportsGenerated: number;
+    ordersFulfilled: number;
+    confirmationsSent: number;
+    cardsCharged: number;
     deadLetters: string[];
   };
   seconds: number;
@@ -29,6 +32,9 @@ export function printSummary(summary: DemoSummary): void {
   const d = summary.details;
   console.log(
     `\nemails sent ${d.emailsSent}, webhooks accepted ${d.webhooksAccepted} (duplicate deliveries dropped by the receiver ${d.duplicateDeliveriesDropped}), duplicate enqueues deduplicated ${d.duplicateEnqueuesDeduplicated}, reports ${d.reportsGenerated}`,
+  );
+  console.log(
+    `orders fulfilled ${d.ordersFulfilled} with durable steps: confirmation emails sent ${d.confirmationsSent}, cards charged ${d.cardsCharged} (once each, despite retries)`,
   );
   for (const dead of d.deadLetters) console.log(`dead letter: ${dead}`);
   console.log(`finished in ${summary.seconds.toFixed(1)} s`);

@@ -22,11 +22,14 @@ describe("the demo", () => {
     const table = Object.fromEntries(
       [...stdout.matchAll(/^\| (\S+)\s+\|\s+(\d+) \|$/gm)].map((match) => [match[1], Number(match[2])]),
     );
-    // 7 distinct emails (one to a dead mailbox) + 3 distinct webhooks + at least 2 reports.
-    expect(table.processed).toBeGreaterThanOrEqual(11);
+    // 6 emails delivered (a 7th to a dead mailbox) + 3 webhooks + 3 orders + at least 2 reports.
+    expect(table.processed).toBeGreaterThanOrEqual(14);
     expect(table.retried).toBeGreaterThan(0);
     expect(table["dead-lettered"]).toBe(1);
     expect(table.deduplicated).toBe(5);
     expect(stdout).toContain("dead letter: email.send: mailbox bounce@example.com does not exist");
+    expect(stdout).toContain(
+      "orders fulfilled 3 with durable steps: confirmation emails sent 3, cards charged 3",
+    );
   });
 });
