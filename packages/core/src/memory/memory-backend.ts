@@ -141,18 +141,19 @@ class MemoryBackend implements Backend {
   async cancel(id: string): Promise<boolean> {
     const job = this.#jobs.get(id);
     if (!job) return false;
+    const reason = new JobCancelledError(`job ${id} was cancelled`);
     if (job.state === "active") {
-      if (job.abort) job.abort(new JobCancelledError(`job ${id} was cancelled`));
+      if (job.abort) job.abort(reason);
       else {
         // Abandoned by a crashed worker and waiting for stall recovery: nothing runs it now.
         this.#releaseSlot(job);
-        this.#finish(job, "cancelled");
+        this.#cancelled(job, reason);
       }
       return true;
     }
     if (job.state !== "waiting" && job.state !== "delayed") return false;
     // Left in the heaps; #pump and #promoteDue skip jobs that are no longer waiting or delayed.
-    this.#finish(job, "cancelled");
+    this.#cancelled(job, reason);
     return true;
   }
 
@@ -379,6 +380,12 @@ class MemoryBackend implements Backend {
         break;
     }
     this.#pump();
+  }
+
+  /** A cancelled job's snapshot names the cancellation, never an earlier failure (one rule on every backend). */
+  #cancelled(job: MemoryJob, reason: JobCancelledError): void {
+    job.error = { message: reason.message, code: reason.code };
+    this.#finish(job, "cancelled");
   }
 
   #finish(job: MemoryJob, state: "completed" | "failed" | "cancelled"): void {

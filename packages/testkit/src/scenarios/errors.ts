@@ -127,4 +127,32 @@ export const errorScenarios = [
       await expectCode(() => t.client([job]), NOT_SUPPORTED);
     },
   }),
+  defineScenario({
+    id: "errors.code-kept",
+    title: 'a handler error\'s own code ("42", "E_RATE") is kept in the failed job\'s error',
+    requires: ["jobs.get"],
+    async run(t) {
+      const job = defineJob({
+        name: t.jobName("coded"),
+        schema: numberPayload,
+        retry: { maxAttempts: 1 },
+        handler: (payload) => {
+          throw Object.assign(new Error("upstream refused"), { code: payload.n === 1 ? "42" : "E_RATE" });
+        },
+      });
+      const client = await t.client([job]);
+      await t.start(client);
+      for (const [n, code] of [
+        [1, "42"],
+        [2, "E_RATE"],
+      ] as const) {
+        const { id } = await client.enqueue(job, { n });
+        const failed = await waitFor(async () => {
+          const current = await client.get(id);
+          return current?.state === "failed" && current;
+        });
+        expect(failed.error).toMatchObject({ message: "upstream refused", code });
+      }
+    },
+  }),
 ];

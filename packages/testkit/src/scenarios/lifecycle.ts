@@ -127,6 +127,38 @@ export const lifecycleScenarios = [
     },
   }),
   defineScenario({
+    id: "cancel.snapshot",
+    title: "a cancelled job's snapshot carries SWITCHYARD_JOB_CANCELLED, never an earlier failure",
+    requires: ["jobs.cancel", "jobs.get", "retry.backoff.fixed"],
+    async run(t) {
+      let attempts = 0;
+      const job = defineJob({
+        name: t.jobName("cancel-snapshot"),
+        schema: numberPayload,
+        retry: { maxAttempts: 3, backoff: { type: "fixed", delay: "30s" } },
+        handler: () => {
+          attempts++;
+          throw new Error("first attempt fails");
+        },
+      });
+      const client = await t.client([job]);
+      const waiting = await client.enqueue(job, { n: 1 });
+      expect(await client.cancel(waiting.id)).toBe(true);
+      const cancelledWaiting = await client.get(waiting.id);
+      expect(cancelledWaiting?.state).toBe("cancelled");
+      expect(cancelledWaiting?.error?.code).toBe("SWITCHYARD_JOB_CANCELLED");
+      await t.start(client);
+      const retrying = await client.enqueue(job, { n: 2 });
+      await waitFor(async () => attempts === 1 && (await client.get(retrying.id))?.state === "delayed", {
+        message: "the job to wait for its retry",
+      });
+      expect(await client.cancel(retrying.id)).toBe(true);
+      const cancelledRetry = await client.get(retrying.id);
+      expect(cancelledRetry?.state).toBe("cancelled");
+      expect(cancelledRetry?.error?.code).toBe("SWITCHYARD_JOB_CANCELLED");
+    },
+  }),
+  defineScenario({
     id: "progress.reported",
     title: "progress reported by a running handler is visible through get",
     requires: ["progress", "jobs.get"],
