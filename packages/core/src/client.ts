@@ -180,10 +180,27 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
       for (const entry of job.schedules) await storedPayload(job.name, job.schema, entry.payload);
   }
 
+  /**
+   * Stores the declared schedules, then removes the declared ones of this client's jobs that no job
+   * declares any more (a schedule deleted from the code). Imperative schedules, and schedules of jobs
+   * this client does not know, are left alone.
+   */
   async function syncDeclaredSchedules(): Promise<void> {
     assertOpen("schedules.sync()");
     await checkDeclaredSchedules();
-    for (const job of jobs.values()) for (const entry of job.schedules) await upsert(entry, true);
+    const declaredIds = new Set<string>();
+    for (const job of jobs.values()) {
+      for (const entry of job.schedules) {
+        declaredIds.add(entry.id);
+        await upsert(entry, true);
+      }
+    }
+    if (!supports(capabilities, "schedule.imperative")) return; // the platform owns its declared schedules
+    for (const stored of await backend.listSchedules()) {
+      if (stored.declared === true && jobs.has(stored.job) && !declaredIds.has(stored.id)) {
+        await backend.removeSchedule(stored.id);
+      }
+    }
   }
 
   return {

@@ -55,6 +55,12 @@ export interface ScheduleEntry {
   payload: unknown;
   /** The next time it fires, where the backend knows it. */
   nextRunAt?: Date;
+  /**
+   * True when the schedule comes from a `defineJob` (stored by `work()` or `schedules.sync()`): the
+   * code owns it, and a sync removes it once no job declares it any more. False or absent: made with
+   * `schedules.upsert`, left alone by syncs.
+   */
+  declared?: boolean;
 }
 
 /** What a handler sees besides its payload. */

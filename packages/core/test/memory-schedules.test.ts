@@ -3,7 +3,14 @@
 // and PostgreSQL do.
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createSwitchyard, defineJob, ManualClock, memory, silentLogger } from "../src/index.js";
+import {
+  type Backend,
+  createSwitchyard,
+  defineJob,
+  ManualClock,
+  memory,
+  silentLogger,
+} from "../src/index.js";
 
 function setup() {
   const clock = new ManualClock(Date.UTC(2026, 2, 1, 0, 0, 0));
@@ -51,5 +58,48 @@ describe("memory schedules", () => {
     await clock.advance(2_000);
     expect(fires).toEqual([10_000, 12_000]);
     await next.stop();
+  });
+});
+
+describe("declared schedules", () => {
+  it("a sync removes a declared schedule no job declares any more, and leaves imperative ones", async () => {
+    const schema = z.object({});
+    const declaring = defineJob({
+      name: "report",
+      schema,
+      schedule: [
+        { id: "a", every: "1h" },
+        { id: "b", every: "2h" },
+      ],
+      handler() {},
+    });
+    const backend = memory();
+    const jobs = createSwitchyard({ backend, jobs: [declaring], logger: silentLogger });
+    await jobs.schedules.sync();
+    await jobs.schedules.upsert(declaring, { id: "adhoc", every: "3h" });
+    expect((await jobs.schedules.list()).map((s) => [s.id, s.declared])).toEqual([
+      ["a", true],
+      ["b", true],
+      ["adhoc", false],
+    ]);
+    // The same store seen by the next deploy, where schedule "b" was deleted from the code. (A memory
+    // backend serves one client; this view of it only forwards the schedule calls.)
+    const shrunk = defineJob({ name: "report", schema, schedule: [{ id: "a", every: "1h" }], handler() {} });
+    const sameStore: Backend = {
+      capabilities: backend.capabilities,
+      attach: () => {},
+      enqueue: (requests) => backend.enqueue(requests),
+      get: (id) => backend.get(id),
+      cancel: (id) => backend.cancel(id),
+      retry: (id) => backend.retry(id),
+      listFailed: (options) => backend.listFailed(options),
+      upsertSchedule: (entry, options) => backend.upsertSchedule(entry, options),
+      removeSchedule: (id) => backend.removeSchedule(id),
+      listSchedules: () => backend.listSchedules(),
+      close: async () => {},
+    };
+    const redeployed = createSwitchyard({ backend: sameStore, jobs: [shrunk], logger: silentLogger });
+    await redeployed.schedules.sync();
+    expect((await redeployed.schedules.list()).map((s) => s.id)).toEqual(["a", "adhoc"]);
   });
 });

@@ -5,9 +5,16 @@ import { type ConformanceReport, type ScenarioReport, writeReport } from "./repo
 import type { Scenario } from "./scenario.js";
 import { createScenarioContext } from "./scenario-context.js";
 import { allScenarios } from "./scenarios/index.js";
-import { executionCheck, UNSUPPORTED_CHECKS, type UnsupportedCheck } from "./unsupported-checks.js";
+import {
+  executionCheck,
+  oneClientCheck,
+  UNSUPPORTED_CHECKS,
+  type UnsupportedCheck,
+} from "./unsupported-checks.js";
 
 export interface ConformanceSuiteOptions {
+  /** Whether the harness can open a second backend on the same store (ConformanceHarness.reconnect). Default false. */
+  reconnects?: boolean;
   /** The backend's name; the report goes to `reports/conformance/<name>.json`. */
   name: string;
   /** The backend's manifest; it decides at collection time which scenarios run, so skip reasons appear in titles. */
@@ -31,6 +38,8 @@ export function defineConformanceSuite(options: ConformanceSuiteOptions): void {
   const reports = new Map<string, ScenarioReport>();
   let harness: ConformanceHarness | undefined;
   const { capabilities } = options;
+  // Known at collection time (before the harness exists), so skip reasons appear in titles.
+  const harnessReconnects = options.reconnects ?? false;
 
   describe(`conformance: ${options.name}`, () => {
     beforeAll(async () => {
@@ -63,6 +72,7 @@ export function defineConformanceSuite(options: ConformanceSuiteOptions): void {
     for (const scenario of scenarios) {
       const timeout = scenario.timeoutMs ?? 30_000;
       const missing = missingFeatures(capabilities, scenario);
+      if (scenario.multiProcess && !harnessReconnects) missing.push(ONE_PROCESS);
       if (missing.length === 0) {
         const register = scenario.concurrent ? it.concurrent : it;
         register(scenario.title, { timeout }, () => runRecorded(harness!, scenario, reports, scenario.run));
@@ -133,6 +143,7 @@ async function runRecorded(
 }
 
 const EXECUTION_MISMATCH = "execution model";
+const ONE_PROCESS = "one process only (the harness cannot reconnect to a store)";
 
 function missingFeatures(capabilities: Capabilities, scenario: Scenario): string[] {
   const missing: string[] = scenario.requires.filter((feature: Feature) => !supports(capabilities, feature));
@@ -154,6 +165,7 @@ function insteadCheck(scenario: Scenario, missing: ReadonlyArray<string>): Unsup
   }
   const checks = missing.map((feature) => {
     if (feature.startsWith(EXECUTION_MISMATCH)) return executionCheck;
+    if (feature === ONE_PROCESS) return oneClientCheck;
     const check = UNSUPPORTED_CHECKS[feature as Feature];
     if (!check)
       throw new Error(

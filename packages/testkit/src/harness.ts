@@ -23,6 +23,12 @@ export interface ConformanceHarness {
    */
   start(client: Switchyard, options: { concurrency: number }): Promise<RunningRuntime>;
   /**
+   * A second backend on the same store as `backend` (same prefix, schema or namespace), as another
+   * process of the same app, or the next deploy, would have. Scenarios about several processes
+   * (shared concurrency limits, declared schedules after a redeploy) need it. Absent: one process only.
+   */
+  reconnect?(backend: Backend): Promise<Backend> | Backend;
+  /**
    * Features that the harness (or an emulator standing in for the platform), not the adapter's
    * shipped code, makes pass, with who provides them in production: for example a push backend's
    * graceful stop is the test's HTTP server draining its connections. Scenarios that need them are

@@ -18,6 +18,11 @@ export class Probe {
   readonly calls: ProbeCall[] = [];
   #active = new Map<string, number>();
   #maxActive = new Map<string, number>();
+  /** Overall active count integrated over time (ms), for averageActive(). */
+  #busyArea = 0;
+  #lastChange = 0;
+  #firstEnter?: number;
+  #lastLeave = 0;
 
   /** Records a call; returns a function to call when the handler ends (for concurrency counts). */
   enter(payload: unknown, ctx: JobContext, key = "*"): () => void {
@@ -29,6 +34,8 @@ export class Probe {
       at: Date.now(),
     });
     const keys = key === "*" ? ["*"] : ["*", key];
+    this.#accumulate();
+    this.#firstEnter ??= this.#lastChange;
     for (const k of keys) {
       const now = (this.#active.get(k) ?? 0) + 1;
       this.#active.set(k, now);
@@ -38,6 +45,8 @@ export class Probe {
     return () => {
       if (left) return;
       left = true;
+      this.#accumulate();
+      this.#lastLeave = this.#lastChange;
       for (const k of keys) this.#active.set(k, (this.#active.get(k) ?? 1) - 1);
     };
   }
@@ -45,6 +54,22 @@ export class Probe {
   /** The most handlers that ran at once, overall or for one key. */
   maxActive(key = "*"): number {
     return this.#maxActive.get(key) ?? 0;
+  }
+
+  /**
+   * How many handlers ran at once on average, from the first start to the last end: with a backlog
+   * and a limit of n, a backend that keeps its n lanes busy gives close to n.
+   */
+  averageActive(): number {
+    const span = this.#lastLeave - (this.#firstEnter ?? this.#lastLeave);
+    return span > 0 ? this.#busyArea / span : 0;
+  }
+
+  /** Adds the time since the last start or end, weighted by how many handlers ran in it. */
+  #accumulate(): void {
+    const now = Date.now();
+    this.#busyArea += (this.#active.get("*") ?? 0) * (now - this.#lastChange);
+    this.#lastChange = now;
   }
 
   callsFor(id: string): ProbeCall[] {

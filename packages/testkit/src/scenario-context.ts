@@ -24,6 +24,13 @@ export function createScenarioContext(harness: ConformanceHarness): {
       cleanups.push(() => client.close());
       return client;
     },
+    async sibling(client, jobs) {
+      if (!harness.reconnect) throw new Error(`the ${harness.name} harness has no reconnect()`);
+      const backend = await harness.reconnect(client.backend);
+      const sibling = createSwitchyard({ backend, jobs, logger: silentLogger });
+      cleanups.push(() => sibling.close());
+      return sibling;
+    },
     async start(client, options = {}) {
       const runtime = await harness.start(client, { concurrency: options.concurrency ?? 10 });
       cleanups.push(() => runtime.stop({ graceful: false }));

@@ -13,6 +13,12 @@ export interface Scenario {
   /** Default 30 s. */
   timeoutMs?: number;
   /**
+   * The scenario runs several processes on one store (`t.sibling`): it needs the harness's
+   * `reconnect`. A harness without it (the memory backend lives in one process) reports it skipped,
+   * and checks instead that a backend refuses a second client.
+   */
+  multiProcess?: boolean;
+  /**
    * Runs alongside the neighbouring concurrent scenarios. For scenarios that mostly wait on the
    * backend's clock (minute-granular cron), so a suite does not wait for each in turn. Default false.
    */
@@ -38,6 +44,11 @@ export interface ScenarioContext {
   jobName(base: string): string;
   /** A client on a fresh backend with these jobs; closed after the scenario. */
   client(jobs: ReadonlyArray<AnyJobDefinition>): Promise<Switchyard>;
+  /**
+   * A client on a second backend sharing `client`'s store, as another process or the next deploy of
+   * the app would have, with its own jobs; closed after the scenario. Needs `multiProcess: true`.
+   */
+  sibling(client: Switchyard, jobs: ReadonlyArray<AnyJobDefinition>): Promise<Switchyard>;
   /** Starts the runtime for a client; stopped after the scenario. Default concurrency 10. */
   start(client: Switchyard, options?: { concurrency?: number }): Promise<RunningRuntime>;
 }

@@ -2,7 +2,14 @@
 // suite runs, for each missing feature, the check below. Options and operations must throw
 // NotSupportedError before anything is enqueued; run-time features (cancelling a running attempt,
 // progress, results) must show the declared fallback.
-import { type AnyJobDefinition, defineJob, type Feature, type JobContext } from "@switchyard/core";
+import {
+  type AnyJobDefinition,
+  createSwitchyard,
+  defineJob,
+  type Feature,
+  type JobContext,
+  silentLogger,
+} from "@switchyard/core";
 import { expect } from "vitest";
 import { z } from "zod";
 import { deferred } from "./probe.js";
@@ -230,5 +237,21 @@ export const executionCheck: UnsupportedCheck = {
     const client = await t.client([job]);
     const pull = client.capabilities.execution === "embedded" || client.capabilities.execution === "worker";
     await notSupported(() => (pull ? client.handler() : client.work()));
+  },
+};
+
+/** Where the store lives in one process: a backend serves one client, and a second is refused. */
+export const oneClientCheck: UnsupportedCheck = {
+  describe: "a second client on the same backend is refused with ConfigError",
+  async run(t) {
+    const job = defineJob({ name: t.jobName("one-client"), schema: numberPayload, handler: () => {} });
+    const client = await t.client([job]);
+    const error = await Promise.resolve()
+      .then(() => createSwitchyard({ backend: client.backend, jobs: [job], logger: silentLogger }))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect((error as { code?: string } | undefined)?.code).toBe("SWITCHYARD_CONFIG");
   },
 };

@@ -178,8 +178,8 @@ class MemoryBackend implements Backend {
     return failed.slice(0, options.limit).map(snapshotOf);
   }
 
-  async upsertSchedule(entry: ScheduleEntry): Promise<void> {
-    this.#schedules.upsert(entry);
+  async upsertSchedule(entry: ScheduleEntry, options: { declared: boolean }): Promise<void> {
+    this.#schedules.upsert({ ...entry, declared: options.declared });
   }
 
   async removeSchedule(id: string): Promise<boolean> {

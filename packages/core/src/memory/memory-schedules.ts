@@ -43,7 +43,10 @@ export class MemorySchedules {
   /** Replaces the schedule with this id. The same settings again (a worker syncing its declared schedules) change nothing. */
   upsert(entry: ScheduleEntry): void {
     const previous = this.#entries.get(entry.id);
-    if (previous && sameSchedule(previous.entry, entry)) return;
+    if (previous && sameSchedule(previous.entry, entry)) {
+      previous.entry.declared = entry.declared;
+      return;
+    }
     previous?.timer?.cancel();
     const slot: ScheduleSlot = { entry: structuredClone(entry), anchor: this.#clock.now() };
     this.#entries.set(entry.id, slot);

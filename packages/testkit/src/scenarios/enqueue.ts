@@ -99,4 +99,26 @@ export const enqueueScenarios = [
       expect(seen[0]).toEqual({ id, name, attempt: 1, max: 4, aborted: false });
     },
   }),
+  defineScenario({
+    id: "enqueue.many-fifo",
+    title: "jobs of one enqueueMany batch start in the order given (one worker slot)",
+    requires: ["enqueue.bulk"],
+    execution: ["embedded", "worker"],
+    async run(t) {
+      const order: number[] = [];
+      const job = defineJob({
+        name: t.jobName("fifo"),
+        schema: numberPayload,
+        handler: (p) => void order.push(p.n),
+      });
+      const client = await t.client([job]);
+      await client.enqueueMany(
+        job,
+        Array.from({ length: 20 }, (_, n) => ({ n })),
+      );
+      await t.start(client, { concurrency: 1 });
+      await waitFor(() => order.length === 20, { message: "the batch to run" });
+      expect(order).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    },
+  }),
 ];

@@ -7,6 +7,7 @@ import { errorScenarios } from "./errors.js";
 import { failedScenarios } from "./failed.js";
 import { idempotencyScenarios } from "./idempotency.js";
 import { lifecycleScenarios } from "./lifecycle.js";
+import { multiProcessScenarios } from "./multi-process.js";
 import { payloadScenarios } from "./payload.js";
 import { priorityScenarios } from "./priority.js";
 import { retryScenarios } from "./retry.js";
@@ -31,6 +32,7 @@ export const allScenarios: ReadonlyArray<Scenario> = [
   ...delayScenarios,
   ...priorityScenarios,
   ...concurrencyScenarios,
+  ...multiProcessScenarios,
   ...scheduleScenarios,
   ...lifecycleScenarios,
   ...workerScenarios,
