@@ -81,6 +81,8 @@ export interface Switchyard {
 }
 
 const CLIENT_OPTION_KEYS = ["backend", "jobs", "logger"];
+/** A backend serves one client: its runtime (the jobs it runs) is that client's. */
+const attachedBackends = new WeakSet<Backend>();
 const WORKER_OPTION_KEYS = ["concurrency"];
 
 /** Creates the client: checks every job against the backend's capabilities, then attaches the backend. */
@@ -148,7 +150,13 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
     // One implementation of both overloads: `suspended` only comes with a step store.
     runAttempt: runJobAttempt as JobRuntime["runAttempt"],
   };
+  if (attachedBackends.has(backend)) {
+    throw new ConfigError(
+      `this ${capabilities.backend} backend already serves a client: create one backend per createSwitchyard()`,
+    );
+  }
   backend.attach(runtime);
+  attachedBackends.add(backend);
 
   let closing: Promise<void> | undefined;
   /** Every operation after close() fails the same way, on every backend. */

@@ -8,6 +8,8 @@ import { resolveStopOptions } from "./stop-options.js";
  *   it, which an app that never awaits it sees as an unhandled rejection (a process that has
  *   nothing else to do exits non-zero), and the worker is stopped so it takes no more jobs.
  * - `stop()` checks its options before anything stops.
+ * The returned worker is the backend's own (its extra methods, such as a test harness's `crash()`,
+ * stay reachable) with `ready` and `stop` wrapped.
  */
 export function startWorker(
   startBackendWorker: (options: Required<WorkerOptions>) => Worker,
@@ -24,7 +26,7 @@ export function startWorker(
       throw error;
     },
   );
-  return {
+  const wrapped: Worker = {
     ready,
     stop(stopOptions?: StopOptions) {
       let resolved: ReturnType<typeof resolveStopOptions>;
@@ -38,4 +40,12 @@ export function startWorker(
       return worker.stop({ graceful: resolved.graceful, timeout: resolved.timeoutMs });
     },
   };
+  // The backend's other members (a harness's crash(), ...) act on the backend's worker itself.
+  return new Proxy(worker, {
+    get(target, property) {
+      if (property === "ready" || property === "stop") return wrapped[property];
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }

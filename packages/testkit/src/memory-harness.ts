@@ -7,10 +7,8 @@ export function memoryHarness(): ConformanceHarness {
     name: "memory",
     createBackend: () => memory({ stalledAfter: "300ms" }),
     async start(client, { concurrency }) {
-      await client.schedules.sync();
-      // The backend's own worker (not client.work()) because the harness needs its crash().
-      const backend = client.backend as unknown as { work(options: { concurrency: number }): MemoryWorker };
-      const worker = backend.work({ concurrency });
+      // The public client's worker (schedule sync, option checks); its crash() is the backend's.
+      const worker = client.work({ concurrency }) as MemoryWorker;
       await worker.ready;
       return { stop: (options) => worker.stop(options), crash: async () => worker.crash() };
     },
