@@ -8,7 +8,7 @@ export {
   type SuspendedOutcome,
   toJobError,
 } from "./attempt-outcome.js";
-export type { Backend, EnqueueRequest, JobRuntime } from "./backend.js";
+export type { Backend, BackendWorker, EnqueueRequest, JobRuntime } from "./backend.js";
 export { backoffDelay } from "./backoff.js";
 export { FEATURES, featureTable, requireFeature, supports } from "./capabilities.js";
 export { assertCron, assertTimezone, cronHasSeconds, nextCronTime } from "./cron.js";

@@ -8,7 +8,6 @@ import type {
   JobSnapshot,
   ScheduleEntry,
   StopOptions,
-  Worker,
   WorkerOptions,
 } from "./interfaces.js";
 import type { AttemptInput } from "./run-attempt.js";
@@ -47,7 +46,25 @@ export interface JobRuntime {
   runAttempt(jobName: string, input: AttemptInput & { steps?: undefined }): Promise<AttemptOutcome>;
 }
 
-/** A backend adapter. One instance serves one client. */
+/**
+ * A worker as a backend starts it. Core wraps it for the app (`jobs.work()`): core checks the stop
+ * options, and for a graceful stop with a timeout it calls `stop({ graceful: true })`, then
+ * `stop({ graceful: false })` when the timeout passes. So a backend's stop must accept a hard stop
+ * while a graceful one is still draining, resolve a hard stop promptly whatever its server does
+ * (abandoned attempts are recovered by the backend later, as after a crash), and be idempotent.
+ */
+export interface BackendWorker {
+  /** Resolves once the worker takes jobs; rejects when it cannot start (core then hard-stops it). */
+  readonly ready: Promise<void>;
+  /** `timeout` (ms) is only passed for backends written before core enforced it; ignore it. */
+  stop(options: { graceful: boolean; timeout?: number }): Promise<void>;
+}
+
+/**
+ * A backend adapter. One instance serves one client (core enforces it). Core also refuses every
+ * call after `close()`, validates every option, and picks `work` or `handler` from
+ * `capabilities.execution`, so an adapter implements only what its backend does.
+ */
 export interface Backend {
   readonly capabilities: Capabilities;
   /** Called once by `createSwitchyard` before anything else. */
@@ -64,10 +81,11 @@ export interface Backend {
   upsertSchedule(entry: ScheduleEntry, options: { declared: boolean }): Promise<void>;
   removeSchedule(id: string): Promise<boolean>;
   listSchedules(): Promise<ScheduleEntry[]>;
-  /** Pull backends: starts a worker in this process. */
-  work?(options: Required<WorkerOptions>): Worker;
-  /** Push backends: the HTTP route the platform calls. */
+  /** Execution `embedded` or `worker` (and only those): starts a worker in this process. */
+  work?(options: Required<WorkerOptions>): BackendWorker;
+  /** Execution `http` (and only it): the HTTP route the platform calls. */
   handler?(): (request: Request) => Promise<Response>;
+  /** Releases connections, servers and timers. Called once; core refuses every call afterwards. */
   close(): Promise<void>;
 }
 

@@ -150,6 +150,13 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
     // One implementation of both overloads: `suspended` only comes with a step store.
     runAttempt: runJobAttempt as JobRuntime["runAttempt"],
   };
+  // The manifest states the execution model once; the backend must offer its entry point.
+  const pull = capabilities.execution === "embedded" || capabilities.execution === "worker";
+  if ((pull && !backend.work) || (capabilities.execution === "http" && !backend.handler)) {
+    throw new ConfigError(
+      `the ${capabilities.backend} backend declares execution "${capabilities.execution}" but has no ${pull ? "work()" : "handler()"}`,
+    );
+  }
   if (attachedBackends.has(backend)) {
     throw new ConfigError(
       `this ${capabilities.backend} backend already serves a client: create one backend per createSwitchyard()`,
@@ -318,7 +325,7 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
     work(workerOptions) {
       assertOpen("work()");
       const checked = checkOptions(workerOptions, "work()", WORKER_OPTION_KEYS);
-      if (!backend.work) {
+      if (!pull || !backend.work) {
         throw new NotSupportedError(
           capabilities.backend,
           "work()",
@@ -336,7 +343,7 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
 
     handler() {
       assertOpen("handler()");
-      if (!backend.handler) {
+      if (capabilities.execution !== "http" || !backend.handler) {
         throw new NotSupportedError(
           capabilities.backend,
           "handler()",

@@ -1,5 +1,7 @@
+import type { BackendWorker } from "./backend.js";
 import type { JobLogger, StopOptions, Worker, WorkerOptions } from "./interfaces.js";
 import { resolveStopOptions } from "./stop-options.js";
+import { setLongTimeout } from "./timers/long-timeout.js";
 
 /**
  * Starts a backend's worker for the client and ties it to the declared schedules:
@@ -7,12 +9,13 @@ import { resolveStopOptions } from "./stop-options.js";
  *   swallowed: a worker that cannot start (bad URL, unreachable server, invalid schedule) rejects
  *   it, which an app that never awaits it sees as an unhandled rejection (a process that has
  *   nothing else to do exits non-zero), and the worker is stopped so it takes no more jobs.
- * - `stop()` checks its options before anything stops.
+ * - `stop()` checks its options before anything stops, and enforces a graceful stop's timeout for
+ *   every backend: after `timeout` it asks the backend for a hard stop (running attempts abort).
  * The returned worker is the backend's own (its extra methods, such as a test harness's `crash()`,
  * stay reachable) with `ready` and `stop` wrapped.
  */
 export function startWorker(
-  startBackendWorker: (options: Required<WorkerOptions>) => Worker,
+  startBackendWorker: (options: Required<WorkerOptions>) => BackendWorker,
   options: Required<WorkerOptions>,
   syncSchedules: () => Promise<void>,
   logger: JobLogger,
@@ -37,7 +40,9 @@ export function startWorker(
       }
       // The app chose to stop: a start failure is no longer news (stop itself reports its own).
       ready.catch(() => {});
-      return worker.stop({ graceful: resolved.graceful, timeout: resolved.timeoutMs });
+      const { graceful, timeoutMs } = resolved;
+      if (!graceful || timeoutMs === undefined) return worker.stop({ graceful });
+      return stopWithin(worker, timeoutMs);
     },
   };
   // The backend's other members (a harness's crash(), ...) act on the backend's worker itself.
@@ -47,5 +52,25 @@ export function startWorker(
       const value = Reflect.get(target, property, target);
       return typeof value === "function" ? value.bind(target) : value;
     },
+  });
+}
+
+/** A graceful stop that turns hard after `timeoutMs`: resolves once the backend's worker has stopped. */
+function stopWithin(worker: BackendWorker, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setLongTimeout(() => {
+      worker.stop({ graceful: false }).then(resolve, reject);
+    }, timeoutMs);
+    // `timeout` still reaches backends that enforce it themselves; the hard stop above is idempotent.
+    worker.stop({ graceful: true, timeout: timeoutMs }).then(
+      () => {
+        timer.clear();
+        resolve();
+      },
+      (error: unknown) => {
+        timer.clear();
+        reject(error);
+      },
+    );
   });
 }

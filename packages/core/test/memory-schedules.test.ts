@@ -96,6 +96,7 @@ describe("declared schedules", () => {
       upsertSchedule: (entry, options) => backend.upsertSchedule(entry, options),
       removeSchedule: (id) => backend.removeSchedule(id),
       listSchedules: () => backend.listSchedules(),
+      work: (options) => backend.work!(options),
       close: async () => {},
     };
     const redeployed = createSwitchyard({ backend: sameStore, jobs: [shrunk], logger: silentLogger });

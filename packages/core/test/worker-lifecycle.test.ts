@@ -66,6 +66,55 @@ describe("a closed client", () => {
   });
 });
 
+describe("stopping", () => {
+  it("a graceful stop with a timeout aborts what still runs when the timeout passes, and resolves", async () => {
+    let aborted = false;
+    const stubborn = defineJob({
+      name: "stubborn",
+      schema: z.object({}),
+      handler: (_p, ctx) =>
+        new Promise<void>(() => {
+          ctx.signal.addEventListener("abort", () => {
+            aborted = true;
+          });
+        }),
+    });
+    const jobs = createSwitchyard({ backend: memory(), jobs: [stubborn], logger: silentLogger });
+    const worker = jobs.work();
+    const { id } = await jobs.enqueue(stubborn, {});
+    await expect.poll(async () => (await jobs.get(id))?.state).toBe("active");
+    const started = Date.now();
+    await worker.stop({ graceful: true, timeout: "200ms" });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect(aborted).toBe(true);
+    await jobs.close();
+  });
+
+  it("a hard stop while a graceful one drains ends both at once", async () => {
+    let aborted = false;
+    const slow = defineJob({
+      name: "slow",
+      schema: z.object({}),
+      handler: (_p, ctx) =>
+        new Promise<void>((resolve) => {
+          ctx.signal.addEventListener("abort", () => {
+            aborted = true;
+            resolve();
+          });
+        }),
+    });
+    const jobs = createSwitchyard({ backend: memory(), jobs: [slow], logger: silentLogger });
+    const worker = jobs.work();
+    const { id } = await jobs.enqueue(slow, {});
+    await expect.poll(async () => (await jobs.get(id))?.state).toBe("active");
+    const graceful = worker.stop({ graceful: true });
+    await worker.stop({ graceful: false });
+    await graceful;
+    expect(aborted).toBe(true);
+    await jobs.close();
+  });
+});
+
 describe("validate first, act second", () => {
   it("stop({ timeout: '-1s' }) throws before stopping: the worker runs on and a later stop works", async () => {
     const jobs = createSwitchyard({ backend: memory(), jobs: [ping], logger: silentLogger });

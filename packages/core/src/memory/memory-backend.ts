@@ -12,7 +12,6 @@ import type {
   Worker,
   WorkerOptions,
 } from "../interfaces.js";
-import { sleepFor } from "../timers/long-timeout.js";
 import { type Clock, systemClock } from "./clock.js";
 import { jsonCopy, type MemoryJob, snapshotOf } from "./memory-job.js";
 import { MemorySchedules } from "./memory-schedules.js";
@@ -440,6 +439,9 @@ class MemoryWorkerImpl implements MemoryWorker {
   readonly #concurrency: number;
   readonly #active = new Set<MemoryJob>();
   #accepting = true;
+  #detached = false;
+  /** The pending graceful stop, shared by every caller; a hard stop settles it early. */
+  #draining?: Promise<void>;
   #idle?: () => void;
 
   constructor(backend: MemoryBackend, concurrency: number) {
@@ -460,26 +462,32 @@ class MemoryWorkerImpl implements MemoryWorker {
     if (this.#active.size === 0) this.#idle?.();
   }
 
+  /**
+   * Graceful: takes no more jobs and resolves when the running ones end. Hard (also while a graceful
+   * stop drains): abandons the running ones at once; they run again, as after a stopped process.
+   */
   async stop(options: StopOptions = {}): Promise<void> {
-    if (!this.#accepting) return;
+    if (this.#detached) return;
     this.#accepting = false;
-    if (options.graceful ?? true) {
-      const drained = new Promise<void>((resolve) => {
-        this.#idle = resolve;
-        if (this.#active.size === 0) resolve();
-      });
-      const timeoutMs =
-        options.timeout === undefined ? undefined : toMilliseconds(options.timeout, "stop(): timeout");
-      await (timeoutMs === undefined ? drained : Promise.race([drained, sleepFor(timeoutMs)]));
-    }
-    this.#backend.detach(this, [...this.#active], false);
-    this.#active.clear();
+    if (!(options.graceful ?? true)) return this.#detach(false);
+    this.#draining ??= new Promise<void>((resolve) => {
+      this.#idle = resolve;
+      if (this.#active.size === 0) resolve();
+    }).then(() => this.#detach(false));
+    return this.#draining;
   }
 
   crash(): void {
-    if (!this.#accepting) return;
+    if (this.#detached) return;
     this.#accepting = false;
-    this.#backend.detach(this, [...this.#active], true);
+    this.#detach(true);
+  }
+
+  #detach(crashed: boolean): void {
+    if (this.#detached) return;
+    this.#detached = true;
+    this.#backend.detach(this, [...this.#active], crashed);
     this.#active.clear();
+    this.#idle?.(); // a graceful stop still waiting ends with the hard one
   }
 }
