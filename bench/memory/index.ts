@@ -1,7 +1,8 @@
 // The memory backend alone (there is no raw library to compare with): 100,000 no-op jobs.
-import { createSwitchyard, defineJob, silentLogger } from "@switchyard/core";
+import { createSwitchyard, defineJob, memory, silentLogger } from "@switchyard/core";
 import { z } from "zod";
 import { type BenchMeasurement, type BenchSuite, median, round } from "../bench-result.js";
+import { stepCost } from "../step-cost.js";
 
 const JOBS = 100_000;
 const BATCH = 1_000;
@@ -52,6 +53,7 @@ const memoryBench: BenchSuite = async ({ rounds }) => {
     measure(`enqueueMany ${JOBS.toLocaleString("en")} no-op jobs`, (r) => r.enqueue),
     measure(`process ${JOBS.toLocaleString("en")} no-op jobs (worker concurrency 100)`, (r) => r.process),
     measure("enqueue + process, end to end", (r) => r.endToEnd),
+    await stepCost(() => memory(), { rounds, units: 50_000, concurrency: 100 }),
   ];
 };
 

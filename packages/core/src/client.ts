@@ -252,7 +252,8 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
       for (const [index, payload] of payloads.entries()) {
         let stored: unknown;
         try {
-          stored = await storedPayload(known.name, known.schema, payload);
+          stored = storedPayload(known.name, known.schema, payload);
+          if (stored instanceof Promise) stored = await stored;
         } catch (error) {
           if (error instanceof ValidationError) {
             throw new ValidationError(

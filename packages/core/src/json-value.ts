@@ -19,6 +19,10 @@ export function jsonCopy(value: unknown): JsonCopy {
   return issues.length === 0 ? { ok: true, value: copy } : { ok: false, issues };
 }
 
+/**
+ * `path` is one stack shared by the whole walk (pushed and popped), copied only into an issue: a
+ * payload that is fine allocates nothing but its copy.
+ */
 function copyValue(
   value: unknown,
   path: PropertyKey[],
@@ -31,11 +35,11 @@ function copyValue(
       return value;
     case "number":
       if (Number.isFinite(value)) return value;
-      issues.push({ path, message: `${value} is not a JSON number (it would be stored as null)` });
+      issues.push({ path: [...path], message: `${value} is not a JSON number (it would be stored as null)` });
       return undefined;
     case "undefined":
       issues.push({
-        path,
+        path: [...path],
         message:
           path.length === 0
             ? "the payload is undefined, which JSON cannot store: pass null or {} (and let the schema accept it)"
@@ -43,22 +47,27 @@ function copyValue(
       });
       return undefined;
     case "bigint":
-      issues.push({ path, message: "a BigInt cannot be stored as JSON: pass it as a string" });
+      issues.push({ path: [...path], message: "a BigInt cannot be stored as JSON: pass it as a string" });
       return undefined;
     case "function":
     case "symbol":
-      issues.push({ path, message: `a ${typeof value} cannot be stored as JSON` });
+      issues.push({ path: [...path], message: `a ${typeof value} cannot be stored as JSON` });
       return undefined;
   }
   if (value === null) return null;
   const object = value as object;
   if (ancestors.has(object)) {
-    issues.push({ path, message: "a circular reference cannot be stored as JSON" });
+    issues.push({ path: [...path], message: "a circular reference cannot be stored as JSON" });
     return undefined;
   }
   if (Array.isArray(object)) {
     ancestors.add(object);
-    const copy = object.map((item, index) => copyValue(item, [...path, index], ancestors, issues));
+    const copy = new Array<unknown>(object.length);
+    for (let index = 0; index < object.length; index++) {
+      path.push(index);
+      copy[index] = copyValue(object[index], path, ancestors, issues);
+      path.pop();
+    }
     ancestors.delete(object);
     return copy;
   }
@@ -67,14 +76,30 @@ function copyValue(
     const kind = object.constructor?.name ?? "object";
     const hint =
       object instanceof Date ? ": pass date.toISOString() (and z.iso.datetime() or z.coerce.date())" : "";
-    issues.push({ path, message: `a ${kind} is not plain JSON and would not arrive as sent${hint}` });
+    issues.push({
+      path: [...path],
+      message: `a ${kind} is not plain JSON and would not arrive as sent${hint}`,
+    });
     return undefined;
   }
   ancestors.add(object);
   const copy: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(object)) {
+  for (const key in object) {
+    if (!Object.hasOwn(object, key)) continue;
+    const item = (object as Record<string, unknown>)[key];
     if (item === undefined) continue;
-    copy[key] = copyValue(item, [...path, key], ancestors, issues);
+    path.push(key);
+    const copied = copyValue(item, path, ancestors, issues);
+    path.pop();
+    // An own "__proto__" key (JSON.parse makes them) stays a key, as JSON keeps it, not a prototype.
+    if (key === "__proto__")
+      Object.defineProperty(copy, key, {
+        value: copied,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else copy[key] = copied;
   }
   ancestors.delete(object);
   return copy;
