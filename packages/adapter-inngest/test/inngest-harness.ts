@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { Backend, StopOptions } from "@switchyard/core";
 import type { EnqueueRequest, JobRuntime } from "@switchyard/core/adapter";
 import { toMilliseconds } from "@switchyard/core/adapter";
+import { type InngestExecutor, startInngestExecutor } from "@switchyard/emulator-inngest";
 import type { ConformanceHarness, RunningRuntime } from "@switchyard/testkit";
-import { type InngestExecutor, startInngestExecutor } from "@switchyard/testkit/emulators/inngest";
 import { type InngestBackendOptions, inngest } from "../src/index.js";
 import { AppServer } from "./app-server.js";
 

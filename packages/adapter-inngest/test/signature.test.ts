@@ -4,7 +4,7 @@ import {
   type Switchyard,
   silentLogger as switchyardSilent,
 } from "@switchyard/core";
-import { signRequestBody } from "@switchyard/testkit/emulators/inngest";
+import { signRequestBody } from "@switchyard/emulator-inngest";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { inngest } from "../src/index.js";

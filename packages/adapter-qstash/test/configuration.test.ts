@@ -1,5 +1,5 @@
 import { createSwitchyard, defineJob, silentLogger } from "@switchyard/core";
-import { startQStashEmulator } from "@switchyard/testkit/emulators/qstash";
+import { startQStashEmulator } from "@switchyard/emulator-qstash";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { fromEnv, qstash, qstashCapabilities } from "../src/index.js";

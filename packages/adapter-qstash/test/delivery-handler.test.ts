@@ -7,7 +7,7 @@ import {
   type RetryPolicy,
   silentLogger,
 } from "@switchyard/core";
-import { retryAfterMs, signDelivery } from "@switchyard/testkit/emulators/qstash";
+import { retryAfterMs, signDelivery } from "@switchyard/emulator-qstash";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { qstash } from "../src/index.js";

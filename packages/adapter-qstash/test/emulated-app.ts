@@ -5,7 +5,7 @@ import {
   type QStashEmulator,
   type QStashEmulatorOptions,
   startQStashEmulator,
-} from "@switchyard/testkit/emulators/qstash";
+} from "@switchyard/emulator-qstash";
 import { Client } from "@upstash/qstash";
 import { qstash, toNodeHandler } from "../src/index.js";
 

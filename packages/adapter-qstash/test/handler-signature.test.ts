@@ -1,6 +1,6 @@
 import { defineJob, type Switchyard } from "@switchyard/core";
+import { type QStashEmulator, signDelivery } from "@switchyard/emulator-qstash";
 import { waitFor } from "@switchyard/testkit";
-import { type QStashEmulator, signDelivery } from "@switchyard/testkit/emulators/qstash";
 import { Receiver } from "@upstash/qstash";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";

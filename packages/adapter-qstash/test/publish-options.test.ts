@@ -1,5 +1,5 @@
 import { defineJob, type Switchyard } from "@switchyard/core";
-import type { QStashEmulator } from "@switchyard/testkit/emulators/qstash";
+import type { QStashEmulator } from "@switchyard/emulator-qstash";
 import type { Client } from "@upstash/qstash";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";

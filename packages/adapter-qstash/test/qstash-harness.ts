@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Backend } from "@switchyard/core";
+import { type QStashEmulator, startQStashEmulator } from "@switchyard/emulator-qstash";
 import type { ConformanceHarness } from "@switchyard/testkit";
-import { type QStashEmulator, startQStashEmulator } from "@switchyard/testkit/emulators/qstash";
 import { Client } from "@upstash/qstash";
 import { qstash } from "../src/index.js";
 import { HandlerHost, type HostedRoute } from "./handler-host.js";

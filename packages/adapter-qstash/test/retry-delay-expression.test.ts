@@ -1,6 +1,6 @@
 import type { RetryPolicy } from "@switchyard/core";
 import { backoffDelay, resolveRetryPolicy } from "@switchyard/core/adapter";
-import { compileRetryDelay } from "@switchyard/testkit/emulators/qstash";
+import { compileRetryDelay } from "@switchyard/emulator-qstash";
 import { describe, expect, it } from "vitest";
 import { retryDelayExpression } from "../src/retry-delay-expression.js";
 

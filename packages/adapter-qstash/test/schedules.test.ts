@@ -1,6 +1,6 @@
 import { defineJob, type JobContext, type Switchyard } from "@switchyard/core";
+import type { QStashEmulator } from "@switchyard/emulator-qstash";
 import { waitFor } from "@switchyard/testkit";
-import type { QStashEmulator } from "@switchyard/testkit/emulators/qstash";
 import type { Client } from "@upstash/qstash";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";

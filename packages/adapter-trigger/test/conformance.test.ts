@@ -1,5 +1,5 @@
 // The emulator must load before @trigger.dev/sdk (the adapter imports it).
-import "@switchyard/testkit/emulators/trigger";
+import "@switchyard/emulator-trigger";
 import { defineConformanceSuite } from "@switchyard/testkit";
 import { triggerCapabilities } from "../src/index.js";
 import { triggerHarness } from "./trigger-harness.js";

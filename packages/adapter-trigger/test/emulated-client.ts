@@ -1,12 +1,12 @@
 // The emulator must load before @trigger.dev/sdk (the adapter imports it).
-import "@switchyard/testkit/emulators/trigger";
+import "@switchyard/emulator-trigger";
 import { randomBytes } from "node:crypto";
 import { type AnyJobDefinition, createSwitchyard, type Switchyard, silentLogger } from "@switchyard/core";
 import {
   startTriggerEmulator,
   type TriggerEmulator,
   type TriggerEmulatorOptions,
-} from "@switchyard/testkit/emulators/trigger";
+} from "@switchyard/emulator-trigger";
 import { toTriggerTasks, trigger } from "../src/index.js";
 
 /** A job name unique to this process: the SDK's task catalog is process-wide. */

@@ -1,8 +1,8 @@
 // The emulator's module installs the SDK's task catalog, as the Trigger.dev CLI's indexer does
 // before it imports a project's trigger/ files; it must load before @trigger.dev/sdk.
-import "@switchyard/testkit/emulators/trigger";
+import "@switchyard/emulator-trigger";
 import { createSwitchyard, defineJob, memory, silentLogger } from "@switchyard/core";
-import { findTaskManifest } from "@switchyard/testkit/emulators/trigger";
+import { findTaskManifest } from "@switchyard/emulator-trigger";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { toTriggerTasks, trigger } from "../src/index.js";

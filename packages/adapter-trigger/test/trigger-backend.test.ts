@@ -1,7 +1,7 @@
 // What the conformance kit does not pin down: the Trigger.dev rules the adapter declares
 // (a failed run frees its idempotency key), how core's decisions reach Trigger.dev, and the
 // adapter's own bookkeeping (job ids across replays, schedules, configuration).
-import "@switchyard/testkit/emulators/trigger";
+import "@switchyard/emulator-trigger";
 import {
   backendFromEnv,
   createSwitchyard,

@@ -1,10 +1,10 @@
 // The emulator installs the SDK's task catalog: it must load before @trigger.dev/sdk, which the
 // adapter imports, so that the tasks toTriggerTasks defines are registered (see its README).
-import "@switchyard/testkit/emulators/trigger";
+import "@switchyard/emulator-trigger";
 import type { Backend, StopOptions } from "@switchyard/core";
 import { toMilliseconds } from "@switchyard/core/adapter";
+import { startTriggerEmulator, type TriggerEmulator } from "@switchyard/emulator-trigger";
 import type { ConformanceHarness, RunningRuntime } from "@switchyard/testkit";
-import { startTriggerEmulator, type TriggerEmulator } from "@switchyard/testkit/emulators/trigger";
 import { toTriggerTasks, trigger } from "../src/index.js";
 
 /**

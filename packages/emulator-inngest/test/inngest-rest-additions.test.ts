@@ -6,7 +6,7 @@ import {
   type InngestExecutor,
   startFetchHandlerServer,
   startInngestExecutor,
-} from "../../src/emulators/inngest/index.js";
+} from "../src/index.js";
 
 // The REST routes and the test control added for the Inngest adapter: the events API of REST v1,
 // rerun of REST v2, and holding an app's calls.

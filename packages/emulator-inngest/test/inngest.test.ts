@@ -9,7 +9,7 @@ import {
   signRequestBody,
   startFetchHandlerServer,
   startInngestExecutor,
-} from "../../src/emulators/inngest/index.js";
+} from "../src/index.js";
 
 /** The SDK's own logs would drown the test output. */
 const silent = { info() {}, warn() {}, error() {}, debug() {} };

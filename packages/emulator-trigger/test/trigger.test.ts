@@ -1,6 +1,6 @@
 // Load the emulator before the SDK: it installs the task catalog and the run-metadata router
 // that the SDK's `metadata.parent` captures when it loads.
-import "../../src/emulators/trigger/index.js";
+import "../src/index.js";
 import {
   AbortTaskRunError,
   AuthenticationError,
@@ -19,11 +19,7 @@ import {
 } from "@trigger.dev/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import {
-  assertTasksRegistered,
-  startTriggerEmulator,
-  type TriggerEmulator,
-} from "../../src/emulators/trigger/index.js";
+import { assertTasksRegistered, startTriggerEmulator, type TriggerEmulator } from "../src/index.js";
 
 // Retry delays run 100× faster than the SDK computes them; the attempt log keeps both values.
 const TIME_SCALE = 0.01;

@@ -1,9 +1,9 @@
 // Deployed versions, and the test controls over execution: pause/resume, the environment's
 // concurrency limit, and machines that die mid-attempt. The emulator loads before the SDK.
-import "../../src/emulators/trigger/index.js";
+import "../src/index.js";
 import { configure, runs, schedules, task, tasks } from "@trigger.dev/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTriggerEmulator, type TriggerEmulator } from "../../src/emulators/trigger/index.js";
+import { startTriggerEmulator, type TriggerEmulator } from "../src/index.js";
 
 let emulator: TriggerEmulator;
 

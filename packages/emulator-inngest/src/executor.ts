@@ -42,7 +42,7 @@ export interface WaitOptions {
  * A local stand-in for the Inngest server, as the `inngest` SDK sees it: an
  * HTTP server on 127.0.0.1 that accepts events and syncs, calls the app's
  * serve handler with signed requests to run functions step by step, retries
- * them, fires crons, and answers the REST API. See README.md beside this file.
+ * them, fires crons, and answers the REST API. See the package README.
  */
 export class InngestExecutor {
   /** Base URL: use it as the SDK's `baseUrl` (or `INNGEST_BASE_URL`). */

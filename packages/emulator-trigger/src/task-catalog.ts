@@ -31,7 +31,7 @@ export const EMULATED_TASK_FILE = "switchyard-trigger-emulator.ts";
  * first imported in the process.
  *
  * Call it before your task modules are evaluated, ideally before `@trigger.dev/sdk` loads
- * (importing `@switchyard/testkit/emulators/trigger` calls it). Idempotent; an already-installed
+ * (importing `@switchyard/emulator-trigger` calls it). Idempotent; an already-installed
  * catalog or hooks manager is kept.
  */
 export function installTaskCatalog(): void {
@@ -76,7 +76,7 @@ export function assertTasksRegistered(...tasks: ReadonlyArray<{ id: string }>): 
   if (missing.length > 0) {
     throw new Error(
       `Trigger emulator: task(s) ${missing.join(", ")} are not in the SDK resource catalog. ` +
-        "Define tasks after installTaskCatalog() runs (import @switchyard/testkit/emulators/trigger " +
+        "Define tasks after installTaskCatalog() runs (import @switchyard/emulator-trigger " +
         "before the modules that call task()/schemaTask()/schedules.task()).",
     );
   }

@@ -6,7 +6,7 @@ import {
   type QStashEmulator,
   retryAfterMs,
   startQStashEmulator,
-} from "../../src/emulators/qstash/index.js";
+} from "../src/index.js";
 import { TestReceiver } from "./qstash-test-receiver.js";
 
 // 1 emulator second = 10 real ms: the 12 s first default retry takes ~120 ms.

@@ -1,6 +1,6 @@
 /**
  * Local emulator of the Upstash QStash HTTP API, driven by the real `@upstash/qstash` SDK.
- * See README.md in this folder for what is emulated, what is not, and the time scale.
+ * See the package README for what is emulated, what is not, and the time scale.
  */
 export type {
   DeliveryRecord,
