@@ -18,6 +18,7 @@ import { formatJobId, type JobRef, parseJobId } from "./job-ref.js";
 import { isCancelledJob, snapshotOf } from "./job-snapshot.js";
 import { RedisConnections } from "./redis-connections.js";
 import { resolveBullmqOptions } from "./resolve-options.js";
+import { schedulePayloadOf, scheduleTemplateData } from "./schedule-payload.js";
 import { isConnectionFailure, storedOutcomeOf, toUnavailable } from "./unavailable.js";
 
 /** How long close() waits for each BullMQ queue to close (they share the producer; nothing to quit). */
@@ -186,7 +187,7 @@ class BullmqBackend implements Backend {
       );
       await this.#queue(entry.job).upsertJobScheduler(entry.id, repeat, {
         name: entry.job,
-        data: entry.payload,
+        data: scheduleTemplateData(entry.payload),
         opts: this.#optionsOf(job),
       });
     });
@@ -207,10 +208,11 @@ class BullmqBackend implements Backend {
         names.map(async (name) => {
           const schedulers = await this.#queue(name).getJobSchedulers(0, -1, true);
           return schedulers.map((scheduler) => {
+            const template = scheduler.template;
             const entry: ScheduleEntry = {
               id: scheduler.key,
               job: name,
-              payload: scheduler.template?.data ?? {},
+              payload: template && "data" in template ? schedulePayloadOf(template.data) : {},
             };
             if (scheduler.pattern) entry.cron = scheduler.pattern;
             if (scheduler.tz) entry.timezone = scheduler.tz;

@@ -21,6 +21,7 @@ import { AttemptFailedError, AttemptRetryError } from "./attempt-errors.js";
 import { ConcurrencyGate } from "./concurrency-gate.js";
 import { formatJobId } from "./job-ref.js";
 import type { WorkerConnections } from "./redis-connections.js";
+import { payloadOf } from "./schedule-payload.js";
 import { redisUnavailable, toUnavailable } from "./unavailable.js";
 
 /** The BullMQ backoff type of every Switchyard job: its delays come from the worker's backoff strategy. */
@@ -89,7 +90,7 @@ class RunningAttempt implements AttemptInput {
 
   constructor(id: string, job: Job, attempt: number, maxAttempts: number) {
     this.id = id;
-    this.payload = job.data;
+    this.payload = payloadOf(job);
     this.attempt = attempt;
     this.maxAttempts = maxAttempts;
     this.#job = job;
