@@ -40,6 +40,12 @@ export const STOP_GRACE_MS = 1_000;
 /** How often a stopping worker looks again at what it waits for (handlers, Redis, BullMQ's close). */
 const STOP_POLL_MS = 20;
 
+/**
+ * How long BullMQ's close may take once the worker's connections are cut: it then has nothing left to
+ * wait for but a handler that ignores its abort signal, which the stop does not wait for.
+ */
+const AFTER_CUT_WAIT_MS = 200;
+
 /** A running Switchyard worker on BullMQ: one BullMQ worker per registered job. */
 export interface BullmqWorker extends Worker {
   /** The BullMQ workers, one per job, for event listeners and metrics. Stop them with `stop()`, not directly. */
@@ -311,11 +317,11 @@ export class BullmqWorkerImpl implements BullmqWorker {
 
   /**
    * Stops fetching at once (BullMQ's close), then waits for what the stop asked for and never for
-   * Redis alone: running handlers (graceful), up to the timeout (then they are aborted); then at most
-   * STOP_GRACE_MS for Redis to take the last writes, none while Redis is not connected. What BullMQ
-   * still waits on then (a QUIT, a blocking read, a reconnection) is cut, so the stop resolves whatever
-   * the server does: a hard stop within STOP_GRACE_MS, a graceful one with a timeout within the
-   * timeout plus STOP_GRACE_MS.
+   * Redis alone: running handlers (graceful), up to the timeout (then they are aborted). Once no
+   * handler is waited for, Redis gets STOP_GRACE_MS in all for the last writes, the jobs put back and
+   * the QUITs, and no time while it is not connected. What BullMQ still waits on then (a QUIT, a
+   * blocking read, a reconnection) is cut, so the stop resolves whatever the server does: a hard stop
+   * within about STOP_GRACE_MS, one with a timeout within about the timeout plus STOP_GRACE_MS.
    */
   async #stop({ graceful, timeoutMs }: ResolvedStopOptions): Promise<void> {
     const { connections } = this.#setup;
@@ -332,33 +338,31 @@ export class BullmqWorkerImpl implements BullmqWorker {
     );
     const startedAt = Date.now();
     const abortAt = !graceful ? startedAt : timeoutMs === undefined ? Infinity : startedAt + timeoutMs;
-    let abortedAt: number | undefined;
-    let idleSince: number | undefined;
+    let aborted = false;
+    /** When waiting for Redis alone ends; undefined while handlers are waited for. */
+    let graceEndsAt: number | undefined;
     for (;;) {
       const now = Date.now();
-      if (abortedAt === undefined && now >= abortAt) {
+      if (!aborted && now >= abortAt) {
         this.#abortAll(new WorkerStopped(false));
-        abortedAt = now;
+        aborted = true;
       }
       if (closed) break;
-      const busy = this.#running.size > 0;
-      if (busy) idleSince = undefined;
-      else idleSince ??= now;
-      // Past this point only Redis is waited for, and only while it is connected.
-      const waitingForRedisOnly = !busy || abortedAt !== undefined;
-      const since = Math.max(idleSince ?? now, abortedAt ?? 0);
-      if (waitingForRedisOnly && (!connections.connected || now - since >= STOP_GRACE_MS)) break;
+      if (this.#running.size > 0 && !aborted) graceEndsAt = undefined;
+      else graceEndsAt ??= now + STOP_GRACE_MS;
+      if (graceEndsAt !== undefined && (!connections.connected || now >= graceEndsAt)) break;
       await waitAtMost(closing, STOP_POLL_MS);
     }
+    const wayOutEndsAt = graceEndsAt ?? Date.now() + STOP_GRACE_MS;
     if (!closed) {
       // BullMQ waits on Redis: cut its connections so that its close can finish.
       connections.disconnectAll();
-      await waitAtMost(closing, STOP_GRACE_MS);
+      await waitAtMost(closing, AFTER_CUT_WAIT_MS);
     } else if (this.#requeued.length > 0 && connections.connected) {
       const promoted = Promise.all(this.#requeued.map((job) => job.promote().catch(() => {})));
-      await waitAtMost(promoted, STOP_GRACE_MS);
+      await waitAtMost(promoted, Math.max(0, wayOutEndsAt - Date.now()));
     }
-    await connections.closeAll();
+    await connections.closeAll(Math.max(0, wayOutEndsAt - Date.now()));
     this.#stopped();
   }
 

@@ -31,10 +31,10 @@ export class ConnectionSet {
     this.#clients.clear();
   }
 
-  /** Closes every connection, politely where connected; resolves within about 1 s. */
-  async closeAll(): Promise<void> {
+  /** Closes every connection, politely where connected; cuts the ones still open after `timeoutMs`. */
+  async closeAll(timeoutMs?: number): Promise<void> {
     const clients = [...this.#clients];
     this.#clients.clear();
-    await Promise.all(clients.map((client) => closeClient(client)));
+    await Promise.all(clients.map((client) => closeClient(client, timeoutMs)));
   }
 }

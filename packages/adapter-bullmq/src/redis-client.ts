@@ -61,14 +61,17 @@ export function disconnectNow(client: IoredisClient): void {
 /** How long a polite QUIT may take before the connection is cut (a frozen Redis never answers it). */
 const QUIT_TIMEOUT_MS = 1_000;
 
-/** Closes a client politely (QUIT) when it is connected, at once otherwise; resolves within 1 s. */
-export async function closeClient(client: IoredisClient): Promise<void> {
+/**
+ * Closes a client politely (QUIT) when it is connected, at once otherwise; cut after `timeoutMs`
+ * (default 1 s) if Redis does not answer the QUIT.
+ */
+export async function closeClient(client: IoredisClient, timeoutMs = QUIT_TIMEOUT_MS): Promise<void> {
   if (client.status === "end") return;
-  if (client.status !== "ready") {
+  if (client.status !== "ready" || timeoutMs <= 0) {
     disconnectNow(client);
     return;
   }
-  const timer = setTimeout(() => disconnectNow(client), QUIT_TIMEOUT_MS);
+  const timer = setTimeout(() => disconnectNow(client), timeoutMs);
   try {
     await client.quit();
   } catch {

@@ -22,8 +22,8 @@ export interface WorkerConnections {
   readonly connected: boolean;
   /** Cuts every connection of the worker, BullMQ's duplicates included. */
   disconnectAll(): void;
-  /** Closes them, politely where connected; resolves within about 1 s. */
-  closeAll(): Promise<void>;
+  /** Closes them, politely where connected; cuts what is still open after `timeoutMs` (default 1 s). */
+  closeAll(timeoutMs?: number): Promise<void>;
 }
 
 /**
@@ -119,8 +119,8 @@ export class RedisConnections {
         set.disconnectAll();
         this.#workers.delete(set);
       },
-      closeAll: async () => {
-        await set.closeAll();
+      closeAll: async (timeoutMs?: number) => {
+        await set.closeAll(timeoutMs);
         this.#workers.delete(set);
       },
     };
