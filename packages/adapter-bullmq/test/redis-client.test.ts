@@ -6,12 +6,13 @@ import { disconnectNow } from "../src/redis-client.js";
 import { freePort } from "./throwaway-redis.js";
 
 describe("disconnectNow", () => {
-  for (const [major, Client] of [
-    ["ioredis 5", Redis],
-    ["ioredis 6", Redis6],
-  ] as const) {
+  const majors: Array<[string, (url: string) => Redis | Redis6]> = [
+    ["ioredis 5", (url) => new Redis(url, { maxRetriesPerRequest: null })],
+    ["ioredis 6", (url) => new Redis6(url, { maxRetriesPerRequest: null })],
+  ];
+  for (const [major, connect] of majors) {
     it(`ends an ${major} client that waits to reconnect to an unreachable Redis, and fails what it queued`, async () => {
-      const client = new Client(`redis://127.0.0.1:${await freePort()}`, { maxRetriesPerRequest: null });
+      const client = connect(`redis://127.0.0.1:${await freePort()}`);
       client.on("error", () => {});
       const queued = client.get("key").then(
         () => "answered",
