@@ -18,7 +18,7 @@ afterEach(async () => {
   for (const server of servers.splice(0)) await server.kill();
 });
 
-function startWorker(url: string, stopOptions: object, handler = "abortable") {
+function startWorker(url: string, stopOptions: object | "close-only", handler = "abortable") {
   const prefix = `sy-shutdown-${randomBytes(3).toString("hex")}`;
   const name = `shutdown-${randomBytes(3).toString("hex")}`;
   const child = startChild("shutdown-worker.ts", {
@@ -39,17 +39,27 @@ async function terminate(child: ChildWorker) {
   const stopped = await child.line(/^stopped/, 10_000);
   const closed = await child.line(/^closed/, 5_000);
   const exit = await child.exited;
-  const result = { stopMs: stopped.at - sent, exitCode: exit.code, exitAfterCloseMs: exit.at - closed.at };
+  const result = {
+    stopMs: stopped.at - sent,
+    closeMs: closed.at - stopped.at,
+    exitCode: exit.code,
+    exitAfterCloseMs: exit.at - closed.at,
+  };
   if (process.env.SHOW_TIMINGS) console.log("shutdown timings", result);
   return result;
 }
 
 describe("a worker process on SIGTERM (the README's handler: stop, then close)", () => {
-  it("stops and exits by itself while Redis is unreachable: graceful, hard, and with a timeout", {
+  it("stops and exits by itself while Redis is unreachable: graceful, hard, with a timeout, close() alone", {
     timeout: 30_000,
   }, async () => {
     const url = `redis://127.0.0.1:${await freePort()}`;
-    const stops = [{}, { graceful: false }, { graceful: true, timeout: "2s" }];
+    const stops: Array<object | "close-only"> = [
+      {},
+      { graceful: false },
+      { graceful: true, timeout: "2s" },
+      "close-only",
+    ];
     const results = await Promise.all(
       stops.map(async (stopOptions) => {
         const { child } = startWorker(url, stopOptions);
@@ -64,6 +74,7 @@ describe("a worker process on SIGTERM (the README's handler: stop, then close)",
     for (const result of results) {
       // No handler runs and nothing can be written: nothing to wait for.
       expect(result.stopMs, JSON.stringify(result.stopOptions)).toBeLessThan(1_500);
+      expect(result.closeMs, JSON.stringify(result.stopOptions)).toBeLessThan(1_500);
       expect(result.exitCode).toBe(0);
       expect(result.exitAfterCloseMs).toBeLessThan(EXIT_AFTER_CLOSE_MS);
       expect(result.ready).toBe(false);
