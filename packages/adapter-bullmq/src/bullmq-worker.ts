@@ -22,6 +22,7 @@ import { ConcurrencyGate } from "./concurrency-gate.js";
 import { formatJobId } from "./job-ref.js";
 import type { WorkerConnections } from "./redis-connections.js";
 import { payloadOf } from "./schedule-payload.js";
+import { STOP_GRACE_MS, waitAtMost, waitForStop } from "./stop-wait.js";
 import { redisUnavailable, toUnavailable } from "./unavailable.js";
 
 /** The BullMQ backoff type of every Switchyard job: its delays come from the worker's backoff strategy. */
@@ -29,16 +30,6 @@ export const SWITCHYARD_BACKOFF = "switchyard";
 
 /** How long a job a hard stop put back stays delayed if its worker dies before promoting it. */
 const REQUEUE_DELAY_MS = 1_000;
-
-/**
- * How long a stopping worker waits for Redis on its way out (aborted jobs put back, BullMQ's last
- * writes, closing its connections) once no handler it waits for is running. Not at all while Redis is
- * not connected: nothing could be written.
- */
-export const STOP_GRACE_MS = 1_000;
-
-/** How often a stopping worker looks again at what it waits for (handlers, Redis, BullMQ's close). */
-const STOP_POLL_MS = 20;
 
 /**
  * How long BullMQ's close may take once the worker's connections are cut: it then has nothing left to
@@ -336,33 +327,24 @@ export class BullmqWorkerImpl implements BullmqWorker {
         this.#setup.onError(error as Error);
       },
     );
-    const startedAt = Date.now();
-    const abortAt = !graceful ? startedAt : timeoutMs === undefined ? Infinity : startedAt + timeoutMs;
-    let aborted = false;
-    /** When waiting for Redis alone ends; undefined while handlers are waited for. */
-    let graceEndsAt: number | undefined;
-    for (;;) {
-      const now = Date.now();
-      if (!aborted && now >= abortAt) {
-        this.#abortAll(new WorkerStopped(false));
-        aborted = true;
-      }
-      if (closed) break;
-      if (this.#running.size > 0 && !aborted) graceEndsAt = undefined;
-      else graceEndsAt ??= now + STOP_GRACE_MS;
-      if (graceEndsAt !== undefined && (!connections.connected || now >= graceEndsAt)) break;
-      await waitAtMost(closing, STOP_POLL_MS);
-    }
-    const wayOutEndsAt = graceEndsAt ?? Date.now() + STOP_GRACE_MS;
+    const now = Date.now();
+    const { graceEndsAt } = await waitForStop({
+      closing,
+      closed: () => closed,
+      busy: () => this.#running.size > 0,
+      connected: () => connections.connected,
+      abortAt: !graceful ? now : timeoutMs === undefined ? Infinity : now + timeoutMs,
+      abort: () => this.#abortAll(new WorkerStopped(false)),
+    });
     if (!closed) {
       // BullMQ waits on Redis: cut its connections so that its close can finish.
       connections.disconnectAll();
       await waitAtMost(closing, AFTER_CUT_WAIT_MS);
     } else if (this.#requeued.length > 0 && connections.connected) {
       const promoted = Promise.all(this.#requeued.map((job) => job.promote().catch(() => {})));
-      await waitAtMost(promoted, Math.max(0, wayOutEndsAt - Date.now()));
+      await waitAtMost(promoted, graceEndsAt - Date.now());
     }
-    await connections.closeAll(Math.max(0, wayOutEndsAt - Date.now()));
+    await connections.closeAll(Math.max(0, graceEndsAt - Date.now()));
     this.#stopped();
   }
 
@@ -380,16 +362,4 @@ export class BullmqWorkerImpl implements BullmqWorker {
   #abortAll(reason: WorkerStopped): void {
     for (const running of this.#running.values()) running.abort(reason);
   }
-}
-
-/**
- * Waits for `promise` at most `ms` (a constant of the adapter, not a user duration); true when it
- * settled in time. The timer is cleared either way: one left armed would hold the process open.
- */
-function waitAtMost(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  return Promise.race([promise.then(() => true), expired]).finally(() => clearTimeout(timer));
 }
