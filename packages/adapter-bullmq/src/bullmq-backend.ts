@@ -9,17 +9,20 @@ import {
   type ScheduleEntry,
   type WorkerOptions,
 } from "@switchyard/core";
-import { type EnqueueRequest, type JobRuntime, toMilliseconds } from "@switchyard/core/adapter";
+import type { EnqueueRequest, JobRuntime } from "@switchyard/core/adapter";
 import { ErrorCode, type JobsOptions, Queue, type RepeatOptions } from "bullmq";
-import { bullmqCapabilities, DEFAULT_IDEMPOTENCY_TTL_MS } from "./bullmq-capabilities.js";
+import { bullmqCapabilities } from "./bullmq-capabilities.js";
 import type { BullmqBackendOptions } from "./bullmq-options.js";
 import { type BullmqWorker, BullmqWorkerImpl, SWITCHYARD_BACKOFF } from "./bullmq-worker.js";
 import { formatJobId, type JobRef, parseJobId } from "./job-ref.js";
 import { isCancelledJob, snapshotOf } from "./job-snapshot.js";
-import { isConnectionFailure, RedisConnections } from "./redis-connections.js";
-import { RedisUnavailableError } from "./redis-unavailable-error.js";
+import { RedisConnections } from "./redis-connections.js";
+import { resolveBullmqOptions } from "./resolve-options.js";
+import { schedulePayloadOf, scheduleTemplateData } from "./schedule-payload.js";
+import { isConnectionFailure, storedOutcomeOf, toUnavailable } from "./unavailable.js";
 
-const PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+/** How long close() waits for each BullMQ queue to close (they share the producer; nothing to quit). */
+const QUEUE_CLOSE_TIMEOUT_MS = 2_000;
 
 /**
  * The BullMQ backend: jobs are stored in Redis by BullMQ and run by `jobs.work()`. Each job is its own
@@ -38,6 +41,7 @@ class BullmqBackend implements Backend {
   readonly #lockDurationMs: number;
   readonly #stalledIntervalMs: number;
   readonly #cancelledRetentionMs: number;
+  readonly #readyTimeoutMs: number | undefined;
   readonly #keep: Pick<JobsOptions, "removeOnComplete" | "removeOnFail">;
   readonly #connections: RedisConnections;
   readonly #queues = new Map<string, Queue>();
@@ -49,27 +53,17 @@ class BullmqBackend implements Backend {
   #lastError?: { message: string; at: number };
 
   constructor(options: BullmqBackendOptions) {
-    const prefix = options.prefix ?? "switchyard";
-    if (typeof prefix !== "string" || !PREFIX_PATTERN.test(prefix)) {
-      throw new ConfigError(
-        `bullmq(): prefix must be 1-64 letters, digits, ".", ":", "-" or "_", got ${JSON.stringify(prefix)}`,
-      );
-    }
-    this.#prefix = prefix;
-    this.#defaultTtlMs =
-      options.defaultIdempotencyTtl === undefined
-        ? DEFAULT_IDEMPOTENCY_TTL_MS
-        : toMilliseconds(options.defaultIdempotencyTtl, "bullmq(): defaultIdempotencyTtl");
-    this.#lockDurationMs = positive(options.lockDuration ?? "30s", "bullmq(): lockDuration");
-    this.#stalledIntervalMs = positive(options.stalledInterval ?? "30s", "bullmq(): stalledInterval");
-    this.#cancelledRetentionMs = positive(options.cancelledRetention ?? "7d", "bullmq(): cancelledRetention");
-    this.#keep = {};
-    if (options.removeOnComplete !== undefined) this.#keep.removeOnComplete = options.removeOnComplete;
-    if (options.removeOnFail !== undefined) this.#keep.removeOnFail = options.removeOnFail;
+    const resolved = resolveBullmqOptions(options);
+    this.#prefix = resolved.prefix;
+    this.#defaultTtlMs = resolved.defaultIdempotencyTtlMs;
+    this.#lockDurationMs = resolved.lockDurationMs;
+    this.#stalledIntervalMs = resolved.stalledIntervalMs;
+    this.#cancelledRetentionMs = resolved.cancelledRetentionMs;
+    this.#readyTimeoutMs = resolved.readyTimeoutMs;
+    this.#keep = resolved.keep;
     this.#connections = new RedisConnections({
-      connection: options.connection,
-      url: options.url,
-      timeoutMs: positive(options.commandTimeout ?? "5s", "bullmq(): commandTimeout"),
+      source: resolved.source,
+      timeoutMs: resolved.commandTimeoutMs,
       onError: (error) => this.#reportError(error),
     });
   }
@@ -89,7 +83,8 @@ class BullmqBackend implements Backend {
     try {
       return requests.length === 1 ? [await this.#addOne(requests[0]!)] : await this.#addMany(requests);
     } catch (error) {
-      throw unavailable(error);
+      // Whether the jobs may be stored: the caller retries safely only on "no" (or with a key).
+      throw toUnavailable(error, storedOutcomeOf(error));
     } finally {
       connections.callEnded();
     }
@@ -98,7 +93,7 @@ class BullmqBackend implements Backend {
   async get(id: string): Promise<JobSnapshot | undefined> {
     const ref = parseJobId(id);
     if (!ref) return undefined;
-    return this.#call(async () => {
+    return this.#read(async () => {
       const queue = this.#queue(ref.queue);
       // State first, then the job: a job read after its state is at least as far along, so a
       // completed state always comes with its result. One that moved on meanwhile is read again.
@@ -113,7 +108,7 @@ class BullmqBackend implements Backend {
   async cancel(id: string): Promise<boolean> {
     const ref = parseJobId(id);
     if (!ref) return false;
-    return this.#call(async () => {
+    return this.#write(async () => {
       const queue = this.#queue(ref.queue);
       const job = await queue.getJob(ref.jobId);
       if (!job) return false;
@@ -150,7 +145,7 @@ class BullmqBackend implements Backend {
   async retry(id: string): Promise<boolean> {
     const ref = parseJobId(id);
     if (!ref) return false;
-    return this.#call(async () => {
+    return this.#write(async () => {
       const job = await this.#queue(ref.queue).getJob(ref.jobId);
       if (!job || isCancelledJob(job) || (await job.getState()) !== "failed") return false;
       try {
@@ -165,7 +160,7 @@ class BullmqBackend implements Backend {
 
   async listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]> {
     const names = options.job === undefined ? [...this.#requireRuntime().jobs.keys()] : [options.job];
-    return this.#call(async () => {
+    return this.#read(async () => {
       const lists = await Promise.all(names.map((name) => this.#failedOf(name, options.limit)));
       return lists
         .flat()
@@ -183,7 +178,7 @@ class BullmqBackend implements Backend {
         ? { pattern: entry.cron, tz: entry.timezone ?? "UTC" }
         : // First run one period from now (not at once, BullMQ's default for `every`).
           { every: entry.everyMs!, startDate: Date.now() + entry.everyMs! };
-    await this.#call(async () => {
+    await this.#write(async () => {
       // A schedule id names one schedule across jobs: upserting it for this job moves it here.
       await Promise.all(
         [...runtime.jobs.keys()]
@@ -192,7 +187,7 @@ class BullmqBackend implements Backend {
       );
       await this.#queue(entry.job).upsertJobScheduler(entry.id, repeat, {
         name: entry.job,
-        data: entry.payload,
+        data: scheduleTemplateData(entry.payload),
         opts: this.#optionsOf(job),
       });
     });
@@ -200,7 +195,7 @@ class BullmqBackend implements Backend {
 
   async removeSchedule(id: string): Promise<boolean> {
     const names = [...this.#requireRuntime().jobs.keys()];
-    return this.#call(async () => {
+    return this.#write(async () => {
       const removed = await Promise.all(names.map((name) => this.#queue(name).removeJobScheduler(id)));
       return removed.some(Boolean);
     });
@@ -208,15 +203,16 @@ class BullmqBackend implements Backend {
 
   async listSchedules(): Promise<ScheduleEntry[]> {
     const names = [...this.#requireRuntime().jobs.keys()];
-    return this.#call(async () => {
+    return this.#read(async () => {
       const perJob = await Promise.all(
         names.map(async (name) => {
           const schedulers = await this.#queue(name).getJobSchedulers(0, -1, true);
           return schedulers.map((scheduler) => {
+            const template = scheduler.template;
             const entry: ScheduleEntry = {
               id: scheduler.key,
               job: name,
-              payload: scheduler.template?.data ?? {},
+              payload: template && "data" in template ? schedulePayloadOf(template.data) : {},
             };
             if (scheduler.pattern) entry.cron = scheduler.pattern;
             if (scheduler.tz) entry.timezone = scheduler.tz;
@@ -238,8 +234,8 @@ class BullmqBackend implements Backend {
       concurrency: options.concurrency,
       lockDurationMs: this.#lockDurationMs,
       stalledIntervalMs: this.#stalledIntervalMs,
-      connection: this.#connections.worker,
-      subscriber: () => this.#connections.subscriber(),
+      connections: this.#connections.forWorker(),
+      readyTimeoutMs: this.#readyTimeoutMs,
       cancelChannel: this.#cancelChannel,
       cancelKey: (queue, jobId) => this.#cancelKey(queue, jobId),
       applyJobConcurrency: async (job) => {
@@ -260,7 +256,9 @@ class BullmqBackend implements Backend {
     await Promise.all([...this.#workers].map((worker) => worker.stop({ graceful: false })));
     const queues = [...this.#queues.values()];
     this.#queues.clear();
-    await Promise.all(queues.map((queue) => withTimeout(queue.close(), 2_000).catch(() => {})));
+    await Promise.all(
+      queues.map((queue) => withTimeout(queue.close(), QUEUE_CLOSE_TIMEOUT_MS).catch(() => {})),
+    );
     await this.#connections.close();
   }
 
@@ -288,8 +286,16 @@ class BullmqBackend implements Backend {
       else groups.set(request.job.name, [request]);
     }
     const byRequest = new Map<EnqueueRequest, EnqueueResult>();
+    let sent = false;
     for (const [name, group] of groups) {
-      const results = await this.#addBulk(name, group);
+      let results: EnqueueResult[];
+      try {
+        results = await this.#addBulk(name, group);
+      } catch (error) {
+        // An earlier group was stored: the batch is partly written whatever this one did.
+        throw sent ? toUnavailable(error, "unknown") : error;
+      }
+      sent = true;
       for (const [index, request] of group.entries()) byRequest.set(request, results[index]!);
     }
     return requests.map((request) => byRequest.get(request)!);
@@ -409,8 +415,18 @@ class BullmqBackend implements Backend {
     return `${this.#prefix}:switchyard:cancel`;
   }
 
-  /** Runs a client call once Redis is connected (else RedisUnavailableError after the timeout). */
-  async #call<T>(body: () => Promise<T>): Promise<T> {
+  /** Runs a call that writes nothing (else BackendUnavailableError, stored "no"). */
+  #read<T>(body: () => Promise<T>): Promise<T> {
+    return this.#call(body, false);
+  }
+
+  /** Runs a call that writes: a connection failure says whether it was sent (stored "no" or "unknown"). */
+  #write<T>(body: () => Promise<T>): Promise<T> {
+    return this.#call(body, true);
+  }
+
+  /** Runs a client call once Redis is connected (else BackendUnavailableError after commandTimeout). */
+  async #call<T>(body: () => Promise<T>, writes: boolean): Promise<T> {
     this.#assertOpen();
     const connecting = this.#connections.ready();
     if (connecting) await connecting;
@@ -418,7 +434,7 @@ class BullmqBackend implements Backend {
     try {
       return await body();
     } catch (error) {
-      throw unavailable(error);
+      throw toUnavailable(error, writes ? storedOutcomeOf(error) : "no");
     } finally {
       this.#connections.callEnded();
     }
@@ -440,18 +456,6 @@ class BullmqBackend implements Backend {
   #assertOpen(): void {
     if (this.#closed) throw new ConfigError("this bullmq backend is closed");
   }
-}
-
-/** A connection failure as RedisUnavailableError; any other error as it is. */
-function unavailable(error: unknown): unknown {
-  if (!isConnectionFailure(error)) return error;
-  return new RedisUnavailableError(`Redis is unavailable: ${(error as Error).message}`, { cause: error });
-}
-
-function positive(duration: Parameters<typeof toMilliseconds>[0], what: string): number {
-  const ms = toMilliseconds(duration, what);
-  if (ms < 1) throw new ConfigError(`${what} must be at least 1 ms`);
-  return ms;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {

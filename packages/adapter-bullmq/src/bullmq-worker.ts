@@ -12,20 +12,30 @@ import {
   type AttemptOutcome,
   backoffDelay,
   type JobRuntime,
-  toMilliseconds,
+  type ResolvedStopOptions,
+  resolveStopOptions,
+  setLongTimeout,
 } from "@switchyard/core/adapter";
 import { Worker as BullmqQueueWorker, DelayedError, type Job } from "bullmq";
-import type { Redis } from "ioredis";
 import { AttemptFailedError, AttemptRetryError } from "./attempt-errors.js";
 import { ConcurrencyGate } from "./concurrency-gate.js";
 import { formatJobId } from "./job-ref.js";
-import { closeClient } from "./redis-connections.js";
+import type { WorkerConnections } from "./redis-connections.js";
+import { payloadOf } from "./schedule-payload.js";
+import { STOP_GRACE_MS, waitAtMost, waitForStop } from "./stop-wait.js";
+import { redisUnavailable, toUnavailable } from "./unavailable.js";
 
 /** The BullMQ backoff type of every Switchyard job: its delays come from the worker's backoff strategy. */
 export const SWITCHYARD_BACKOFF = "switchyard";
 
 /** How long a job a hard stop put back stays delayed if its worker dies before promoting it. */
 const REQUEUE_DELAY_MS = 1_000;
+
+/**
+ * How long BullMQ's close may take once the worker's connections are cut: it then has nothing left to
+ * wait for but a handler that ignores its abort signal, which the stop does not wait for.
+ */
+const AFTER_CUT_WAIT_MS = 200;
 
 /** A running Switchyard worker on BullMQ: one BullMQ worker per registered job. */
 export interface BullmqWorker extends Worker {
@@ -46,10 +56,10 @@ export interface WorkerSetup {
   concurrency: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
-  /** The connection shared by the BullMQ workers (BullMQ duplicates it for blocking reads). */
-  connection: Redis;
-  /** A fresh connection for the cancel-notice subscription. */
-  subscriber(): Redis;
+  /** The worker's own connections (its BullMQ workers', their duplicates, the cancel subscriber). */
+  connections: WorkerConnections;
+  /** How long `ready` waits for Redis; absent: as long as it takes. */
+  readyTimeoutMs: number | undefined;
   /** Pub/sub channel of cancel notices (a Switchyard job id per message). */
   cancelChannel: string;
   /** The Redis key that marks a job as cancelled. */
@@ -77,7 +87,7 @@ class RunningAttempt implements AttemptInput {
 
   constructor(id: string, job: Job, attempt: number, maxAttempts: number) {
     this.id = id;
-    this.payload = job.data;
+    this.payload = payloadOf(job);
     this.attempt = attempt;
     this.maxAttempts = maxAttempts;
     this.#job = job;
@@ -118,10 +128,13 @@ export class BullmqWorkerImpl implements BullmqWorker {
   readonly #gate?: ConcurrencyGate;
   /** Running attempts by Switchyard id: aborting one ends its attempt. */
   readonly #running = new Map<string, RunningAttempt>();
-  readonly #subscriber: Redis;
   /** Jobs a hard stop put back (delayed), promoted once the BullMQ workers are closed. */
   readonly #requeued: Job[] = [];
   #stopping?: Promise<void>;
+  /** The last connection error, for the message of a `ready` that timed out. */
+  #lastError?: Error;
+  /** Rejects `ready` when it is still pending as the worker stops (or readyTimeout passes). */
+  #failReady?: (error: Error) => void;
 
   constructor(setup: WorkerSetup) {
     this.#setup = setup;
@@ -142,7 +155,7 @@ export class BullmqWorkerImpl implements BullmqWorker {
         job.name,
         (bullJob, token) => this.#process(job.name, bullJob, token),
         {
-          connection: setup.connection,
+          connection: setup.connections.connection,
           prefix: setup.prefix,
           concurrency: perQueue[index],
           lockDuration: setup.lockDurationMs,
@@ -152,19 +165,61 @@ export class BullmqWorkerImpl implements BullmqWorker {
           settings: { backoffStrategy },
         },
       );
-      worker.on("error", setup.onError);
+      worker.on("error", (error) => {
+        this.#lastError = error;
+        setup.onError(error);
+      });
       this.workers.push(worker);
     }
-    this.#subscriber = setup.subscriber();
-    this.#subscriber.on("message", (_channel: string, id: string) => {
+    const { subscriber } = setup.connections;
+    subscriber.on("message", (_channel: string, id: string) => {
       this.#running.get(id)?.abort(new JobCancelledError(`job ${id} was cancelled`));
     });
-    this.ready = Promise.all([
-      ...this.workers.map((worker) => worker.waitUntilReady()),
-      this.#subscriber.subscribe(setup.cancelChannel),
-      ...jobs.map((job) => setup.applyJobConcurrency(job)),
-    ]).then(() => undefined);
+    this.ready = this.#startUp(
+      Promise.all([
+        ...this.workers.map((worker) => worker.waitUntilReady()),
+        subscriber.subscribe(setup.cancelChannel),
+        ...jobs.map((job) => setup.applyJobConcurrency(job)),
+      ]),
+    );
     this.ready.catch(() => {}); // surfaced through `ready`
+  }
+
+  /**
+   * `ready`: BullMQ's start-up, which waits out a Redis outage for as long as it lasts (each BullMQ
+   * worker reconnects on its own), bounded by readyTimeout when one is set. It settles in any case
+   * once the worker stops.
+   */
+  #startUp(started: Promise<unknown>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const { readyTimeoutMs } = this.#setup;
+      const timer =
+        readyTimeoutMs === undefined
+          ? undefined
+          : setLongTimeout(() => {
+              const detail = this.#lastError ? ` (last error: ${this.#lastError.message})` : "";
+              this.#failReady?.(
+                redisUnavailable(
+                  `the worker could not start: Redis did not answer within readyTimeout (${readyTimeoutMs} ms)${detail}`,
+                  "no",
+                  this.#lastError,
+                ),
+              );
+            }, readyTimeoutMs);
+      this.#failReady = (error) => {
+        timer?.clear();
+        this.#failReady = undefined;
+        reject(error);
+      };
+      started.then(
+        () => {
+          timer?.clear();
+          this.#failReady = undefined;
+          resolve();
+        },
+        (error: unknown) => this.#failReady?.(toUnavailable(error, "no") as Error),
+      );
+    });
   }
 
   /** The BullMQ processor: runs one attempt through core and hands core's decision back to BullMQ. */
@@ -175,7 +230,9 @@ export class BullmqWorkerImpl implements BullmqWorker {
     // A job started more often than it finished attempts was abandoned (a crash, a hard stop): it may
     // have been cancelled meanwhile, and it may have used its last attempt.
     if (attempt > job.attemptsMade + 1) {
-      const cancelled = await this.#setup.connection.exists(this.#setup.cancelKey(queue, job.id!));
+      const cancelled = await this.#setup.connections.connection.exists(
+        this.#setup.cancelKey(queue, job.id!),
+      );
       if (cancelled) {
         throw new AttemptFailedError({ message: `job ${id} was cancelled`, code: JOB_CANCELLED_ERROR_CODE });
       }
@@ -227,42 +284,79 @@ export class BullmqWorkerImpl implements BullmqWorker {
     }
   }
 
-  stop(options: StopOptions = {}): Promise<void> {
-    this.#stopping ??= this.#stop(options);
+  stop(options?: StopOptions): Promise<void> {
+    if (this.#stopping) return this.#stopping;
+    let resolved: ResolvedStopOptions;
+    try {
+      resolved = resolveStopOptions(options); // checked before anything stops
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#stopping = this.#stop(resolved);
     return this.#stopping;
   }
 
   crash(): Promise<void> {
     this.#stopping ??= (async () => {
-      await Promise.all(this.workers.map((worker) => worker.close(true)));
+      await waitAtMost(Promise.all(this.workers.map((worker) => worker.close(true))), STOP_GRACE_MS);
       this.#abortAll(new WorkerStopped(true));
-      this.#subscriber.disconnect();
-      this.#setup.onClosed(this);
+      this.#setup.connections.disconnectAll();
+      this.#stopped();
     })();
     return this.#stopping;
   }
 
-  async #stop(options: StopOptions): Promise<void> {
-    const graceful = options.graceful ?? true;
-    if (!graceful) this.#abortAll(new WorkerStopped(false));
-    const closed = Promise.all(this.workers.map((worker) => worker.close()));
-    const timeoutMs =
-      graceful && options.timeout !== undefined
-        ? toMilliseconds(options.timeout, "stop(): timeout")
-        : undefined;
-    if (timeoutMs !== undefined) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const expired = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), timeoutMs);
-      });
-      const timedOut = await Promise.race([closed.then(() => false), expired]);
-      clearTimeout(timer);
-      if (timedOut) this.#abortAll(new WorkerStopped(false));
+  /**
+   * Stops fetching at once (BullMQ's close), then waits for what the stop asked for and never for
+   * Redis alone: running handlers (graceful), up to the timeout (then they are aborted). Once no
+   * handler is waited for, Redis gets STOP_GRACE_MS in all for the last writes, the jobs put back and
+   * the QUITs, and no time while it is not connected. What BullMQ still waits on then (a QUIT, a
+   * blocking read, a reconnection) is cut, so the stop resolves whatever the server does: a hard stop
+   * within about STOP_GRACE_MS, one with a timeout within about the timeout plus STOP_GRACE_MS.
+   */
+  async #stop({ graceful, timeoutMs }: ResolvedStopOptions): Promise<void> {
+    const { connections } = this.#setup;
+    this.#failReady?.(this.#stoppedBeforeReady());
+    let closed = false;
+    const closing = Promise.all(this.workers.map((worker) => worker.close())).then(
+      () => {
+        closed = true;
+      },
+      (error: unknown) => {
+        closed = true;
+        this.#setup.onError(error as Error);
+      },
+    );
+    const now = Date.now();
+    const { graceEndsAt } = await waitForStop({
+      closing,
+      closed: () => closed,
+      busy: () => this.#running.size > 0,
+      connected: () => connections.connected,
+      abortAt: !graceful ? now : timeoutMs === undefined ? Infinity : now + timeoutMs,
+      abort: () => this.#abortAll(new WorkerStopped(false)),
+    });
+    if (!closed) {
+      // BullMQ waits on Redis: cut its connections so that its close can finish.
+      connections.disconnectAll();
+      await waitAtMost(closing, AFTER_CUT_WAIT_MS);
+    } else if (this.#requeued.length > 0 && connections.connected) {
+      const promoted = Promise.all(this.#requeued.map((job) => job.promote().catch(() => {})));
+      await waitAtMost(promoted, graceEndsAt - Date.now());
     }
-    await closed;
-    await Promise.all(this.#requeued.map((job) => job.promote().catch(() => {})));
-    await closeClient(this.#subscriber);
+    await connections.closeAll(Math.max(0, graceEndsAt - Date.now()));
+    this.#stopped();
+  }
+
+  #stopped(): void {
+    this.#failReady?.(this.#stoppedBeforeReady());
     this.#setup.onClosed(this);
+  }
+
+  #stoppedBeforeReady(): Error {
+    return this.#lastError
+      ? redisUnavailable("the worker was stopped before Redis answered", "no", this.#lastError)
+      : new Error("the worker was stopped before it was ready");
   }
 
   #abortAll(reason: WorkerStopped): void {

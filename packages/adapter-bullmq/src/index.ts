@@ -3,5 +3,6 @@ export { bullmqCapabilities, DEFAULT_IDEMPOTENCY_TTL_MS } from "./bullmq-capabil
 export type { BullmqBackendOptions } from "./bullmq-options.js";
 export type { BullmqWorker } from "./bullmq-worker.js";
 export { fromEnv } from "./from-env.js";
-export { DEFAULT_REDIS_URL } from "./redis-connections.js";
-export { REDIS_UNAVAILABLE_ERROR_CODE, RedisUnavailableError } from "./redis-unavailable-error.js";
+export type { IoredisClient } from "./redis-client.js";
+export { DEFAULT_REDIS_URL } from "./resolve-options.js";
+export { STOP_GRACE_MS } from "./stop-wait.js";

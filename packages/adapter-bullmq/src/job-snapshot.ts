@@ -2,6 +2,7 @@ import { JOB_CANCELLED_ERROR_CODE, type JobError, type JobSnapshot, type JobStat
 import type { JobState as BullmqJobState, Job } from "bullmq";
 import { errorCodeOf } from "./attempt-errors.js";
 import { formatJobId } from "./job-ref.js";
+import { payloadOf } from "./schedule-payload.js";
 
 /** The error BullMQ recorded for a job's last failed attempt, with its Switchyard code. */
 export function jobErrorOf(job: Job): JobError | undefined {
@@ -22,7 +23,7 @@ export function snapshotOf(queue: string, job: Job, bullmqState: BullmqJobState 
     id: formatJobId(queue, job.id!),
     name: queue,
     state,
-    payload: job.data,
+    payload: payloadOf(job),
     attempts: job.attemptsStarted ?? 0,
     maxAttempts: job.opts.attempts || 1,
     createdAt: new Date(job.timestamp),

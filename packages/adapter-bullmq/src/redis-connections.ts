@@ -1,42 +1,51 @@
-import { ConfigError } from "@switchyard/core";
-import { ConnectionClosedError } from "bullmq";
+import { type LongTimeout, setLongTimeout } from "@switchyard/core/adapter";
 import { Redis, type RedisOptions } from "ioredis";
-import { RedisUnavailableError } from "./redis-unavailable-error.js";
+import { ConnectionSet } from "./connection-set.js";
+import { asRedis } from "./redis-client.js";
+import type { RedisSource } from "./resolve-options.js";
+import { redisUnavailable } from "./unavailable.js";
 
-export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+/**
+ * ioredis waits this long for a socket it ends to close before destroying it (its default, 2 s, is
+ * an un-unref'd timer: a process lingered 2 s after close()). Ending a connection loses nothing that
+ * waiting would keep, so a short wait is enough.
+ */
+const DISCONNECT_TIMEOUT_MS = 100;
+
+/** A worker's own connections: the one its BullMQ workers share (and duplicate) and its subscriber. */
+export interface WorkerConnections {
+  /** The connection given to BullMQ (which duplicates it for each worker's blocking reads). */
+  readonly connection: Redis;
+  /** The cancel-notice subscriber. */
+  readonly subscriber: Redis;
+  /** True while the worker's connection to Redis is up. */
+  readonly connected: boolean;
+  /** Cuts every connection of the worker, BullMQ's duplicates included. */
+  disconnectAll(): void;
+  /** Closes them, politely where connected; cuts what is still open after `timeoutMs` (default 1 s). */
+  closeAll(timeoutMs?: number): Promise<void>;
+}
 
 /**
  * The Redis connections of one backend, each created on first use: a producer for the client's calls
- * (shared by every job's Queue), one connection shared by the workers (BullMQ duplicates it again for
- * each worker's blocking reads), and a subscriber per worker for cancel notices. `close()` closes the
- * ones the adapter created; a client passed in by the caller stays open.
+ * (shared by every job's Queue), and per worker a connection for its BullMQ workers (BullMQ
+ * duplicates it again for each one's blocking reads) and a subscriber for cancel notices. `close()`
+ * closes the ones the adapter created; a client passed in by the caller stays open.
  */
 export class RedisConnections {
-  readonly #given?: Redis;
-  readonly #options?: RedisOptions;
-  readonly #url?: string;
+  readonly #source: RedisSource;
   readonly #timeoutMs: number;
   readonly #onError: (error: Error) => void;
+  readonly #owned = new ConnectionSet();
+  readonly #workers = new Set<ConnectionSet>();
   #producer?: Redis;
-  #worker?: Redis;
   #watchdog?: ReturnType<typeof setInterval>;
   /** Client calls waiting for Redis now, and when one last finished (or the first of them began). */
   #inFlight = 0;
   #answeredAt = 0;
-  readonly #owned = new Set<Redis>();
 
-  constructor(options: {
-    connection?: Redis | RedisOptions;
-    url?: string;
-    timeoutMs: number;
-    onError: (error: Error) => void;
-  }) {
-    if (options.connection !== undefined && options.url !== undefined) {
-      throw new ConfigError("bullmq(): give connection or url, not both");
-    }
-    if (options.connection instanceof Redis) this.#given = options.connection;
-    else if (options.connection !== undefined) this.#options = options.connection;
-    else this.#url = options.url ?? DEFAULT_REDIS_URL;
+  constructor(options: { source: RedisSource; timeoutMs: number; onError: (error: Error) => void }) {
+    this.#source = options.source;
     this.#timeoutMs = options.timeoutMs;
     this.#onError = options.onError;
   }
@@ -47,19 +56,20 @@ export class RedisConnections {
    * is never sent late, after its caller was told Redis is unavailable. A connection that stays silent
    * while calls wait is dropped by a watchdog (see `callStarted`), which fails those calls: one timer
    * for the backend, not ioredis's `commandTimeout` timer per command, which costs a tenth of enqueue
-   * throughput.
+   * throughput. A client the caller gave is used as it is (its own queueing rules apply).
    */
   get producer(): Redis {
     if (!this.#producer) {
-      if (this.#given) {
-        this.#producer = this.#given;
+      if ("client" in this.#source) {
+        this.#producer = asRedis(this.#source.client);
       } else {
-        const producer = this.#create({
+        const producer = this.#create(this.#owned, {
           enableOfflineQueue: false,
           maxRetriesPerRequest: 0,
           connectTimeout: this.#timeoutMs,
         });
         this.#producer = producer;
+        // commandTimeout is at most 2^31-1 ms (checked), so this period is a valid timer.
         this.#watchdog = setInterval(() => this.#dropIfSilent(producer), Math.max(25, this.#timeoutMs / 4));
         this.#watchdog.unref?.();
       }
@@ -82,27 +92,41 @@ export class RedisConnections {
     if (this.#inFlight === 0 || Date.now() - this.#answeredAt < this.#timeoutMs) return;
     if (producer.status !== "ready") return;
     this.#answeredAt = Date.now();
-    const silent = new RedisUnavailableError(`Redis did not answer for ${this.#timeoutMs} ms: reconnecting`);
+    const silent = new Error(`Redis did not answer for ${this.#timeoutMs} ms: reconnecting`);
     this.#onError(silent);
     // Destroyed, not ended: a hung peer never answers a polite close. ioredis fails the calls in flight
     // (maxRetriesPerRequest: 0) and reconnects.
     producer.stream.destroy(silent);
   }
 
-  /** The workers' connection: BullMQ requires `maxRetriesPerRequest: null` and waits out disconnections. */
-  get worker(): Redis {
-    if (!this.#worker) {
-      this.#worker = this.#create({ maxRetriesPerRequest: null, enableOfflineQueue: true });
-    }
-    return this.#worker;
+  /**
+   * A new set of connections for one worker. BullMQ requires `maxRetriesPerRequest: null` for them
+   * and waits out disconnections; the set lets the worker cut them all when it stops.
+   */
+  forWorker(): WorkerConnections {
+    const set = new ConnectionSet();
+    this.#workers.add(set);
+    const options: RedisOptions = { maxRetriesPerRequest: null, enableOfflineQueue: true };
+    const connection = this.#create(set, options, true);
+    const subscriber = this.#create(set, options);
+    return {
+      connection,
+      subscriber,
+      get connected() {
+        return connection.status === "ready";
+      },
+      disconnectAll: () => {
+        set.disconnectAll();
+        this.#workers.delete(set);
+      },
+      closeAll: async (timeoutMs?: number) => {
+        await set.closeAll(timeoutMs);
+        this.#workers.delete(set);
+      },
+    };
   }
 
-  /** A new connection for a pub/sub subscriber; closed with the others. */
-  subscriber(): Redis {
-    return this.#create({ maxRetriesPerRequest: null, enableOfflineQueue: true });
-  }
-
-  /** Resolves once `client` is connected; rejects with RedisUnavailableError after the timeout. */
+  /** Resolves once `client` is connected; rejects with BackendUnavailableError (stored "no") after the timeout. */
   ready(client: Redis = this.producer): Promise<void> | undefined {
     if (client.status === "ready") return undefined;
     return new Promise<void>((resolve, reject) => {
@@ -110,8 +134,9 @@ export class RedisConnections {
       const onError = (error: Error) => {
         lastError = error;
       };
+      let timer: LongTimeout | undefined;
       const done = () => {
-        clearTimeout(timer);
+        timer?.clear();
         client.off("ready", onReady);
         client.off("error", onError);
       };
@@ -119,12 +144,14 @@ export class RedisConnections {
         done();
         resolve();
       };
-      const timer = setTimeout(() => {
+      timer = setLongTimeout(() => {
         done();
+        const detail = lastError ? `: ${lastError.message}` : "";
         reject(
-          new RedisUnavailableError(
-            `Redis did not answer within ${this.#timeoutMs} ms (connection ${client.status}${lastError ? `: ${lastError.message}` : ""})`,
-            { cause: lastError },
+          redisUnavailable(
+            `Redis did not answer within ${this.#timeoutMs} ms (connection ${client.status}${detail}); nothing was sent`,
+            "no",
+            lastError,
           ),
         );
       }, this.#timeoutMs);
@@ -134,57 +161,25 @@ export class RedisConnections {
     });
   }
 
-  /** Closes the connections this object created, quitting politely and disconnecting if Redis is gone. */
+  /** Closes the connections this object created (workers' too), quitting politely where connected. */
   async close(): Promise<void> {
     clearInterval(this.#watchdog);
-    const clients = [...this.#owned];
-    this.#owned.clear();
     this.#producer = undefined;
-    this.#worker = undefined;
-    await Promise.all(clients.map((client) => closeClient(client)));
+    const sets = [this.#owned, ...this.#workers];
+    this.#workers.clear();
+    await Promise.all(sets.map((set) => set.closeAll()));
   }
 
-  #create(overrides: RedisOptions): Redis {
-    const base: RedisOptions = { ...this.#options, ...overrides };
-    const client = this.#given
-      ? this.#given.duplicate(overrides)
-      : this.#url !== undefined
-        ? new Redis(this.#url, base)
-        : new Redis(base);
+  #create(set: ConnectionSet, overrides: RedisOptions, trackDuplicates = false): Redis {
+    const own: RedisOptions = { ...overrides, disconnectTimeout: DISCONNECT_TIMEOUT_MS };
+    const source = this.#source;
+    const client =
+      "client" in source
+        ? asRedis(source.client.duplicate(own))
+        : "url" in source
+          ? new Redis(source.url, own)
+          : new Redis({ ...source.options, ...own });
     client.on("error", this.#onError);
-    this.#owned.add(client);
-    return client;
+    return set.add(client, trackDuplicates);
   }
-}
-
-export async function closeClient(client: Redis): Promise<void> {
-  if (client.status === "end") return;
-  if (client.status !== "ready") {
-    client.disconnect();
-    return;
-  }
-  const timer = setTimeout(() => client.disconnect(), 1_000);
-  try {
-    await client.quit();
-  } catch {
-    client.disconnect();
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** True for errors that mean Redis could not be reached or the connection dropped (not a command error). */
-export function isConnectionFailure(error: unknown): boolean {
-  if (error instanceof RedisUnavailableError) return false;
-  if (error instanceof ConnectionClosedError) return true;
-  const { name, message, code } = (error ?? {}) as { name?: string; message?: string; code?: string };
-  if (name === "MaxRetriesPerRequestError") return true;
-  if (
-    typeof code === "string" &&
-    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH)$/.test(code)
-  )
-    return true;
-  return /Connection is closed|Stream isn't writeable|Command timed out|enableOfflineQueue/i.test(
-    message ?? "",
-  );
 }

@@ -1,76 +1,32 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
-import { createSwitchyard, defineJob, silentLogger } from "@switchyard/core";
+import { BackendUnavailableError, createSwitchyard, defineJob, silentLogger } from "@switchyard/core";
 import { waitFor } from "@switchyard/testkit";
-import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { bullmq, RedisUnavailableError } from "../src/index.js";
+import { bullmq } from "../src/index.js";
+import { countJobs, freePort, startRedis, type ThrowawayRedis, unreadBytes } from "./throwaway-redis.js";
 
-/** A port nobody listens on (the OS picks it, then it is released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts a throwaway redis-server on `port` (no persistence); stop it with `kill()`. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const server = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    { stdio: "ignore" },
-  );
-  await new Promise<void>((resolve, reject) => {
-    server.once("spawn", resolve);
-    server.once("error", (error) =>
-      reject(new Error(`cannot start redis-server (${error.message}); install Redis to run this test`)),
-    );
-  });
-  const probe = new Redis(port, "127.0.0.1", { lazyConnect: true, retryStrategy: () => 50 });
-  probe.on("error", () => {});
-  await waitFor(
-    () =>
-      probe
-        .ping()
-        .then((reply) => reply === "PONG")
-        .catch(() => false),
-    {
-      message: `redis-server on port ${port}`,
-      timeoutMs: 10_000,
-    },
-  );
-  probe.disconnect();
-  return server;
-}
-
-const servers: ChildProcess[] = [];
+const servers: ThrowawayRedis[] = [];
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const close of closers.splice(0)) await close().catch(() => {});
-  for (const server of servers.splice(0)) server.kill("SIGKILL");
+  for (const server of servers.splice(0)) {
+    server.thaw();
+    await server.kill();
+  }
 });
 
 const job = defineJob({ name: "fault", schema: z.object({ n: z.number() }), handler: () => {} });
 
 function clientOn(port: number) {
+  const prefix = `sy-fault-${randomBytes(3).toString("hex")}`;
   const client = createSwitchyard({
-    backend: bullmq({
-      url: `redis://127.0.0.1:${port}`,
-      prefix: `sy-fault-${randomBytes(3).toString("hex")}`,
-      commandTimeout: "500ms",
-    }),
+    backend: bullmq({ url: `redis://127.0.0.1:${port}`, prefix, commandTimeout: "500ms" }),
     jobs: [job],
     logger: silentLogger,
   });
   closers.push(() => client.close());
-  return client;
+  return Object.assign(client, { prefix });
 }
 
 async function timed<T>(action: () => Promise<T>): Promise<{ error: unknown; ms: number }> {
@@ -83,20 +39,30 @@ async function timed<T>(action: () => Promise<T>): Promise<{ error: unknown; ms:
   }
 }
 
+function expectUnavailable(error: unknown, stored: "no" | "unknown"): void {
+  expect(error).toBeInstanceOf(BackendUnavailableError);
+  const unavailable = error as BackendUnavailableError;
+  expect(unavailable.code).toBe("SWITCHYARD_BACKEND_UNAVAILABLE");
+  expect(unavailable.backend).toBe("bullmq");
+  expect(unavailable.stored).toBe(stored);
+  expect(unavailable.cause).toBeInstanceOf(Error);
+}
+
 describe("Redis faults", () => {
-  it("fails an enqueue with RedisUnavailableError within commandTimeout when Redis is down, and never sends it late", async () => {
+  it("fails an enqueue with BackendUnavailableError (stored: no) within commandTimeout when Redis is down, and never sends it late", async () => {
     const port = await freePort();
     const client = clientOn(port);
     const { error, ms } = await timed(() => client.enqueue(job, { n: 1 }));
-    expect(error).toBeInstanceOf(RedisUnavailableError);
-    expect((error as RedisUnavailableError).code).toBe("SWITCHYARD_REDIS_UNAVAILABLE");
+    expectUnavailable(error, "no");
+    expect((error as Error).message).toMatch(/ECONNREFUSED/);
     expect(ms).toBeGreaterThanOrEqual(450);
     expect(ms).toBeLessThan(2_500);
     const get = await timed(() => client.get("fault:1"));
-    expect(get.error).toBeInstanceOf(RedisUnavailableError);
+    expectUnavailable(get.error, "no");
 
     // Redis comes up: the client reconnects, the next enqueue goes through, and the failed one never arrives.
-    servers.push(await startRedis(port));
+    const server = await startRedis(port);
+    servers.push(server);
     const second = await waitFor(() => client.enqueue(job, { n: 2 }).catch(() => undefined), {
       message: "an enqueue to succeed once Redis is up",
       timeoutMs: 15_000,
@@ -104,44 +70,52 @@ describe("Redis faults", () => {
     });
     expect(second.deduplicated).toBe(false);
     expect((await client.get(second.id))?.payload).toEqual({ n: 2 });
-    const redis = new Redis(port, "127.0.0.1");
-    closers.push(async () => void redis.disconnect());
-    const jobKeys = (await redis.keys("sy-fault-*")).filter((key) => /:fault:\d+$/.test(key));
-    expect(jobKeys).toHaveLength(1);
+    expect(await countJobs(server.url, client.prefix, "fault")).toBe(1);
   });
 
-  it("fails a call on a connection that hangs (Redis frozen) within about commandTimeout", async () => {
-    const port = await freePort();
-    const server = await startRedis(port);
+  it("fails a call on a connection that hangs (Redis frozen) within about commandTimeout, stored: unknown; a retry with the same idempotency key makes one job", async () => {
+    const server = await startRedis();
     servers.push(server);
-    const client = clientOn(port);
+    const client = clientOn(server.port);
     await client.enqueue(job, { n: 1 });
-    server.kill("SIGSTOP"); // connected, but nothing answers
-    try {
-      const { error, ms } = await timed(() => client.enqueue(job, { n: 2 }));
-      expect(error).toBeInstanceOf(RedisUnavailableError);
-      expect(ms).toBeGreaterThanOrEqual(450);
-      expect(ms).toBeLessThan(2_500);
-    } finally {
-      server.kill("SIGCONT");
-    }
-    const after = await waitFor(() => client.enqueue(job, { n: 3 }).catch(() => undefined), {
-      message: "an enqueue to succeed once Redis answers again",
-      timeoutMs: 15_000,
-      intervalMs: 250,
-    });
-    expect(after.deduplicated).toBe(false);
+    server.freeze(); // connected, but nothing answers: the enqueue is written and never answered
+    const { error, ms } = await timed(() => client.enqueue(job, { n: 2 }, { idempotencyKey: "order-2" }));
+    expectUnavailable(error, "unknown");
+    expect(ms).toBeGreaterThanOrEqual(450);
+    expect(ms).toBeLessThan(2_500);
+    // Redis wakes up and reads what was written before the connection was dropped: the first try is
+    // stored although its caller got an error. The retry the README recommends (same key) finds it.
+    server.thaw();
+    const retried = await waitFor(
+      () => client.enqueue(job, { n: 2 }, { idempotencyKey: "order-2" }).catch(() => undefined),
+      { message: "the retry to succeed once Redis answers again", timeoutMs: 15_000, intervalMs: 250 },
+    );
+    expect(retried.deduplicated).toBe(true); // the failed first try was stored
+    expect(await countJobs(server.url, client.prefix, "fault")).toBe(2); // n: 1 and one n: 2
+    expect((await client.get(retried.id))?.payload).toEqual({ n: 2 });
   });
 
-  it("fails calls with RedisUnavailableError within commandTimeout when Redis goes away", async () => {
-    const port = await freePort();
-    const server = await startRedis(port);
+  it("says stored: unknown for an enqueue in flight when Redis is killed", async () => {
+    const server = await startRedis();
     servers.push(server);
-    const client = clientOn(port);
+    const client = clientOn(server.port);
+    await client.enqueue(job, { n: 1 });
+    server.freeze(); // holds the enqueue in flight
+    const pending = timed(() => client.enqueue(job, { n: 2 }));
+    await waitFor(() => unreadBytes(server.port) > 0, { message: "the enqueue to be written to Redis" });
+    await server.kill();
+    const { error, ms } = await pending;
+    expectUnavailable(error, "unknown");
+    expect(ms).toBeLessThan(2_500);
+  });
+
+  it("fails calls with BackendUnavailableError (stored: no) within commandTimeout when Redis went away", async () => {
+    const server = await startRedis();
+    servers.push(server);
+    const client = clientOn(server.port);
     const first = await client.enqueue(job, { n: 1 });
     expect((await client.get(first.id))?.state).toBe("waiting");
-    server.kill("SIGKILL");
-    await new Promise((resolve) => server.once("exit", resolve));
+    await server.kill();
     const calls: Array<() => Promise<unknown>> = [
       () => client.enqueue(job, { n: 2 }),
       () => client.get(first.id),
@@ -149,7 +123,7 @@ describe("Redis faults", () => {
     ];
     for (const call of calls) {
       const { error, ms } = await timed(call);
-      expect(error).toBeInstanceOf(RedisUnavailableError);
+      expectUnavailable(error, "no");
       expect(ms).toBeLessThan(2_500);
     }
   });
