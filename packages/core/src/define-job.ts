@@ -143,7 +143,14 @@ export function resolveSchedule(jobName: string, spec: ScheduleSpec, defaultId: 
   if (spec.cron !== undefined) assertCron(spec.cron, where);
   const everyMs = spec.every === undefined ? undefined : toMilliseconds(spec.every, `${where}: every`);
   if (everyMs !== undefined && everyMs < 1) throw new ConfigError(`${where}: every must be at least 1 ms`);
-  return { id, job: jobName, cron: spec.cron, timezone: spec.timezone, everyMs, payload: spec.payload ?? {} };
+  return {
+    id,
+    job: jobName,
+    cron: spec.cron,
+    timezone: spec.timezone,
+    everyMs,
+    payload: spec.payload === undefined ? {} : spec.payload,
+  };
 }
 
 function resolveSchedules(jobName: string, schedule: JobConfig<PayloadSchema>["schedule"]): ScheduleEntry[] {

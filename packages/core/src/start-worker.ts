@@ -21,11 +21,15 @@ export function startWorker(
   logger: JobLogger,
 ): Worker {
   const worker = startBackendWorker(options);
+  let stopCalled = false;
   const ready = Promise.all([syncSchedules(), worker.ready]).then(
     () => undefined,
     async (error: unknown) => {
-      logger.error(`worker could not start: ${(error as Error)?.message ?? String(error)}`, { error });
-      await worker.stop({ graceful: false }).catch(() => {});
+      // A worker stopped before it was ready fails its start by design: nothing to report then.
+      if (!stopCalled) {
+        logger.error(`worker could not start: ${(error as Error)?.message ?? String(error)}`, { error });
+        await worker.stop({ graceful: false }).catch(() => {});
+      }
       throw error;
     },
   );
@@ -39,6 +43,7 @@ export function startWorker(
         return Promise.reject(error); // nothing has stopped: the worker runs on
       }
       // The app chose to stop: a start failure is no longer news (stop itself reports its own).
+      stopCalled = true;
       ready.catch(() => {});
       const { graceful, timeoutMs } = resolved;
       if (!graceful || timeoutMs === undefined) return worker.stop({ graceful });

@@ -145,3 +145,17 @@ describe("results are stored as JSON", () => {
     await worker.stop();
   });
 });
+
+describe("schedule payloads", () => {
+  it("a null schedule payload stays null (only a missing one defaults to {})", () => {
+    const nullable = defineJob({
+      name: "nullable",
+      schema: z.null(),
+      schedule: { every: "1h", payload: null },
+      handler() {},
+    });
+    expect(nullable.schedules[0]?.payload).toBeNull();
+    const plain = defineJob({ name: "plain", schema: z.object({}), schedule: { every: "1h" }, handler() {} });
+    expect(plain.schedules[0]?.payload).toEqual({});
+  });
+});
