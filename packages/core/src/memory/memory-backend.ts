@@ -13,7 +13,7 @@ import type {
   WorkerOptions,
 } from "../interfaces.js";
 import { type Clock, systemClock } from "./clock.js";
-import { jsonCopy, type MemoryJob, snapshotOf } from "./memory-job.js";
+import { jsonCopy, type MemoryJob, toJobSnapshot } from "./memory-job.js";
 import { MemorySchedules } from "./memory-schedules.js";
 import { PriorityQueue } from "./priority-queue.js";
 
@@ -105,7 +105,7 @@ class MemoryBackend implements Backend {
   readonly #blocked = new Map<string, MemoryJob[]>();
   readonly #running = new Map<string, number>();
   readonly #idempotency = new Map<string, { id: string; expiresAt: number }>();
-  readonly #workers = new Set<MemoryWorkerImpl>();
+  readonly #workers = new Set<MemoryWorkerRunner>();
   readonly #schedules: MemorySchedules;
   #seq = 0;
   #closed = false;
@@ -134,7 +134,7 @@ class MemoryBackend implements Backend {
 
   async get(id: string): Promise<JobSnapshot | undefined> {
     const job = this.#jobs.get(id);
-    return job && snapshotOf(job);
+    return job && toJobSnapshot(job);
   }
 
   async cancel(id: string): Promise<boolean> {
@@ -174,7 +174,7 @@ class MemoryBackend implements Backend {
       if (job.state === "failed" && (options.job === undefined || job.name === options.job)) failed.push(job);
     }
     failed.sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
-    return failed.slice(0, options.limit).map(snapshotOf);
+    return failed.slice(0, options.limit).map(toJobSnapshot);
   }
 
   async upsertSchedule(entry: ScheduleEntry, options: { declared: boolean }): Promise<void> {
@@ -191,7 +191,7 @@ class MemoryBackend implements Backend {
 
   work(options: Required<WorkerOptions>): MemoryWorker {
     this.#assertOpen();
-    const worker = new MemoryWorkerImpl(this, options.concurrency);
+    const worker = new MemoryWorkerRunner(this, options.concurrency);
     this.#workers.add(worker);
     this.#schedules.setActive(true);
     this.#pump();
@@ -208,7 +208,7 @@ class MemoryBackend implements Backend {
   // ---- internal: called by workers ----
 
   /** Removes a stopped or crashed worker; its abandoned jobs go back to the queue now or after the stall delay. */
-  detach(worker: MemoryWorkerImpl, abandoned: ReadonlyArray<MemoryJob>, crashed: boolean): void {
+  detach(worker: MemoryWorkerRunner, abandoned: ReadonlyArray<MemoryJob>, crashed: boolean): void {
     this.#workers.delete(worker);
     if (this.#workers.size === 0) this.#schedules.setActive(false);
     for (const job of abandoned) {
@@ -315,7 +315,7 @@ class MemoryBackend implements Backend {
     }
   }
 
-  #start(job: MemoryJob, worker: MemoryWorkerImpl): void {
+  #start(job: MemoryJob, worker: MemoryWorkerRunner): void {
     const runtime = this.#runtime;
     if (!runtime) throw new ConfigError("the memory backend is not attached to a client");
     job.state = "active";
@@ -433,7 +433,7 @@ class MemoryBackend implements Backend {
   }
 }
 
-class MemoryWorkerImpl implements MemoryWorker {
+class MemoryWorkerRunner implements MemoryWorker {
   readonly ready = Promise.resolve();
   readonly #backend: MemoryBackend;
   readonly #concurrency: number;

@@ -29,7 +29,7 @@ export interface MemoryJob {
   abort?: (reason: unknown) => void;
 }
 
-export function snapshotOf(job: MemoryJob): JobSnapshot {
+export function toJobSnapshot(job: MemoryJob): JobSnapshot {
   return {
     id: job.id,
     name: job.name,
