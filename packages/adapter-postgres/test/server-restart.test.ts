@@ -1,8 +1,14 @@
-import { createSwitchyard, defineJob, type Switchyard, silentLogger } from "@switchyard/core";
+import {
+  BackendUnavailableError,
+  createSwitchyard,
+  defineJob,
+  type Switchyard,
+  silentLogger,
+} from "@switchyard/core";
 import { Probe, waitFor } from "@switchyard/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { BackendUnavailableError, postgres } from "../src/index.js";
+import { postgres } from "../src/index.js";
 import { HARNESS_OPTIONS } from "./postgres-harness.js";
 import { startThrowawayPostgres } from "./throwaway-postgres.js";
 
