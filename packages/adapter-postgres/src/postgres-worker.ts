@@ -18,7 +18,12 @@ import {
 import type { Pool } from "pg";
 import { interruptibleSleep, settledWithin } from "./bounded-wait.js";
 import { toBackendError } from "./connection-errors.js";
-import { type RetryScope, retryOutcomeWrites, retryWhileTransient } from "./outcome-retries.js";
+import {
+  type OutcomeWrites,
+  type RetryScope,
+  retryOutcomeWrites,
+  retryWhileTransient,
+} from "./outcome-retries.js";
 
 /** What graphile-worker sets `process.exitCode` to when a breaking migration is announced. */
 const BREAKING_MIGRATION_EXIT_CODE = 57;
@@ -88,6 +93,8 @@ export class PostgresWorker implements PostgresWorkerHandle {
   readonly #host: WorkerHost;
   readonly #concurrency: number;
   readonly #running = new Map<string, RunningAttempt>();
+  /** Each pool's outcome writes in flight. */
+  readonly #outcomeWrites = new WeakMap<WorkerPool, OutcomeWrites>();
   #workerPool?: WorkerPool;
   #state: "starting" | "running" | "stopping" | "stopped" = "starting";
   /** Set when running attempts were abandoned: attempts that start later are abandoned the same way. */
@@ -167,7 +174,7 @@ export class PostgresWorker implements PostgresWorkerHandle {
       tasks,
       this.#host.pool,
     );
-    retryOutcomeWrites(workerPool, this.#retryScope);
+    this.#outcomeWrites.set(workerPool, retryOutcomeWrites(workerPool, this.#retryScope));
     this.#workerPool = workerPool;
     const ended = () => this.#poolEnded(workerPool);
     workerPool.promise.then(ended, ended);
@@ -201,7 +208,7 @@ export class PostgresWorker implements PostgresWorkerHandle {
 
   async #relaunch(ended: WorkerPool): Promise<void> {
     const logger = this.#host.runtime.logger;
-    const released = await this.#releasesWritten(ended.id, Date.now() + RELEASE_WAIT_MS);
+    const released = await this.#outcomesStored(ended, Date.now() + RELEASE_WAIT_MS);
     await this.#host.detachPool(ended, this, { crashed: !released });
     for (let delay = 500; this.#state === "running"; delay = Math.min(delay * 2, 30_000)) {
       try {
@@ -301,9 +308,14 @@ export class PostgresWorker implements PostgresWorkerHandle {
     // A lock still held (the database went away) stays recoverable: the heartbeat row is left to age.
     const released =
       (await settledWithin(shutdown, left(giveUpAt))) &&
-      (await this.#releasesWritten(workerPool.id, Math.min(giveUpAt, Date.now() + RELEASE_WAIT_MS)));
+      (await this.#outcomesStored(workerPool, Math.min(giveUpAt, Date.now() + RELEASE_WAIT_MS)));
     this.#state = "stopped";
-    this.#writesAbandoned = !released;
+    if (!released) {
+      this.#writesAbandoned = true;
+      this.#host.runtime.logger.warn(
+        "postgres: the worker stopped before the outcome of every job was stored (the database did not answer); those jobs run again after stalledAfter",
+      );
+    }
     await settledWithin(
       this.#host.detachPool(workerPool, this, { crashed: !released }),
       Math.max(DETACH_WAIT_MS, Math.min(left(giveUpAt), RELEASE_WAIT_MS)),
@@ -327,25 +339,13 @@ export class PostgresWorker implements PostgresWorkerHandle {
 
   /**
    * graphile-worker writes a job's completion or failure after its task returns, without waiting for it,
-   * and its shutdown does not wait either: wait until the pool holds no lock, so that `stop()` resolves
-   * once every outcome is stored. False when locks remain at `until` (or the database cannot be asked).
+   * and its shutdown does not wait either: once the pool has shut down, wait until those writes have
+   * landed, so that `stop()` resolves once every outcome is stored. False when some are still failing at
+   * `until` (the database is unreachable): their jobs' locks are left to stalled-job recovery.
    */
-  async #releasesWritten(poolId: string, until: number): Promise<boolean> {
-    while (Date.now() < until) {
-      let held = true;
-      try {
-        const query = this.#host.pool.query<{ held: boolean }>(
-          `select exists (select 1 from ${this.#host.schema}._private_jobs where locked_by = $1) as held`,
-          [poolId],
-        );
-        if (await settledWithin(query, until - Date.now())) held = (await query).rows[0]?.held !== false;
-      } catch {
-        await interruptibleSleep(Math.min(200, Math.max(0, until - Date.now()))).done;
-      }
-      if (!held) return true;
-      await interruptibleSleep(10).done;
-    }
-    return false;
+  async #outcomesStored(workerPool: WorkerPool, until: number): Promise<boolean> {
+    const writes = this.#outcomeWrites.get(workerPool);
+    return !writes || (await settledWithin(writes.drained(), Math.max(0, until - Date.now())));
   }
 
   #abortAll(how: "stopped" | "crashed"): void {
