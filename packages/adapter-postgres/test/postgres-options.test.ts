@@ -83,7 +83,7 @@ describe("postgres() options", () => {
     }
   });
 
-  it("every option accepts undefined (process.env.X under exactOptionalPropertyTypes), and a socket directory", () => {
+  it("every option accepts an explicit undefined (its default), and a socket directory or a full URL", () => {
     const env: Record<string, string | undefined> = { DATABASE_URL: url };
     const options: PostgresOptions = {
       connectionString: env.DATABASE_URL,
