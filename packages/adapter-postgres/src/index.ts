@@ -1,7 +1,3 @@
-export {
-  BACKEND_UNAVAILABLE_ERROR_CODE,
-  BackendUnavailableError,
-} from "./backend-unavailable-error.js";
 export { fromEnv } from "./from-env.js";
 export { type PostgresBackend, postgres } from "./postgres-backend.js";
 export { postgresCapabilities } from "./postgres-capabilities.js";

@@ -20,6 +20,8 @@ export interface JobRow {
   /** For a finished job: `completed` or `cancelled`. */
   state: "completed" | "cancelled" | null;
   result: unknown;
+  /** Whether a result was stored (a handler's `null` is a result: JSON null, not SQL NULL). */
+  has_result: boolean;
   error: JobError | null;
   progress: unknown;
   finished_at: Date | null;
@@ -31,7 +33,8 @@ export const LIVE_JOB_COLUMNS = `
   coalesce(s.original_max_attempts, j.max_attempts) as max_attempts, true as live,
   j.locked_at is not null as locked, j.attempts >= j.max_attempts as exhausted,
   j.run_at > now() as due_later, j.run_at, j.last_error, j.created_at, j.updated_at,
-  null::text as state, null::json as result, s.error, s.progress, null::timestamptz as finished_at`;
+  null::text as state, null::json as result, false as has_result, s.error, s.progress,
+  null::timestamptz as finished_at`;
 
 /** The select list of a finished job `f` (`switchyard_finished`) with task `t` and state `s`. */
 export const FINISHED_JOB_COLUMNS = `
@@ -41,6 +44,7 @@ export const FINISHED_JOB_COLUMNS = `
   null::timestamptz as run_at, null::text as last_error, f.created_at, null::timestamptz as updated_at,
   case when f.cancelled or s.outcome = 'cancelled' then 'cancelled' else 'completed' end as state,
   case when f.cancelled or s.outcome = 'cancelled' then null else s.result end as result,
+  not (f.cancelled or s.outcome is not distinct from 'cancelled') and s.result is not null as has_result,
   s.error, s.progress, f.finished_at`;
 
 export function snapshotOf(row: JobRow): JobSnapshot {
@@ -50,18 +54,19 @@ export function snapshotOf(row: JobRow): JobSnapshot {
   else if (row.exhausted) state = "failed";
   else if (row.due_later) state = "delayed";
   else state = "waiting";
-  // A finished job's payload is not kept: graphile-worker deletes it with the job (see README).
+  // A finished job's payload is not kept: graphile-worker deletes it with the job (see README). A live
+  // job's payload is any JSON value, null included.
   const snapshot: JobSnapshot = {
     id: row.id,
     name: row.name,
     state,
-    payload: row.payload ?? undefined,
+    payload: row.live ? row.payload : undefined,
     attempts: row.attempts,
     maxAttempts: row.max_attempts,
   };
   if (row.progress !== null && row.progress !== undefined)
     snapshot.progress = row.progress as JobSnapshot["progress"];
-  if (row.result !== null && row.result !== undefined) snapshot.result = row.result;
+  if (row.has_result) snapshot.result = row.result;
   const error = row.error ?? (row.last_error ? { message: row.last_error } : undefined);
   if (error && state !== "completed") snapshot.error = error;
   if (row.created_at) snapshot.createdAt = row.created_at;

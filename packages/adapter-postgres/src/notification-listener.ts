@@ -78,8 +78,13 @@ export class NotificationListener {
       }
       if (parsed.s === this.#schema) this.#onNotification(parsed);
     });
-    await client.connect();
-    await client.query(`LISTEN "${NOTIFY_CHANNEL}"`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${NOTIFY_CHANNEL}"`);
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
     if (!this.#active) {
       await client.end().catch(() => {});
       return;
@@ -102,11 +107,21 @@ export class NotificationListener {
     const delay = Math.min(5_000, 100 * 2 ** this.#failures++);
     this.#retryTimer = setTimeout(() => {
       this.#connect().then(
-        () => this.#onReconnect(),
+        () => {
+          try {
+            this.#onReconnect();
+          } catch (error) {
+            this.#logger.warn("postgres: waking workers after a reconnection failed", {
+              error: (error as Error).message,
+            });
+          }
+        },
         () => {
           if (this.#active) this.#scheduleReconnect();
         },
       );
     }, delay);
+    // Stopping the listener clears it; until then the workers' own handles keep the process alive.
+    this.#retryTimer.unref();
   }
 }

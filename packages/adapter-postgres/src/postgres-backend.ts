@@ -7,18 +7,23 @@ import {
   silentLogger,
   type WorkerOptions,
 } from "@switchyard/core";
-import { type EnqueueRequest, type JobRuntime, toMilliseconds } from "@switchyard/core/adapter";
+import type { EnqueueRequest, JobRuntime } from "@switchyard/core/adapter";
 import { type Logger, runMigrations, type WorkerPool } from "graphile-worker";
 import pg from "pg";
 import { migrateAdapterSchema, quoteIdentifier } from "./adapter-schema.js";
-import { toBackendError } from "./backend-unavailable-error.js";
+import { settledWithin } from "./bounded-wait.js";
 import { ConcurrencyLanes } from "./concurrency-lanes.js";
+import { isConnectionError, toBackendError, wasNeverSent } from "./connection-errors.js";
 import { DueTimeNudger } from "./due-time-nudger.js";
 import { graphileLogger } from "./graphile-logger.js";
 import { FINISHED_JOB_COLUMNS, type JobRow, LIVE_JOB_COLUMNS, snapshotOf } from "./job-snapshot.js";
 import { type AdapterNotification, NOTIFY_CHANNEL, NotificationListener } from "./notification-listener.js";
-import { DEFAULT_IDEMPOTENCY_TTL_MS, postgresCapabilities } from "./postgres-capabilities.js";
-import type { PostgresOptions } from "./postgres-options.js";
+import { postgresCapabilities } from "./postgres-capabilities.js";
+import {
+  type PostgresOptions,
+  type ResolvedPostgresOptions,
+  resolvePostgresOptions,
+} from "./postgres-options.js";
 import { PostgresWorker, type PostgresWorkerHandle, type WorkerHost } from "./postgres-worker.js";
 import { nextFire, ScheduleRunner, scheduleEntryOf } from "./schedule-runner.js";
 import { TRANSACTIONAL, transactionClientFor } from "./transaction-scope.js";
@@ -36,6 +41,8 @@ export interface PostgresBackend extends Backend {
 /** graphile-worker stores attempts and priorities as smallint. */
 const SMALLINT_MAX = 32_767;
 const MAX_BIGINT = 9_223_372_036_854_775_807n;
+/** How long `close()` waits for the pool's connections to end when the database does not answer. */
+const CLOSE_WAIT_MS = 2_000;
 
 /**
  * The PostgreSQL backend: Switchyard jobs on graphile-worker 0.17. The pool is created lazily; the schema
@@ -61,11 +68,8 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
   readonly schemaName: string;
   readonly pollIntervalMs: number;
   readonly graphilePreset?: GraphileConfig.Preset;
-  readonly #options: PostgresOptions;
+  readonly #options: ResolvedPostgresOptions;
   readonly #S: string;
-  readonly #stalledAfterMs: number;
-  readonly #idempotencyTtlMs: number;
-  readonly #keepFinishedMs: number;
   readonly #lanes = new ConcurrencyLanes();
   readonly #workers = new Set<PostgresWorker>();
   readonly #nudger = new DueTimeNudger((count) => {
@@ -81,27 +85,12 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
   #servicesChain: Promise<unknown> = Promise.resolve();
 
   constructor(options: PostgresOptions) {
-    if (!options || (options.connectionString === undefined) === (options.pool === undefined)) {
-      throw new ConfigError("postgres(): give exactly one of connectionString or pool");
-    }
-    this.#options = options;
-    this.schemaName = options.schema ?? "graphile_worker";
-    if (!/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/.test(this.schemaName)) {
-      throw new ConfigError(
-        `postgres(): schema ${JSON.stringify(this.schemaName)} must be a plain identifier of at most 63 characters`,
-      );
-    }
+    this.#options = resolvePostgresOptions(options);
+    this.schemaName = this.#options.schema;
     this.schema = this.schemaName;
     this.#S = quoteIdentifier(this.schemaName);
-    this.pollIntervalMs = toMilliseconds(options.pollInterval ?? 2_000, "postgres(): pollInterval");
-    this.#stalledAfterMs = toMilliseconds(options.stalledAfter ?? "1m", "postgres(): stalledAfter");
-    this.#idempotencyTtlMs =
-      options.idempotencyTtl === undefined
-        ? DEFAULT_IDEMPOTENCY_TTL_MS
-        : toMilliseconds(options.idempotencyTtl, "postgres(): idempotencyTtl");
-    this.#keepFinishedMs = toMilliseconds(options.keepFinished ?? "7d", "postgres(): keepFinished");
-    this.graphilePreset = options.graphilePreset;
-    if (this.#stalledAfterMs < 200) throw new ConfigError("postgres(): stalledAfter must be at least 200 ms");
+    this.pollIntervalMs = this.#options.pollIntervalMs;
+    if (this.#options.graphilePreset) this.graphilePreset = this.#options.graphilePreset;
   }
 
   // ---- WorkerHost ----
@@ -120,10 +109,14 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
     }
     const pool = new pg.Pool({
       connectionString: this.#options.connectionString,
-      max: this.#options.maxPoolSize ?? 10,
-      connectionTimeoutMillis: this.#options.connectionTimeoutMillis ?? 10_000,
+      max: this.#options.maxPoolSize,
+      connectionTimeoutMillis: this.#options.connectionTimeoutMillis,
+      // Idle connections do not keep the process alive: a producer, or a worker that could not start,
+      // exits once it has nothing left to do (a running worker holds its LISTEN connection and timers).
+      allowExitOnIdle: true,
     });
-    // Without these an idle connection dropped by the server would crash the process.
+    // Without these a connection dropped by the server (a restart) would end the process: `pg` emits
+    // `error` on the pool for an idle one, and on the client for a checked-out one between queries.
     pool.on("error", (error) =>
       this.#logger.warn("postgres: idle connection error", { error: error.message }),
     );
@@ -143,6 +136,16 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
       throw toBackendError(error, "installing the schema");
     });
     return this.#ready;
+  }
+
+  /** A ConfigError when `error` says the schema is not installed (with `migrate: false`). */
+  #notInstalled(error: unknown): ConfigError | undefined {
+    const code = (error as { code?: unknown })?.code;
+    if (code !== "42P01" && code !== "3F000") return undefined;
+    return new ConfigError(
+      `postgres(): schema "${this.schemaName}" is not installed${this.#options.migrate ? "" : " (migrate: false)"}: run backend.migrate() at deploy`,
+      { cause: error },
+    );
   }
 
   attachPool(workerPool: WorkerPool, worker: PostgresWorker): Promise<void> {
@@ -172,10 +175,14 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
   }
 
   async schemaRevision(): Promise<number> {
-    const { rows } = await this.pool.query<{ id: number | null }>(
-      `select max(id) as id from ${this.#S}.migrations`,
-    );
-    return rows[0]?.id ?? 0;
+    try {
+      const { rows } = await this.pool.query<{ id: number | null }>(
+        `select max(id) as id from ${this.#S}.migrations`,
+      );
+      return rows[0]?.id ?? 0;
+    } catch (error) {
+      throw this.#notInstalled(error) ?? toBackendError(error, "reading the schema's revision");
+    }
   }
 
   // ---- Backend ----
@@ -197,30 +204,54 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
     return this.ready();
   }
 
+  /**
+   * Enqueues in one statement (one job, or unkeyed jobs in one `add_jobs`), or, for several keyed jobs, in
+   * one transaction (all or nothing). A connection failure is a BackendUnavailableError whose `stored`
+   * says `"no"` when the storing statement (the only one, or the COMMIT) was never sent, `"unknown"` when
+   * it was sent and the answer was lost (the server may have committed).
+   */
   async enqueue(requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]> {
     this.#assertOpen();
     const transaction = transactionClientFor(this);
     await this.ready();
-    try {
-      if (transaction) return await this.#enqueueOn(transaction, requests, false);
-      if (requests.length === 1 || requests.every((request) => request.idempotencyKey === undefined)) {
-        return await this.#enqueueOn(this.pool, requests, true);
-      }
-      // Several keyed jobs: one transaction, so the batch is all or nothing.
-      const client = await this.pool.connect();
+    if (transaction) {
+      // Nothing is stored unless the caller's transaction commits, which a lost connection prevents.
       try {
-        await client.query("begin");
-        const results = await this.#enqueueOn(client, requests, true);
-        await client.query("commit");
-        return results;
+        return await this.#enqueueOn(transaction, requests, false);
       } catch (error) {
-        await client.query("rollback").catch(() => {});
-        throw error;
-      } finally {
-        client.release();
+        throw toBackendError(error, "enqueue", "no");
       }
+    }
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
     } catch (error) {
-      throw toBackendError(error, "enqueue");
+      throw toBackendError(error, "enqueue", "no");
+    }
+    const oneStatement =
+      requests.length === 1 || requests.every((request) => request.idempotencyKey === undefined);
+    let inTransaction = false;
+    let storing = false;
+    try {
+      let results: EnqueueResult[];
+      if (oneStatement) {
+        storing = true;
+        results = await this.#enqueueOn(client, requests, true);
+      } else {
+        inTransaction = true;
+        await client.query("begin");
+        results = await this.#enqueueOn(client, requests, true);
+        storing = true;
+        await client.query("commit");
+      }
+      client.release();
+      return results;
+    } catch (error) {
+      const lost = isConnectionError(error);
+      if (inTransaction && !lost) await client.query("rollback").catch(() => {});
+      // A broken connection is destroyed, not handed to the next caller.
+      client.release(lost ? (error as Error) : undefined);
+      throw toBackendError(error, "enqueue", storing && !wasNeverSent(error) ? "unknown" : "no");
     }
   }
 
@@ -245,14 +276,14 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
     const notify = due === undefined ? null : this.#notification({ due: [[due, 1]] });
     const values: unknown[] = [
       job.name,
-      JSON.stringify(request.payload ?? {}),
+      payloadJson(request.payload),
       this.#lanes.queueName(job, request.concurrencyKey) ?? null,
       request.runAt?.toISOString() ?? null,
       job.retry.maxAttempts,
       request.priority ?? null,
     ];
     if (request.idempotencyKey !== undefined) {
-      values.push(request.idempotencyKey, request.idempotencyTtlMs ?? this.#idempotencyTtlMs, notify);
+      values.push(request.idempotencyKey, request.idempotencyTtlMs ?? this.#options.idempotencyTtlMs, notify);
       const { rows } = await target.query<{ id: string; deduplicated: boolean }>({
         name: prepared ? `switchyard_add_once/${this.schemaName}` : undefined,
         text: `select job_id::text as id, deduplicated from ${S}.switchyard_add_job_once(
@@ -272,7 +303,12 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
     return { id: rows[0]!.id, deduplicated: false };
   }
 
-  /** Unkeyed jobs in one `add_jobs` call. The specs' JSON is written by hand: each payload is serialised once. */
+  /**
+   * Unkeyed jobs in one `add_jobs` statement (with the notification of their due times, so that nothing is
+   * written unless all of it is). The specs' JSON is written by hand: each payload is serialised once.
+   * `json_populate_recordset` reads a JSON `null` payload as SQL NULL, which `add_jobs` would store as `{}`:
+   * it is put back as JSON `null`.
+   */
   async #enqueueBulk(target: Queryable, requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]> {
     const S = this.#S;
     const now = Date.now();
@@ -283,7 +319,7 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
     for (let index = 0; index < requests.length; index++) {
       const request = requests[index]!;
       const { job } = request;
-      const payload = JSON.stringify(request.payload ?? {});
+      const payload = payloadJson(request.payload);
       payloads[index] = payload;
       const runAt = request.runAt?.getTime();
       if (runAt !== undefined && runAt > now) due.set(runAt, (due.get(runAt) ?? 0) + 1);
@@ -298,17 +334,17 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
         `"run_at":${request.runAt ? `"${request.runAt.toISOString()}"` : "null"},` +
         `"max_attempts":${job.retry.maxAttempts},"priority":${request.priority ?? "null"}}`;
     }
+    const notify = due.size > 0 ? this.#notification({ due: [...due.entries()].slice(0, 200) }) : null;
     const { rows } = await target.query<{ id: string; payload: string }>(
-      `select id::text as id, payload::text as payload from ${S}.add_jobs(
-         array(select json_populate_recordset(null::${S}.job_spec, $1::json)))`,
-      [`[${specs.join(",")}]`],
+      `select id::text as id, payload::text as payload
+              ${notify === null ? "" : `, (select pg_notify('${NOTIFY_CHANNEL}', $2::text)) as notified`}
+         from ${S}.add_jobs(array(
+           select row(s.identifier, coalesce(s.payload, 'null'::json), s.queue_name, s.run_at, s.max_attempts,
+                      s.job_key, s.priority, s.flags)::${S}.job_spec
+             from json_populate_recordset(null::${S}.job_spec, $1::json) with ordinality as s
+            order by s.ordinality))`,
+      notify === null ? [`[${specs.join(",")}]`] : [`[${specs.join(",")}]`, notify],
     );
-    if (due.size > 0) {
-      const entries = [...due.entries()].slice(0, 200);
-      await target.query(`select pg_notify('${NOTIFY_CHANNEL}', $1::text)`, [
-        this.#notification({ due: entries }),
-      ]);
-    }
     return matchBulkIds(payloads, rows).map((id) => ({ id, deduplicated: false }));
   }
 
@@ -430,7 +466,7 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
           entry.cron ?? null,
           entry.timezone ?? null,
           entry.everyMs ?? null,
-          JSON.stringify(entry.payload ?? {}),
+          payloadJson(entry.payload),
           next?.toISOString() ?? null,
           this.#notification({ schedules: true }),
         ],
@@ -471,13 +507,23 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
     return new PostgresWorker(this, options.concurrency);
   }
 
+  /**
+   * Stops this backend's workers without grace and ends the pool it made. Resolves even when the database
+   * does not answer: each step is bounded, and what is left (a connection the server never closes) does
+   * not keep the process alive.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     for (const worker of [...this.#workers]) await worker.stop({ graceful: false });
-    await this.#servicesChain;
-    await this.#stopServices();
-    if (this.#pool && !this.#options.pool) await this.#pool.end().catch(() => {});
+    await settledWithin(this.#servicesChain, CLOSE_WAIT_MS);
+    await settledWithin(this.#stopServices(), CLOSE_WAIT_MS);
+    if (this.#pool && !this.#options.pool) {
+      await settledWithin(
+        this.#pool.end().catch(() => {}),
+        CLOSE_WAIT_MS,
+      );
+    }
   }
 
   // ---- internal ----
@@ -487,7 +533,7 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
   }
 
   async #install(): Promise<void> {
-    if (this.#options.migrate === false) return;
+    if (!this.#options.migrate) return;
     await runMigrations({ pgPool: this.pool, schema: this.schemaName, logger: this.graphileLogger });
     const client = await this.pool.connect();
     try {
@@ -503,7 +549,7 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
         ? { ...(this.#options.pool.options as pg.ClientConfig) }
         : {
             connectionString: this.#options.connectionString,
-            connectionTimeoutMillis: this.#options.connectionTimeoutMillis ?? 10_000,
+            connectionTimeoutMillis: this.#options.connectionTimeoutMillis,
           },
       schema: this.schemaName,
       onNotification: (notification) => this.#onNotification(notification),
@@ -516,8 +562,8 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
     const maintenance = new WorkerMaintenance({
       query: (text, values) => (listener.client ?? this.pool).query(text, values),
       schema: this.#S,
-      stalledAfterMs: this.#stalledAfterMs,
-      keepFinishedMs: this.#keepFinishedMs,
+      stalledAfterMs: this.#options.stalledAfterMs,
+      keepFinishedMs: this.#options.keepFinishedMs,
       logger: this.#logger,
     });
     const schedules = new ScheduleRunner({
@@ -559,6 +605,11 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
   #assertOpen(): void {
     if (this.#closed) throw new ConfigError("this postgres backend is closed");
   }
+}
+
+/** The payload as stored: any JSON value, `null` included (graphile-worker's `add_job` would make SQL NULL `{}`). */
+function payloadJson(payload: unknown): string {
+  return JSON.stringify(payload === undefined ? null : payload);
 }
 
 function isJobId(id: string): boolean {

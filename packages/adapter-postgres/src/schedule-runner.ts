@@ -147,7 +147,7 @@ export class ScheduleRunner {
                  queue_name => $3::text, max_attempts => $4::int)`,
               [
                 job.name,
-                JSON.stringify(row.payload ?? {}),
+                JSON.stringify(row.payload),
                 this.#lanes.queueName(job, undefined) ?? null,
                 job.retry.maxAttempts,
               ],

@@ -1,4 +1,5 @@
 import type { JobLogger } from "@switchyard/core";
+import { type LongTimeout, setLongTimeout } from "@switchyard/core/adapter";
 import type { QueryResult, QueryResultRow } from "pg";
 
 const CLEANUP_EVERY_MS = 60_000;
@@ -23,7 +24,7 @@ export class WorkerMaintenance {
   readonly #keepFinishedMs: number;
   readonly #logger: JobLogger;
   readonly #pools = new Set<string>();
-  #timer?: NodeJS.Timeout;
+  #timer?: LongTimeout;
   #lastCleanup = 0;
   #running?: Promise<void>;
 
@@ -68,19 +69,19 @@ export class WorkerMaintenance {
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.#timer);
+    this.#timer?.clear();
     this.#timer = undefined;
     await this.#running;
   }
 
+  /** The interval is a quarter of `stalledAfter`, which may exceed Node's 2^31-1 ms timer limit. */
   #schedule(): void {
-    this.#timer = setTimeout(() => {
+    this.#timer = setLongTimeout(() => {
       this.#running = this.#tick().finally(() => {
         this.#running = undefined;
         if (this.#timer) this.#schedule();
       });
     }, this.intervalMs);
-    this.#timer.unref();
   }
 
   async #tick(): Promise<void> {

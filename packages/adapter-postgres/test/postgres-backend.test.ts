@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import {
+  BackendUnavailableError,
   createSwitchyard,
   defineJob,
   PermanentError,
@@ -14,7 +15,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ConcurrencyLanes } from "../src/concurrency-lanes.js";
 import {
-  BackendUnavailableError,
   fromEnv,
   type PostgresBackend,
   type PostgresOptions,

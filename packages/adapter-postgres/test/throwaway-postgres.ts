@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -34,6 +34,20 @@ function run(binary: string, args: string[]): void {
   }
 }
 
+/** `run`, without blocking the event loop (the test's own clients go on meanwhile). */
+function runAsync(binary: string, args: string[]): Promise<void> {
+  const asRoot = process.getuid?.() === 0;
+  const command = asRoot ? "runuser" : binary;
+  const argv = asRoot ? ["-u", "postgres", "--", binary, ...args] : args;
+  return new Promise((resolve, reject) => {
+    execFile(command, argv, { encoding: "utf8" }, (error, stdout, stderr) => {
+      if (error)
+        reject(new Error(`${binary} ${args.join(" ")} failed: ${stderr || stdout || error.message}`));
+      else resolve();
+    });
+  });
+}
+
 /**
  * A PostgreSQL server of our own on a free port, for tests that stop and restart the server. Trust
  * auth, user `postgres`, database `postgres`. Only this server is ever stopped.
@@ -42,6 +56,8 @@ export async function startThrowawayPostgres(): Promise<{
   url: string;
   stop(mode?: "fast" | "immediate"): void;
   start(): void;
+  /** `pg_ctl restart`: stops in `mode` (every connection is cut) and starts again, waiting until it accepts connections. */
+  restart(mode: "fast" | "immediate"): Promise<void>;
   destroy(): void;
 }> {
   const bin = binaries();
@@ -51,17 +67,16 @@ export async function startThrowawayPostgres(): Promise<{
   const port = await freePort();
   if (process.getuid?.() === 0) execFileSync("chown", ["postgres", dir]);
   run(join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
-  const start = () =>
-    run(join(bin, "pg_ctl"), [
-      "-D",
-      data,
-      "-l",
-      join(dir, "log"),
-      "-w",
-      "-o",
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
-      "start",
-    ]);
+  const serverOptions = [
+    "-l",
+    join(dir, "log"),
+    "-w",
+    "-o",
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+  ];
+  const start = () => run(join(bin, "pg_ctl"), ["-D", data, ...serverOptions, "start"]);
+  const restart = (mode: "fast" | "immediate") =>
+    runAsync(join(bin, "pg_ctl"), ["-D", data, ...serverOptions, "-m", mode, "restart"]);
   const stop = (mode: "fast" | "immediate" = "fast") =>
     run(join(bin, "pg_ctl"), ["-D", data, "-w", "-m", mode, "stop"]);
   start();
@@ -69,6 +84,7 @@ export async function startThrowawayPostgres(): Promise<{
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start,
     stop,
+    restart,
     destroy() {
       try {
         stop("immediate");
