@@ -8,6 +8,7 @@ import {
   closedPort,
   type FailingPlatform,
   resettingPlatform,
+  scriptedPlatform,
 } from "./failing-platform.js";
 import { silentLogger } from "./inngest-harness.js";
 
@@ -111,6 +112,16 @@ describe("inngest: an unreachable Inngest", () => {
     await expect(client(url, { client: mine }).enqueue(job, { to: "a" })).rejects.toEqual(
       unavailable("unknown"),
     );
+  });
+
+  it("says stored: unknown when a later send of an enqueueMany fails after the first was stored", async () => {
+    const ids = Array.from({ length: 100 }, (_, n) => `01HZZZZZZZZZZZZZZZZZZZZ${String(n).padStart(3, "0")}`);
+    const platform = await scriptedPlatform([{ json: { ids, status: 200 } }, "reset"]);
+    platforms.push(platform);
+    const payloads = Array.from({ length: 101 }, (_, n) => ({ to: `${n}@example.com` }));
+    const error = await failure(() => client(platform.url).enqueueMany(job, payloads));
+    expect(error).toEqual(unavailable("unknown"));
+    expect((error as Error).message).toContain("the first 100 of 101 jobs were stored");
   });
 
   it("says stored: no for a read whose connection broke: it writes nothing", async () => {

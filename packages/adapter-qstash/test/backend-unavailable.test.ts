@@ -7,6 +7,7 @@ import {
   closedPort,
   type FailingPlatform,
   resettingPlatform,
+  scriptedPlatform,
 } from "./failing-platform.js";
 
 // QStash unreachable or refusing, for every operation: one BackendUnavailableError (backend
@@ -102,6 +103,18 @@ describe("qstash: an unreachable QStash", () => {
     expect(platform.received).toBe(1);
     expect(error).toEqual(unavailable("unknown"));
     expect((error as Error).message).toMatch(/3 tries.*ECONNREFUSED/);
+  });
+
+  it("says stored: unknown when a later batch of an enqueueMany fails after the first was stored", async () => {
+    const stored = Array.from({ length: 100 }, (_, n) => ({ messageId: `msg_${n}` }));
+    const platform = await scriptedPlatform([{ json: stored }, "reset"]);
+    platforms.push(platform);
+    const payloads = Array.from({ length: 101 }, (_, n) => ({ to: `${n}@example.com` }));
+    const error = await client(platform.url)
+      .enqueueMany(job, payloads)
+      .catch((caught: unknown) => caught);
+    expect(error).toEqual(unavailable("unknown"));
+    expect((error as Error).message).toContain("the first 100 of 101 jobs were stored");
   });
 
   it("says stored: no for a read whose connection broke: it writes nothing", async () => {

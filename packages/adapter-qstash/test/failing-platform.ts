@@ -47,6 +47,27 @@ export async function resettingPlatform(options: { closeAfter?: number } = {}): 
   return listening(server, () => received);
 }
 
+/** One answer of a scripted platform: a JSON body with status 200, or a reset connection. */
+export type ScriptedAnswer = { json: unknown } | "reset";
+
+/**
+ * An HTTP server answering its n-th request with `script[n]` (the last entry for every later one):
+ * a platform that works, then breaks off.
+ */
+export async function scriptedPlatform(script: ReadonlyArray<ScriptedAnswer>): Promise<FailingPlatform> {
+  let received = 0;
+  const server = createHttpServer((req, res) => {
+    const answer = script[Math.min(received, script.length - 1)]!;
+    received++;
+    req.resume();
+    req.on("end", () => {
+      if (answer === "reset") req.socket.destroy();
+      else res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer.json));
+    });
+  });
+  return listening(server, () => received);
+}
+
 async function listening(server: Server, received: () => number): Promise<FailingPlatform> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
