@@ -1,5 +1,7 @@
 import {
   type Backend,
+  BackendUnavailableError,
+  ClientClosedError,
   ConfigError,
   DEFAULT_RETRY_POLICY,
   type EnqueueResult,
@@ -7,10 +9,11 @@ import {
   NotSupportedError,
   type ScheduleEntry,
 } from "@switchyard/core";
-import { type EnqueueRequest, type JobRuntime, nextCronTime, toMilliseconds } from "@switchyard/core/adapter";
-import { Inngest, type InngestFunction } from "inngest";
+import { type EnqueueRequest, type JobRuntime, nextCronTime } from "@switchyard/core/adapter";
+import type { Inngest, InngestFunction } from "inngest";
 import { serve } from "inngest/edge";
 import { inngestCapabilities } from "./inngest-capabilities.js";
+import { sendFailure } from "./inngest-failure.js";
 import type { InngestBackendOptions } from "./inngest-options.js";
 import { type ApiRunV2, InngestRestClient } from "./inngest-rest-client.js";
 import { type JobEvent, jobEvent } from "./job-event.js";
@@ -18,7 +21,9 @@ import { jobFunction } from "./job-function.js";
 import { eventNameFor, jobNameOf, parseJobId } from "./job-id.js";
 import { type FoundJob, isEndedStatus, jobSnapshot, latestRun } from "./job-snapshot.js";
 import { RequestSignals } from "./request-signals.js";
+import { resolveInngestOptions } from "./resolve-inngest-options.js";
 import { cronTrigger } from "./schedule-triggers.js";
+import { observeSend, type SendTries } from "./send-tries.js";
 
 /** `inngest.send` takes at most this many events, or this many bytes of JSON, per call. */
 const SEND_BATCH_EVENTS = 100;
@@ -41,25 +46,21 @@ export function inngest(options: InngestBackendOptions = {}): Backend {
 class InngestBackend implements Backend {
   readonly capabilities = inngestCapabilities;
   readonly #client: Inngest.Any;
+  readonly #ownClient: boolean;
   readonly #rest: InngestRestClient;
   readonly #deduplicationCheckMs: number;
   readonly #signals = new RequestSignals();
+  /** Aborted by close(): ends the deduplication checks in flight. */
+  readonly #closing = new AbortController();
   #runtime?: JobRuntime;
   #functions: InngestFunction.Any[] = [];
   #handler?: (request: Request) => Promise<Response>;
 
   constructor(options: InngestBackendOptions) {
-    this.#client = options.client ?? createClient(options);
-    if (options.client) {
-      const given = (["appId", "eventKey", "signingKey", "baseUrl", "isDev", "logger"] as const).filter(
-        (name) => options[name] !== undefined,
-      );
-      if (given.length > 0) {
-        throw new ConfigError(
-          `inngest(): give either client or ${given.join(", ")}, not both: a client you pass carries its own settings`,
-        );
-      }
-    }
+    const resolved = resolveInngestOptions(options);
+    this.#client = resolved.client;
+    this.#ownClient = resolved.ownClient;
+    this.#deduplicationCheckMs = resolved.deduplicationCheckMs;
     if (this.#client.mode === "cloud" && !this.#client.signingKey) {
       throw new ConfigError(
         "inngest(): cloud mode needs a signing key, to check that calls come from Inngest and to use its REST API: set signingKey or INNGEST_SIGNING_KEY (or isDev / INNGEST_DEV=1 for the Inngest Dev Server)",
@@ -69,10 +70,6 @@ class InngestBackend implements Backend {
       baseUrl: this.#client.apiBaseUrl,
       signingKey: this.#client.signingKey,
     });
-    this.#deduplicationCheckMs = toMilliseconds(
-      options.deduplicationCheck ?? "2s",
-      "inngest(): deduplicationCheck",
-    );
   }
 
   attach(runtime: JobRuntime): void {
@@ -85,23 +82,42 @@ class InngestBackend implements Backend {
   }
 
   async enqueue(requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]> {
+    this.#assertOpen();
+    if (this.#client.mode === "cloud" && !this.#client.eventKey) {
+      throw new ConfigError(
+        "inngest(): sending events in cloud mode needs an event key: set eventKey or INNGEST_EVENT_KEY",
+      );
+    }
     const events = requests.map(jobEvent);
     const ids: string[] = [];
     for (const batch of sendBatches(events)) {
-      const { ids: sent } = await this.#client.send(batch as Parameters<Inngest.Any["send"]>[0]);
-      ids.push(...sent);
+      try {
+        ids.push(...(await this.#send(batch)));
+      } catch (error) {
+        throw ids.length > 0
+          ? partlyStored(
+              error,
+              `the first ${ids.length} of ${events.length} jobs were stored before this failure`,
+            )
+          : error;
+      }
     }
-    return Promise.all(
-      events.map(async (event, index) => {
-        const eventId = ids[index] as string;
-        // Without a key the job's id is the event id Inngest returned (the function sees it as event.id).
-        if (event.id === undefined) return { id: eventId, deduplicated: false };
-        return { id: event.id, deduplicated: !(await this.#startedRun(eventId)) };
-      }),
-    );
+    try {
+      return await Promise.all(
+        events.map(async (event, index) => {
+          const eventId = ids[index] as string;
+          // Without a key the job's id is the event id Inngest returned (the function sees it as event.id).
+          if (event.id === undefined) return { id: eventId, deduplicated: false };
+          return { id: event.id, deduplicated: !(await this.#startedRun(eventId)) };
+        }),
+      );
+    } catch (error) {
+      throw partlyStored(error, "the events were sent; checking whether Inngest deduplicated them failed");
+    }
   }
 
   async get(id: string): Promise<JobSnapshot | undefined> {
+    this.#assertOpen();
     const found = await this.#find(id);
     if (!found) return undefined;
     const run = latestRun(found.runs);
@@ -114,6 +130,7 @@ class InngestBackend implements Backend {
   }
 
   async cancel(id: string): Promise<boolean> {
+    this.#assertOpen();
     const run = latestRun((await this.#find(id))?.runs ?? []);
     if (!run || isEndedStatus(run.status)) return false;
     await this.#rest.cancelRun(run.run_id);
@@ -121,6 +138,7 @@ class InngestBackend implements Backend {
   }
 
   async retry(id: string): Promise<boolean> {
+    this.#assertOpen();
     const run = latestRun((await this.#find(id))?.runs ?? []);
     if (run?.status !== "Failed") return false;
     await this.#rest.rerun(run.run_id);
@@ -128,6 +146,7 @@ class InngestBackend implements Backend {
   }
 
   async listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]> {
+    this.#assertOpen();
     const failed: JobSnapshot[] = [];
     let cursor: string | undefined;
     do {
@@ -185,13 +204,41 @@ class InngestBackend implements Backend {
     if (!this.#runtime) throw new ConfigError("the inngest backend is not attached to a client yet");
     if (!this.#handler) {
       const serveHandler = serve({ client: this.#client, functions: this.#functions });
-      this.#handler = (request) => this.#signals.around(request, serveHandler);
+      this.#handler = (request) =>
+        this.#closing.signal.aborted
+          ? Promise.resolve(closedResponse())
+          : this.#signals.around(request, serveHandler);
     }
     return this.#handler;
   }
 
+  /**
+   * Events and REST calls are plain HTTP requests: nothing stays open but the deduplication checks of
+   * enqueues in flight, whose timers this ends (those enqueues reject with ClientClosedError). Later
+   * calls throw ClientClosedError, and the handler answers 503, which Inngest retries.
+   */
   async close(): Promise<void> {
-    // Nothing is held open: events and REST calls are plain HTTP requests.
+    this.#closing.abort();
+  }
+
+  #assertOpen(): void {
+    if (this.#closing.signal.aborted) throw new ClientClosedError("this inngest backend is closed");
+  }
+
+  /** One `inngest.send`; its failure as Switchyard's error (inngest-failure.ts). */
+  async #send(batch: JobEvent[]): Promise<string[]> {
+    const tries: SendTries = { count: 0, reached: false };
+    try {
+      const { ids } = await observeSend(tries, () =>
+        this.#client.send(batch as Parameters<Inngest.Any["send"]>[0]),
+      );
+      return ids;
+    } catch (error) {
+      throw sendFailure(error, {
+        eventApi: this.#client.eventBaseUrl,
+        tries: this.#ownClient ? tries : undefined,
+      });
+    }
   }
 
   #maxAttempts(jobName: string): number {
@@ -204,8 +251,27 @@ class InngestBackend implements Backend {
     for (let wait = 50; ; wait = Math.min(wait * 2, 500)) {
       if ((await this.#rest.eventRuns(eventId)).length > 0) return true;
       if (Date.now() + wait > deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await this.#pause(wait);
     }
+  }
+
+  /** A short pause (at most 500 ms, ref'd: an enqueue is waiting on it), cut short by close(). */
+  #pause(ms: number): Promise<void> {
+    const closing = this.#closing.signal;
+    return new Promise((resolve, reject) => {
+      const closed = () => {
+        clearTimeout(timer);
+        reject(
+          new ClientClosedError("the client was closed while checking whether Inngest deduplicated an event"),
+        );
+      };
+      const timer = setTimeout(() => {
+        closing.removeEventListener("abort", closed);
+        resolve();
+      }, ms);
+      if (closing.aborted) closed();
+      else closing.addEventListener("abort", closed, { once: true });
+    });
   }
 
   /** The event behind a job id and its runs, or undefined when Inngest does not know it. */
@@ -265,15 +331,24 @@ class InngestBackend implements Backend {
   }
 }
 
-function createClient(options: InngestBackendOptions): Inngest.Any {
-  return new Inngest({
-    id: options.appId ?? "switchyard",
-    ...(options.eventKey === undefined ? {} : { eventKey: options.eventKey }),
-    ...(options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
-    ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
-    ...(options.isDev === undefined ? {} : { isDev: options.isDev }),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
+/** What the handler answers once the client is closed: a 5xx, which Inngest retries. */
+function closedResponse(): Response {
+  return new Response(JSON.stringify({ error: "this Switchyard client is closed" }), {
+    status: 503,
+    headers: { "content-type": "application/json" },
   });
+}
+
+/** An enqueue's failure once some of its events were stored: `stored` can no longer be "no". */
+function partlyStored(error: unknown, note: string): unknown {
+  if (error instanceof BackendUnavailableError) {
+    return new BackendUnavailableError("inngest", `${error.message} (${note})`, {
+      cause: error.cause,
+      stored: "unknown",
+    });
+  }
+  if (error instanceof Error) error.message = `${error.message} (${note})`;
+  return error;
 }
 
 /** Splits events into `send` calls of at most SEND_BATCH_EVENTS events and about SEND_BATCH_BYTES. */

@@ -1,7 +1,10 @@
 import type { Duration } from "@switchyard/core";
 import type { Inngest } from "inngest";
 
-/** What `inngest(options)` takes. Every field is optional; each default is written below. */
+/**
+ * What `inngest(options)` takes. Every field is optional and accepts `undefined` (so `process.env.X`
+ * can be passed as it is, with `exactOptionalPropertyTypes` too); each default is written below.
+ */
 export interface InngestBackendOptions {
   /**
    * Your own Inngest client (`new Inngest({ id, ... })`). The adapter sends events and serves
@@ -9,35 +12,36 @@ export interface InngestBackendOptions {
    * `signingKey`, `baseUrl`, `isDev` and `logger` must then not be given.
    * Default: a client the adapter creates from those options.
    */
-  client?: Inngest.Any;
+  client?: Inngest.Any | undefined;
   /** The Inngest app id (the client's `id`). Default `"switchyard"`. */
-  appId?: string;
+  appId?: string | undefined;
   /** The key events are sent with. Default: `INNGEST_EVENT_KEY`, read by the SDK. */
-  eventKey?: string;
+  eventKey?: string | undefined;
   /**
    * The key that proves calls come from Inngest (the SDK refuses an unsigned or wrongly signed
    * request in cloud mode) and authenticates the adapter's REST calls (get, cancel, retry,
    * listFailed, deduplication checks). Required in cloud mode.
    * Default: `INNGEST_SIGNING_KEY`, read by the SDK.
    */
-  signingKey?: string;
+  signingKey?: string | undefined;
   /**
    * Base URL of Inngest's event and REST APIs: a dev server (`http://localhost:8288`), a
    * self-hosted Inngest, or a test executor. Default: `INNGEST_BASE_URL`, else Inngest Cloud
    * (`https://inn.gs/` for events, `https://api.inngest.com/` for the API), as the SDK resolves it.
    */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /**
    * Dev mode, for the Inngest Dev Server: requests are not signed or checked. Never in production.
    * Default: `INNGEST_DEV` as the SDK reads it, else false (cloud mode, signatures checked).
    */
-  isDev?: boolean;
+  isDev?: boolean | undefined;
   /** The SDK's logger. Default: the SDK's console logger. */
-  logger?: ConstructorParameters<typeof Inngest>[0]["logger"];
+  logger?: ConstructorParameters<typeof Inngest>[0]["logger"] | undefined;
   /**
    * After sending an event with an idempotency key, how long enqueue waits to see Inngest start
    * its run before it reports `deduplicated: true`. Inngest's send answers the same way for a new
-   * and for a duplicate event id; only the absence of a run tells them apart. Default `"2s"`.
+   * and for a duplicate event id; only the absence of a run tells them apart. At most one minute.
+   * Default `"2s"`.
    */
-  deduplicationCheck?: Duration;
+  deduplicationCheck?: Duration | undefined;
 }

@@ -1,4 +1,6 @@
+import { fetchFailure } from "./fetch-failure.js";
 import { InngestApiError } from "./inngest-api-error.js";
+import { restFailure } from "./inngest-failure.js";
 import { signingKeyBearer } from "./signing-key-bearer.js";
 
 /** An event as REST v1 returns it (`GET /v1/events/{id}`, `GET /v1/events`). */
@@ -137,11 +139,16 @@ export class InngestRestClient {
     return { runs: answer.data ?? [], cursor: answer.page?.hasMore ? answer.page.cursor : undefined };
   }
 
-  /** One call; an answer in `absent` resolves to undefined, any other non-2xx throws InngestApiError. */
+  /**
+   * One call; an answer in `absent` resolves to undefined. A failure is core's
+   * BackendUnavailableError (network, 5xx), a ConfigError (401/403) or an InngestApiError.
+   */
   async #call(method: string, path: string, absent: number[] = [], body?: unknown): Promise<unknown> {
     const headers: Record<string, string> = { accept: "application/json" };
     if (this.#authorization) headers.authorization = this.#authorization;
     if (body !== undefined) headers["content-type"] = "application/json";
+    const call = `${method} /${path.split("?")[0]}`;
+    const writes = method !== "GET";
     let response: Response;
     let text: string;
     try {
@@ -152,26 +159,18 @@ export class InngestRestClient {
       });
       text = await response.text();
     } catch (error) {
-      throw new InngestApiError(
-        `Inngest API ${method} /${path} could not be reached: ${String(error)}`,
-        undefined,
-        {
-          cause: error,
-        },
-      );
+      if (fetchFailure(error) !== undefined) throw restFailure(call, { error, writes }, this.#baseUrl);
+      throw new InngestApiError(`Inngest API ${call} could not be called: ${String(error)}`, undefined, {
+        cause: error,
+      });
     }
     if (absent.includes(response.status)) return undefined;
-    if (!response.ok) {
-      throw new InngestApiError(
-        `Inngest API ${method} /${path} answered ${response.status}: ${text.slice(0, 500)}`,
-        response.status,
-      );
-    }
+    if (!response.ok) throw restFailure(call, { status: response.status, body: text, writes }, this.#baseUrl);
     if (text === "") return {};
     try {
       return JSON.parse(text);
     } catch (error) {
-      throw new InngestApiError(`Inngest API ${method} /${path} answered non-JSON`, response.status, {
+      throw new InngestApiError(`Inngest API ${call} answered non-JSON`, response.status, {
         cause: error,
       });
     }

@@ -279,6 +279,31 @@ describe("inngest adapter: runs through the REST API", () => {
   });
 });
 
+describe("inngest adapter: run-time features Inngest does not keep", () => {
+  it("fails a job whose handler calls ctx.progress with SWITCHYARD_NOT_SUPPORTED, at once and for good", async () => {
+    const attempts: number[] = [];
+    const job = defineJob({
+      name: "import.rows",
+      schema: payload,
+      retry: { maxAttempts: 3, backoff: { type: "fixed", delay: "100ms" } },
+      handler: async (_p, ctx) => {
+        attempts.push(ctx.attempt);
+        await ctx.progress({ done: 1, total: 2 });
+      },
+    });
+    const client = await started([job]);
+    const { id } = await client.enqueue(job, { n: 1 });
+    const failed = await waitFor(async () => {
+      const current = await client.get(id);
+      return current?.state === "failed" && current;
+    });
+    expect(failed.error).toMatchObject({ code: "SWITCHYARD_NOT_SUPPORTED" });
+    expect(failed.error?.message).toContain("ctx.progress()");
+    expect(failed.attempts).toBe(1);
+    expect(attempts).toEqual([1]);
+  });
+});
+
 describe("inngest adapter: options", () => {
   it("takes your Inngest client, or the settings to make one, not both", () => {
     const client = new Inngest({
@@ -289,6 +314,51 @@ describe("inngest adapter: options", () => {
     });
     expect(inngest({ client }).capabilities).toBe(inngestCapabilities);
     expect(() => inngest({ client, appId: "other" })).toThrow(/either client or appId/);
+    expect(() => inngest({ client: {} as Inngest })).toThrow(/client must be an Inngest client/);
+  });
+
+  it("accepts undefined for every option, and refuses unknown options and wrong kinds, naming them", () => {
+    const backend = inngest({
+      appId: undefined,
+      eventKey: undefined,
+      signingKey: undefined,
+      baseUrl: "",
+      isDev: true,
+      logger: silentLogger,
+      deduplicationCheck: undefined,
+    });
+    expect(backend.capabilities).toBe(inngestCapabilities);
+    const wrong = (options: object) => () => inngest({ isDev: true, ...options } as never);
+    expect(wrong({ eventkey: "k" })).toThrow(/unknown option "eventkey"/);
+    expect(wrong({ baseUrl: "localhost:8288" })).toThrow(/baseUrl must be an absolute http\(s\) URL/);
+    expect(wrong({ appId: 7 })).toThrow(/appId must be a string, got 7/);
+    expect(wrong({ isDev: "yes" })).toThrow(/isDev must be true or false/);
+    expect(wrong({ deduplicationCheck: "2h" })).toThrow(/deduplicationCheck must be at most 1 minute/);
+  });
+
+  it("refuses to send in cloud mode without an event key, naming INNGEST_EVENT_KEY", async () => {
+    const job = defineJob({ name: "keyless", schema: payload, handler: () => {} });
+    const saved = process.env.INNGEST_EVENT_KEY;
+    delete process.env.INNGEST_EVENT_KEY;
+    try {
+      const client = createSwitchyard({
+        backend: inngest({
+          baseUrl: "http://127.0.0.1:9",
+          signingKey: `signkey-test-${"00".repeat(32)}`,
+          isDev: false,
+          logger: silentLogger,
+        }),
+        jobs: [job],
+        logger: switchyardSilent,
+      });
+      opened.push(client);
+      await expect(client.enqueue(job, { n: 1 })).rejects.toMatchObject({
+        code: "SWITCHYARD_CONFIG",
+        message: expect.stringContaining("INNGEST_EVENT_KEY"),
+      });
+    } finally {
+      if (saved !== undefined) process.env.INNGEST_EVENT_KEY = saved;
+    }
   });
 
   it("reads SWITCHYARD_BACKEND=inngest settings from INNGEST_* variables, cloud mode unless INNGEST_DEV", () => {

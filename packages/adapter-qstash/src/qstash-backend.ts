@@ -1,5 +1,7 @@
 import {
   type Backend,
+  BackendUnavailableError,
+  ClientClosedError,
   ConfigError,
   type EnqueueResult,
   type JobSnapshot,
@@ -7,9 +9,10 @@ import {
 } from "@switchyard/core";
 import type { EnqueueRequest, JobRuntime } from "@switchyard/core/adapter";
 import { Client, type Message, Receiver } from "@upstash/qstash";
-import { AccountKeys, assertNamespace } from "./account-keys.js";
+import { AccountKeys } from "./account-keys.js";
+import { jsonResponse } from "./attempt-response.js";
 import { createDeliveryHandler } from "./delivery-handler.js";
-import { assertHandlerUrl, deliveryTarget, destinationUrl } from "./destination-url.js";
+import { deliveryTarget, destinationUrl } from "./destination-url.js";
 import {
   type DeadLetter,
   deadLetterReport,
@@ -20,7 +23,9 @@ import {
 import { jobMessageSettings, jobPublishRequest, type PublishContext } from "./publish-request.js";
 import { qstashCapabilities } from "./qstash-capabilities.js";
 import { isNotFound } from "./qstash-not-found.js";
-import { DEFAULT_NAMESPACE, type QStashBackendOptions } from "./qstash-options.js";
+import type { QStashBackendOptions } from "./qstash-options.js";
+import { type CallEffect, callQStash } from "./qstash-request.js";
+import { type ResolvedQStashOptions, resolveQStashOptions } from "./resolve-qstash-options.js";
 import { createScheduleRequest, scheduleEntryOf } from "./schedule-entry.js";
 import { storedBodyText } from "./stored-body.js";
 
@@ -43,29 +48,21 @@ export function qstash(options: QStashBackendOptions): Backend {
 
 class QStashBackend implements Backend {
   readonly capabilities = qstashCapabilities;
-  readonly #options: QStashBackendOptions;
+  readonly #options: ResolvedQStashOptions;
   readonly #keys: AccountKeys;
   readonly #publishContext: PublishContext;
+  /** Where errors say the calls went. */
+  readonly #target: string;
   #runtime?: JobRuntime;
   #client?: Client;
   #handler?: (request: Request) => Promise<Response>;
   #closed = false;
 
   constructor(options: QStashBackendOptions) {
-    const where = "qstash()";
-    const missing = (["token", "currentSigningKey", "nextSigningKey", "url"] as const).filter(
-      (name) => typeof options?.[name] !== "string" || options[name].trim() === "",
-    );
-    if (missing.length > 0) throw new ConfigError(`${where}: ${missing.join(", ")} required`);
-    assertHandlerUrl(options.url, where);
-    const namespace = options.namespace ?? DEFAULT_NAMESPACE;
-    assertNamespace(namespace, where);
-    if (options.clockToleranceSeconds !== undefined && !(options.clockToleranceSeconds >= 0)) {
-      throw new ConfigError(`${where}: clockToleranceSeconds must be a non-negative number`);
-    }
-    this.#options = options;
-    this.#keys = new AccountKeys(namespace);
-    this.#publishContext = { handlerUrl: options.url, keys: this.#keys };
+    this.#options = resolveQStashOptions(options);
+    this.#keys = new AccountKeys(this.#options.namespace);
+    this.#publishContext = { handlerUrl: this.#options.url, keys: this.#keys };
+    this.#target = this.#options.baseUrl === undefined ? "QStash" : `QStash at ${this.#options.baseUrl}`;
   }
 
   attach(runtime: JobRuntime): void {
@@ -77,13 +74,24 @@ class QStashBackend implements Backend {
     const client = this.#api();
     const now = Date.now();
     const publishes = requests.map((request) => jobPublishRequest(request, this.#publishContext, now));
+    // Without a deduplication id on every message, a second try after one that may have arrived
+    // could store the jobs twice.
+    const effect = (batch: ReadonlyArray<{ deduplicationId?: string }>): CallEffect =>
+      batch.every((publish) => publish.deduplicationId !== undefined) ? "repeatable" : "once";
     if (publishes.length === 1) {
-      const response = await client.publishJSON(publishes[0]!);
+      const publish = publishes[0]!;
+      const response = await this.#call("publish", effect([publish]), () => client.publishJSON(publish));
       return [{ id: response.messageId, deduplicated: response.deduplicated === true }];
     }
     const results: EnqueueResult[] = [];
     for (let start = 0; start < publishes.length; start += BATCH_SIZE) {
-      const responses = await client.batchJSON(publishes.slice(start, start + BATCH_SIZE));
+      const batch = publishes.slice(start, start + BATCH_SIZE);
+      let responses: unknown;
+      try {
+        responses = await this.#call("batch", effect(batch), () => client.batchJSON(batch));
+      } catch (error) {
+        throw start > 0 ? partlyStored(error, start, publishes.length) : error;
+      }
       for (const response of responses as Array<{ messageId: string; deduplicated?: boolean }>) {
         results.push({ id: response.messageId, deduplicated: response.deduplicated === true });
       }
@@ -118,7 +126,8 @@ class QStashBackend implements Backend {
       return false;
     }
     try {
-      await this.#api().messages.cancel(messageId);
+      const messages = this.#api().messages;
+      await this.#call("messages.cancel", "repeatable", () => messages.cancel(messageId));
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
@@ -153,7 +162,7 @@ class QStashBackend implements Backend {
       deadLetter.flowControlKey && job.concurrency !== undefined
         ? { key: deadLetter.flowControlKey, parallelism: job.concurrency }
         : settings.flowControl;
-    await client.publish({
+    const republish = {
       ...settings,
       // Where the failed message went (the app may have moved since), with the same body bytes.
       url: destinationUrl(deadLetter.url, { job: target.job, retryOf: id }),
@@ -162,9 +171,10 @@ class QStashBackend implements Backend {
       ...(flowControl ? { flowControl } : {}),
       // Two concurrent retry(id) calls publish once.
       deduplicationId: `${this.#keys.namespace}.retry.${deadLetter.dlqId}`,
-    });
+    };
+    await this.#call("publish", "repeatable", () => client.publish(republish));
     try {
-      await client.dlq.delete(deadLetter.dlqId);
+      await this.#call("dlq.delete", "repeatable", () => client.dlq.delete(deadLetter.dlqId));
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
@@ -175,12 +185,14 @@ class QStashBackend implements Backend {
     const label = options.job === undefined ? this.#keys.label : this.#keys.jobLabel(options.job);
     const failed: JobSnapshot[] = [];
     let cursor: string | undefined;
+    const dlq = this.#api().dlq;
     do {
-      const page = await this.#api().dlq.listMessages({
+      const request = {
         filter: { label },
         ...(cursor ? { cursor } : {}),
         count: Math.min(100, Math.max(options.limit, 1)),
-      });
+      };
+      const page = await this.#call("dlq.listMessages", "read", () => dlq.listMessages(request));
       for (const message of page.messages as DeadLetter[]) {
         const snapshot = snapshotFromDeadLetter(message);
         if (snapshot?.state === "failed") failed.push(snapshot);
@@ -194,15 +206,18 @@ class QStashBackend implements Backend {
   async upsertSchedule(entry: ScheduleEntry): Promise<void> {
     const job = this.#runtime?.jobs.get(entry.job);
     if (!job) throw new ConfigError(`schedule "${entry.id}": job "${entry.job}" is not registered`);
-    await this.#api().schedules.create(createScheduleRequest(entry, job, this.#publishContext));
+    const schedules = this.#api().schedules;
+    const request = createScheduleRequest(entry, job, this.#publishContext);
+    // Creating with an existing id replaces the schedule: repeating it cannot duplicate anything.
+    await this.#call("schedules.create", "repeatable", () => schedules.create(request));
   }
 
   async removeSchedule(id: string): Promise<boolean> {
     const schedules = this.#api().schedules;
     const scheduleId = this.#keys.scheduleId(id);
     try {
-      await schedules.get(scheduleId);
-      await schedules.delete(scheduleId);
+      await this.#call("schedules.get", "read", () => schedules.get(scheduleId));
+      await this.#call("schedules.delete", "repeatable", () => schedules.delete(scheduleId));
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
@@ -211,29 +226,37 @@ class QStashBackend implements Backend {
   }
 
   async listSchedules(): Promise<ScheduleEntry[]> {
-    const schedules = await this.#api().schedules.list();
+    const api = this.#api().schedules;
+    const schedules = await this.#call("schedules.list", "read", () => api.list());
     return schedules
       .map((schedule) => scheduleEntryOf(schedule, this.#keys))
       .filter((entry) => entry !== undefined);
   }
 
   handler(): (request: Request) => Promise<Response> {
-    this.#handler ??= createDeliveryHandler({
-      handlerUrl: this.#options.url,
-      receiver: new Receiver({
-        currentSigningKey: this.#options.currentSigningKey,
-        nextSigningKey: this.#options.nextSigningKey,
-        devMode: false,
+    this.#handler ??= this.#refusedOnceClosed(
+      createDeliveryHandler({
+        handlerUrl: this.#options.url,
+        receiver: new Receiver({
+          currentSigningKey: this.#options.currentSigningKey,
+          nextSigningKey: this.#options.nextSigningKey,
+          devMode: false,
+        }),
+        clockToleranceSeconds: this.#options.clockToleranceSeconds ?? 0,
+        runtime: () => {
+          if (!this.#runtime) throw new ConfigError("the qstash backend is not attached to a client");
+          return this.#runtime;
+        },
       }),
-      clockToleranceSeconds: this.#options.clockToleranceSeconds ?? 0,
-      runtime: () => {
-        if (!this.#runtime) throw new ConfigError("the qstash backend is not attached to a client");
-        return this.#runtime;
-      },
-    });
+    );
     return this.#handler;
   }
 
+  /**
+   * Nothing is held open (each API call is a plain HTTP request, and there is no worker): closing
+   * refuses every later call, and the handler answers later deliveries with 503, which QStash
+   * retries after the job's backoff, so they run where a client is still open.
+   */
   async close(): Promise<void> {
     this.#closed = true;
   }
@@ -241,14 +264,28 @@ class QStashBackend implements Backend {
   // ---- internal ----
 
   #api(): Client {
-    if (this.#closed) throw new ConfigError("this qstash backend is closed");
+    if (this.#closed) throw new ClientClosedError("this qstash backend is closed");
     this.#client ??= new Client({
       token: this.#options.token,
       ...(this.#options.baseUrl === undefined ? {} : { baseUrl: this.#options.baseUrl }),
-      ...(this.#options.retry === undefined ? {} : { retry: this.#options.retry }),
+      // Retried here instead (qstash-request.ts), where each try's failure is known.
+      retry: false,
       devMode: false,
     });
     return this.#client;
+  }
+
+  #call<T>(operation: string, effect: CallEffect, run: () => Promise<T>): Promise<T> {
+    return callQStash({ operation, effect }, { target: this.#target, retry: this.#options.retry }, run);
+  }
+
+  #refusedOnceClosed(
+    handler: (request: Request) => Promise<Response>,
+  ): (request: Request) => Promise<Response> {
+    return (request) =>
+      this.#closed
+        ? Promise.resolve(jsonResponse(503, { error: "this Switchyard client is closed" }))
+        : handler(request);
   }
 
   #maxAttemptsOf(url: string): { maxAttempts?: number } {
@@ -292,13 +329,15 @@ class QStashBackend implements Backend {
   }
 
   async #logs(request: { messageIds: string[] } | { filter: { url: string } }): Promise<LogRecord[]> {
-    const { logs } = await this.#api().logs({ ...request, count: LOG_PAGE });
+    const client = this.#api();
+    const { logs } = await this.#call("logs", "read", () => client.logs({ ...request, count: LOG_PAGE }));
     return logs as LogRecord[];
   }
 
   async #message(id: string): Promise<Message | undefined> {
+    const messages = this.#api().messages;
     try {
-      return await this.#api().messages.get(id);
+      return await this.#call("messages.get", "read", () => messages.get(id));
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -306,7 +345,23 @@ class QStashBackend implements Backend {
   }
 
   async #deadLetter(filter: { messageId: string } | { url: string }): Promise<DeadLetter | undefined> {
-    const { messages } = await this.#api().dlq.listMessages({ filter, count: 1 });
+    const dlq = this.#api().dlq;
+    const { messages } = await this.#call("dlq.listMessages", "read", () =>
+      dlq.listMessages({ filter, count: 1 }),
+    );
     return messages[0] as DeadLetter | undefined;
   }
+}
+
+/** A failed batch after earlier batches of the same enqueueMany were stored. */
+function partlyStored(error: unknown, stored: number, total: number): unknown {
+  const note = `the first ${stored} of ${total} jobs were stored before this failure`;
+  if (error instanceof BackendUnavailableError) {
+    return new BackendUnavailableError("qstash", `${error.message} (${note})`, {
+      cause: error.cause,
+      stored: "unknown",
+    });
+  }
+  if (error instanceof Error) error.message = `${error.message} (${note})`;
+  return error;
 }

@@ -1,38 +1,49 @@
-/** What `qstash(options)` takes. Each default is written in the field's JSDoc. */
+/**
+ * What `qstash(options)` takes. Each default is written in the field's JSDoc. Every field accepts
+ * `undefined`, so `process.env.X` can be passed as it is (with `exactOptionalPropertyTypes` too): a
+ * required field left undefined is a ConfigError naming it and its environment variable.
+ */
 export interface QStashBackendOptions {
   /** The QStash token (Upstash console → QStash → `QSTASH_TOKEN`). Required. */
-  token: string;
+  token: string | undefined;
   /**
-   * The QStash API to call. Default `"https://qstash.upstash.io"` (the SDK's own default). Point it at a
-   * regional endpoint, the QStash dev server or the testkit's emulator.
+   * The QStash API to call. Default: the SDK's choice, `QSTASH_URL` when set, else
+   * `"https://qstash.upstash.io"`. Point it at a regional endpoint, the QStash dev server or the
+   * testkit's emulator.
    */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /** Verifies `Upstash-Signature` on every delivery. Required (`QSTASH_CURRENT_SIGNING_KEY`). */
-  currentSigningKey: string;
+  currentSigningKey: string | undefined;
   /** Tried when the current key fails, so that rolling the keys never rejects a delivery. Required (`QSTASH_NEXT_SIGNING_KEY`). */
-  nextSigningKey: string;
+  nextSigningKey: string | undefined;
   /**
    * The public URL of the route that serves `jobs.handler()`, e.g. `"https://app.example.com/api/jobs"`.
    * QStash calls it; each job is delivered to it with `?job=<name>` added, and the signature covers
-   * that whole URL. Required.
+   * that whole URL. Required (`SWITCHYARD_PUBLIC_URL`).
    */
-  url: string;
+  url: string | undefined;
   /**
    * Scopes everything this app creates on the QStash account: deduplication ids, flow-control keys,
    * schedule ids and the label that `listFailed()` filters the dead-letter queue by. Two apps sharing one
    * QStash account need different namespaces. Letters, digits, `_` and `-`. Default `"switchyard"`.
    */
-  namespace?: string;
+  namespace?: string | undefined;
   /**
    * Seconds of clock difference tolerated when checking a signature's `nbf` and `exp` (the Receiver's
    * `clockTolerance`). Default `0`, as in the SDK: QStash signs with a 5-minute lifetime.
    */
-  clockToleranceSeconds?: number;
+  clockToleranceSeconds?: number | undefined;
   /**
-   * How the SDK retries API calls that failed at the network level (not HTTP errors): `false` or the
-   * SDK's `{ retries, backoff }`. Default: the SDK's (5 retries, exponential from 50 ms).
+   * How API calls that fail at the network level (not HTTP errors) are tried again: `false`, or
+   * `{ retries, backoff }` where `backoff(retryCount)` gives the milliseconds before each retry (at
+   * most one minute). Default: as the QStash SDK, 5 retries after `e^retryCount * 50` ms (about 4 s
+   * in all). A publish without idempotency key is not tried again once a try may have reached
+   * QStash: a second try could store a second job (the error then says `stored: "unknown"`).
    */
-  retry?: false | { retries?: number; backoff?: (retryCount: number) => number };
+  retry?:
+    | false
+    | { retries?: number | undefined; backoff?: ((retryCount: number) => number) | undefined }
+    | undefined;
 }
 
 export const DEFAULT_NAMESPACE = "switchyard";

@@ -73,6 +73,31 @@ describe("qstash() options", () => {
     expect(() => qstash({ ...base, url: undefined as unknown as string })).toThrow(/url required/);
   });
 
+  it("accepts undefined for every option, and names each required one left out with its variable", () => {
+    expect(() =>
+      qstash({ token: undefined, currentSigningKey: "k", nextSigningKey: undefined, url: base.url }),
+    ).toThrow(
+      expect.objectContaining({
+        code: "SWITCHYARD_CONFIG",
+        message: "qstash(): token, nextSigningKey required (QSTASH_TOKEN, QSTASH_NEXT_SIGNING_KEY)",
+      }),
+    );
+    const backend = qstash({ ...base, baseUrl: undefined, namespace: undefined, retry: undefined });
+    expect(backend.capabilities).toBe(qstashCapabilities);
+  });
+
+  it("refuses an unknown option and options of the wrong kind, naming the option", () => {
+    const wrong = (options: object) => () => qstash({ ...base, ...options } as never);
+    expect(wrong({ baseURL: "http://x" })).toThrow(/unknown option "baseURL"/);
+    expect(wrong({ baseUrl: "qstash.local" })).toThrow(/baseUrl must be an absolute http\(s\) URL/);
+    expect(wrong({ token: 42 })).toThrow(/token must be a string, got 42/);
+    expect(wrong({ clockToleranceSeconds: -1 })).toThrow(/clockToleranceSeconds must be a non-negative/);
+    expect(wrong({ retry: { retries: 1.5 } })).toThrow(/retry.retries must be an integer from 0 to 100/);
+    expect(wrong({ retry: { backoff: 100 } })).toThrow(/retry.backoff must be a function/);
+    expect(wrong({ retry: { retry: 3 } })).toThrow(/retry: unknown option "retry"/);
+    expect(() => qstash(undefined as never)).toThrow(/options are required/);
+  });
+
   it("refuses a relative URL and one that already has the job or retry parameter", () => {
     expect(() => qstash({ ...base, url: "/api/jobs" })).toThrow(/absolute public URL/);
     expect(() => qstash({ ...base, url: "https://app.example.com/api/jobs?job=x" })).toThrow(/"job"/);

@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { BackendUnavailableError } from "@switchyard/core";
+import { TriggerApiError } from "./trigger-api-error.js";
 
 /** The parts of `batch.retrieve`'s answer this needs (C:schemas/api.js RetrieveBatchV2Response). */
 interface BatchView {
@@ -31,29 +33,37 @@ export interface BatchRunsApi {
 /**
  * The run ids of a batch, in item order. `batchTrigger` answers with the batch id only, so this
  * polls `batch.retrieve` until every item has its run (or fails naming the items Trigger.dev
- * refused), then reads the item tags of the batch's runs.
+ * refused: TriggerApiError), then reads the item tags of the batch's runs. Runs that do not appear
+ * within `timeoutMs` are a BackendUnavailableError (`stored: "unknown"`: they may still come).
+ * Pauses are at most 1 s; `signal` ends the wait at once (an AbortError).
  */
 export async function waitForBatchRuns(
   api: BatchRunsApi,
   batchId: string,
   runCount: number,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   const giveUp = (found: number) =>
-    new Error(
+    new BackendUnavailableError(
+      "trigger",
       `Trigger.dev batch ${batchId} has ${found} of ${runCount} runs after ${timeoutMs} ms (batchTimeout)`,
+      { stored: "unknown" },
     );
   for (let pause = 25; ; pause = Math.min(pause * 2, 1_000)) {
     const batch = await api.retrieve(batchId);
     const { errors } = batch.processing;
     if (errors.length > 0) {
       const listed = errors.map((error) => `item ${error.index}: ${error.error}`).join("; ");
-      throw new Error(`Trigger.dev batch ${batchId} could not trigger every run (${listed})`);
+      throw new TriggerApiError(
+        `Trigger.dev batch ${batchId} could not trigger every run (${listed})`,
+        undefined,
+      );
     }
     if (batch.runs.length >= runCount) break;
     if (Date.now() + pause > deadline) throw giveUp(batch.runs.length);
-    await sleep(pause);
+    await sleep(pause, undefined, { signal });
   }
   for (let pause = 25; ; pause = Math.min(pause * 2, 1_000)) {
     const ids: Array<string | undefined> = new Array(runCount);
@@ -65,6 +75,6 @@ export async function waitForBatchRuns(
     const found = ids.filter((id) => id !== undefined).length;
     if (found === runCount) return ids as string[];
     if (Date.now() + pause > deadline) throw giveUp(found);
-    await sleep(pause);
+    await sleep(pause, undefined, { signal });
   }
 }

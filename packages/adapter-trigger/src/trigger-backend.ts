@@ -1,17 +1,20 @@
 import {
   type AnyJobDefinition,
   type Backend,
+  BackendUnavailableError,
+  ClientClosedError,
   ConfigError,
   type EnqueueResult,
   type JobSnapshot,
   type ScheduleEntry,
   type Switchyard,
 } from "@switchyard/core";
-import { type EnqueueRequest, type JobRuntime, toMilliseconds } from "@switchyard/core/adapter";
-import { type AnyRetrieveRunResult, ApiError, TriggerClient } from "@trigger.dev/sdk";
+import type { EnqueueRequest, JobRuntime } from "@switchyard/core/adapter";
+import { type AnyRetrieveRunResult, TriggerClient } from "@trigger.dev/sdk";
 import { batchItemTag, waitForBatchRuns } from "./batch-runs.js";
 import { FAILED_STATUSES, isFailed, isFinished, jobSnapshot } from "./job-snapshot.js";
 import { jobIdOf, jobTag, RETRY_TAG } from "./job-tags.js";
+import { type ResolvedTriggerOptions, resolveTriggerOptions } from "./resolve-trigger-options.js";
 import { MAX_TRIGGER_ATTEMPTS } from "./retry-options.js";
 import { runOptions } from "./run-options.js";
 import {
@@ -20,13 +23,16 @@ import {
   encodeScheduleTarget,
   SCHEDULE_KEY_PREFIX,
 } from "./schedule-tasks.js";
+import { TriggerApiError } from "./trigger-api-error.js";
 import { triggerCapabilities } from "./trigger-capabilities.js";
 import type { TriggerBackendOptions } from "./trigger-options.js";
 import { triggerPriority } from "./trigger-priority.js";
+import { type TriggerWrite, triggerFailure, writeToTrigger } from "./trigger-request.js";
 import { buildTriggerTasks, type TriggerTasks } from "./trigger-tasks.js";
 
 const BRAND = Symbol.for("switchyard.adapter-trigger.backend");
-const DEFAULT_SCHEDULE_TASK_ID = "switchyard-schedules";
+/** Each try of a write made by the adapter is one request: the SDK does not retry it as well. */
+const ONE_TRY = { retry: { maxAttempts: 1 } };
 /** Runs per `batchTrigger` call (Trigger.dev takes 500, and 1,000 on newer plans). */
 const BATCH_SIZE = 500;
 /** `runs.retrieve` calls in flight at once while listing failed jobs. */
@@ -57,26 +63,20 @@ export class TriggerBackend implements Backend {
   readonly [BRAND] = true;
   /** The id of the scheduled task behind `jobs.schedules.upsert`. */
   readonly scheduleTaskId: string;
-  readonly #config: { secretKey?: string; baseURL?: string };
-  readonly #batchTimeoutMs: number;
+  readonly #options: ResolvedTriggerOptions;
+  /** Where errors say the calls went. */
+  readonly #target: string;
+  /** Aborted by close(): ends the batch waits in flight. */
+  readonly #closing = new AbortController();
   #client?: TriggerClient;
   #runtime?: JobRuntime;
   #tasks?: TriggerTasks;
-  #closed = false;
 
   constructor(options: TriggerBackendOptions = {}) {
-    const { secretKey } = options;
-    if (secretKey !== undefined && (typeof secretKey !== "string" || secretKey.trim() === "")) {
-      throw new ConfigError(
-        "trigger(): secretKey must be the secret key of your Trigger.dev environment (tr_dev_…, tr_prod_…), or left out to use TRIGGER_SECRET_KEY",
-      );
-    }
-    this.#config = {
-      ...(secretKey ? { secretKey: secretKey.trim() } : {}),
-      ...(options.baseURL ? { baseURL: options.baseURL } : {}),
-    };
-    this.scheduleTaskId = options.scheduleTaskId ?? DEFAULT_SCHEDULE_TASK_ID;
-    this.#batchTimeoutMs = toMilliseconds(options.batchTimeout ?? "30s", "trigger(): batchTimeout");
+    this.#options = resolveTriggerOptions(options);
+    this.scheduleTaskId = this.#options.scheduleTaskId;
+    this.#target =
+      this.#options.baseURL === undefined ? "Trigger.dev" : `Trigger.dev at ${this.#options.baseURL}`;
   }
 
   attach(runtime: JobRuntime): void {
@@ -109,6 +109,19 @@ export class TriggerBackend implements Backend {
   async enqueue(requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]> {
     this.#assertOpen();
     const results: EnqueueResult[] = new Array(requests.length);
+    try {
+      await this.#enqueueInto(results, requests);
+    } catch (error) {
+      const stored = results.filter((result) => result !== undefined).length;
+      throw stored > 0
+        ? partlyStored(error, `${stored} of ${requests.length} jobs were stored before this failure`)
+        : error;
+    }
+    return results;
+  }
+
+  /** Fills `results` in as each trigger or batch succeeds (so a failure knows what was stored). */
+  async #enqueueInto(results: EnqueueResult[], requests: ReadonlyArray<EnqueueRequest>): Promise<void> {
     const batches = new Map<string, number[]>();
     for (const [index, request] of requests.entries()) {
       // Only a single trigger says whether an idempotency key was live (`isCached`).
@@ -131,18 +144,22 @@ export class TriggerBackend implements Backend {
           results[index] = { id: ids[position]!, deduplicated: false };
       }
     }
-    return results;
   }
 
   async get(id: string): Promise<JobSnapshot | undefined> {
+    this.#assertOpen();
     const found = await this.#newestRun(id);
     return found && jobSnapshot(id, found.run, found.job);
   }
 
   async cancel(id: string): Promise<boolean> {
+    this.#assertOpen();
     const found = await this.#newestRun(id);
     if (!found || isFinished(found.run.status)) return false;
-    await this.#api.runs.cancel(found.run.id);
+    const runs = this.#api.runs;
+    await this.#write({ operation: "runs.cancel", effect: "repeatable" }, () =>
+      runs.cancel(found.run.id, ONE_TRY),
+    );
     // Trigger.dev leaves a run that finished meanwhile as it was: then the cancel did nothing. A run
     // still executing is being cancelled (its attempt is told to stop).
     const after = await this.#retrieve(found.run.id);
@@ -150,16 +167,23 @@ export class TriggerBackend implements Backend {
   }
 
   async retry(id: string): Promise<boolean> {
+    this.#assertOpen();
     const found = await this.#newestRun(id);
     if (!found || !isFailed(found.run.status)) return false;
-    await this.#api.runs.replay(found.run.id, {
-      tags: [jobTag(id), RETRY_TAG],
-      priority: triggerPriority(),
-    });
+    const runs = this.#api.runs;
+    // A second replay would be a second run: not tried again once one may have arrived.
+    await this.#write({ operation: "runs.replay", effect: "once" }, () =>
+      runs.replay(found.run.id, { tags: [jobTag(id), RETRY_TAG], priority: triggerPriority() }, ONE_TRY),
+    );
     return true;
   }
 
-  async listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]> {
+  listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]> {
+    this.#assertOpen();
+    return this.#read("runs.list", () => this.#listFailed(options));
+  }
+
+  async #listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]> {
     const jobs = this.#attached().jobs;
     const names = options.job === undefined ? [...jobs.keys()] : jobs.has(options.job) ? [options.job] : [];
     if (names.length === 0 || options.limit <= 0) return [];
@@ -211,22 +235,35 @@ export class TriggerBackend implements Backend {
     // A declared schedule is the cron of its own `schedules.task` (see toTriggerTasks), which
     // Trigger.dev syncs when the tasks are deployed: there is nothing to store at run time.
     if (options.declared) return;
-    await this.#api.schedules.create({
+    const schedules = this.#api.schedules;
+    const request = {
       task: this.scheduleTaskId,
       cron: entry.cron!,
       timezone: entry.timezone ?? "UTC",
       deduplicationKey: `${SCHEDULE_KEY_PREFIX}${entry.id}`,
       externalId: encodeScheduleTarget(entry),
-    });
+    };
+    // The deduplication key makes a second create update the same schedule.
+    await this.#write({ operation: "schedules.create", effect: "repeatable" }, () =>
+      schedules.create(request, ONE_TRY),
+    );
   }
 
   async removeSchedule(id: string): Promise<boolean> {
+    this.#assertOpen();
     const key = `${SCHEDULE_KEY_PREFIX}${id}`;
-    for await (const schedule of this.#api.schedules.list({ perPage: 100 })) {
-      if (schedule.type === "IMPERATIVE" && schedule.deduplicationKey === key) {
-        await this.#api.schedules.del(schedule.id);
-        return true;
+    const schedules = this.#api.schedules;
+    const found = await this.#read("schedules.list", async () => {
+      for await (const schedule of schedules.list({ perPage: 100 })) {
+        if (schedule.type === "IMPERATIVE" && schedule.deduplicationKey === key) return schedule.id;
       }
+      return undefined;
+    });
+    if (found !== undefined) {
+      await this.#write({ operation: "schedules.del", effect: "repeatable" }, () =>
+        schedules.del(found, ONE_TRY),
+      );
+      return true;
     }
     const declared = [...this.#attached().jobs.values()].some((job) =>
       job.schedules.some((entry) => entry.id === id),
@@ -239,7 +276,12 @@ export class TriggerBackend implements Backend {
     return false;
   }
 
-  async listSchedules(): Promise<ScheduleEntry[]> {
+  listSchedules(): Promise<ScheduleEntry[]> {
+    this.#assertOpen();
+    return this.#read("schedules.list", () => this.#listSchedules());
+  }
+
+  async #listSchedules(): Promise<ScheduleEntry[]> {
     const jobs = this.#attached().jobs;
     const declared = new Map<string, ScheduleEntry>();
     for (const job of jobs.values()) {
@@ -272,8 +314,13 @@ export class TriggerBackend implements Backend {
     return entries;
   }
 
+  /**
+   * Every call is a plain HTTP request: nothing stays open but the waits of batches in flight for
+   * their run ids, which this ends (those enqueues reject with ClientClosedError). Later calls
+   * throw ClientClosedError.
+   */
   async close(): Promise<void> {
-    this.#closed = true;
+    this.#closing.abort();
   }
 
   // ---- internal ----
@@ -281,8 +328,41 @@ export class TriggerBackend implements Backend {
   get #api(): TriggerClient {
     // Without a key of its own the SDK uses TRIGGER_SECRET_KEY / TRIGGER_ACCESS_TOKEN, or inside a
     // Trigger.dev run the run's credentials; with none, its calls fail naming TRIGGER_SECRET_KEY.
-    this.#client ??= new TriggerClient(this.#config);
+    const { secretKey, baseURL } = this.#options;
+    this.#client ??= new TriggerClient({
+      ...(secretKey === undefined ? {} : { secretKey }),
+      ...(baseURL === undefined ? {} : { baseURL }),
+      // The SDK's retries of reads; writes are tried by the adapter itself (trigger-request.ts).
+      requestOptions: this.#sdkRetry(),
+    });
     return this.#client;
+  }
+
+  /** The `requestRetry` option in the SDK's terms. */
+  #sdkRetry() {
+    const retry = this.#options.requestRetry;
+    return {
+      retry: {
+        maxAttempts: retry.maxAttempts,
+        minTimeoutInMs: retry.minDelayMs,
+        maxTimeoutInMs: retry.maxDelayMs,
+        factor: retry.factor,
+        randomize: false,
+      },
+    };
+  }
+
+  /** A read (the SDK retries it); its failure as Switchyard's error, stored: no. */
+  async #read<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw triggerFailure(operation, error, "no", this.#target);
+    }
+  }
+
+  #write<T>(write: TriggerWrite, run: () => Promise<T>): Promise<T> {
+    return writeToTrigger(write, { retry: this.#options.requestRetry, target: this.#target }, run);
   }
 
   #attached(): JobRuntime {
@@ -292,14 +372,16 @@ export class TriggerBackend implements Backend {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new ConfigError("this trigger() backend is closed");
+    if (this.#closing.signal.aborted) throw new ClientClosedError("this trigger() backend is closed");
   }
 
   async #triggerOne(request: EnqueueRequest): Promise<EnqueueResult> {
-    const handle = await this.#api.tasks.trigger(
-      request.job.name,
-      request.payload,
-      await runOptions(request),
+    const tasks = this.#api.tasks;
+    const options = await runOptions(request);
+    // With an idempotency key Trigger.dev starts one run however often it is sent.
+    const effect = request.idempotencyKey === undefined ? "once" : "repeatable";
+    const handle = await this.#write({ operation: "tasks.trigger", effect }, () =>
+      tasks.trigger(request.job.name, request.payload, options, ONE_TRY),
     );
     // The trigger answer's `isCached` reaches the handle, though RunHandle's type leaves it out.
     return { id: handle.id, deduplicated: (handle as { isCached?: boolean }).isCached === true };
@@ -312,20 +394,51 @@ export class TriggerBackend implements Backend {
         options: { ...(await runOptions(request)), tags: [batchItemTag(index)] },
       })),
     );
-    const { batchId, runCount } = await this.#api.tasks.batchTrigger(jobName, items);
+    // The SDK tries each phase itself: creating the batch stores no job, and its items, streamed
+    // next, are deduplicated by batch and index. Only a failure while streaming may leave runs.
+    let batch: { batchId: string; runCount: number };
+    try {
+      // Given per call: streaming the items reads no client-wide retry setting.
+      batch = await this.#api.tasks.batchTrigger(jobName, items, undefined, this.#sdkRetry());
+    } catch (error) {
+      throw triggerFailure(
+        "tasks.batchTrigger",
+        error,
+        streamingFailed(error) ? "unknown" : "no",
+        this.#target,
+      );
+    }
+    const { batchId, runCount } = batch;
     const api = {
       retrieve: (id: string) => this.#api.batch.retrieve(id),
       list: (id: string) => this.#api.runs.list({ batch: id, limit: 100 }),
     };
-    return waitForBatchRuns(api, batchId, runCount, this.#batchTimeoutMs);
+    try {
+      return await waitForBatchRuns(
+        api,
+        batchId,
+        runCount,
+        this.#options.batchTimeoutMs,
+        this.#closing.signal,
+      );
+    } catch (error) {
+      const accepted = `Trigger.dev accepted batch ${batchId} of ${runCount} runs`;
+      if (this.#closing.signal.aborted) {
+        throw new ClientClosedError(`the client was closed while waiting for the run ids: ${accepted}`, {
+          cause: error,
+        });
+      }
+      throw partlyStored(triggerFailure("batch.retrieve", error, "unknown", this.#target), accepted);
+    }
   }
 
   /** A run, or undefined when Trigger.dev knows no run of that id. */
   async #retrieve(runId: string): Promise<AnyRetrieveRunResult | undefined> {
+    const runs = this.#api.runs;
     try {
-      return await this.#api.runs.retrieve(runId);
+      return await this.#read("runs.retrieve", () => runs.retrieve(runId));
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) return undefined;
+      if (error instanceof TriggerApiError && error.status === 404) return undefined;
       throw error;
     }
   }
@@ -337,7 +450,10 @@ export class TriggerBackend implements Backend {
     if (!first || !job) return undefined;
     // Only a failed run is ever replayed, and the original stays failed.
     if (!isFailed(first.status)) return { run: first, job };
-    const page = await this.#api.runs.list({ tag: jobTag(jobId), taskIdentifier: job.name, limit: 1 });
+    const runs = this.#api.runs;
+    const page = await this.#read("runs.list", () =>
+      runs.list({ tag: jobTag(jobId), taskIdentifier: job.name, limit: 1 }),
+    );
     const newest = page.data[0];
     const run = newest && newest.id !== first.id ? await this.#retrieve(newest.id) : undefined;
     return { run: run ?? first, job };
@@ -361,4 +477,23 @@ export class TriggerBackend implements Backend {
     }
     return newest;
   }
+}
+
+/** A batch failure while its items were being streamed: some of its runs may exist. */
+function streamingFailed(error: unknown): boolean {
+  return (error as { name?: unknown; phase?: unknown })?.name === "BatchTriggerError"
+    ? (error as { phase?: unknown }).phase === "stream"
+    : false;
+}
+
+/** An enqueue's failure once some of its jobs were stored: `stored` can no longer be "no". */
+function partlyStored(error: unknown, note: string): unknown {
+  if (error instanceof BackendUnavailableError) {
+    return new BackendUnavailableError("trigger", `${error.message} (${note})`, {
+      cause: error.cause,
+      stored: "unknown",
+    });
+  }
+  if (error instanceof Error) error.message = `${error.message} (${note})`;
+  return error;
 }

@@ -161,9 +161,18 @@ describe("batches", () => {
       }),
       async *list() {},
     };
-    await expect(waitForBatchRuns(refused, "batch_2", 2, 1_000)).rejects.toThrow(/item 1: payload too large/);
+    await expect(waitForBatchRuns(refused, "batch_2", 2, 1_000)).rejects.toMatchObject({
+      code: "SWITCHYARD_TRIGGER_API",
+      message: expect.stringContaining("item 1: payload too large"),
+    });
     const slow = { retrieve: async () => ({ runs: [], processing: { errors: [] } }), async *list() {} };
-    await expect(waitForBatchRuns(slow, "batch_3", 2, 100)).rejects.toThrow(/0 of 2 runs after 100 ms/);
+    // The runs may still come: the platform did not process the batch in time.
+    await expect(waitForBatchRuns(slow, "batch_3", 2, 100)).rejects.toMatchObject({
+      code: "SWITCHYARD_BACKEND_UNAVAILABLE",
+      backend: "trigger",
+      stored: "unknown",
+      message: expect.stringContaining("0 of 2 runs after 100 ms"),
+    });
   });
 });
 
@@ -385,7 +394,9 @@ describe("schedules", () => {
 
 describe("configuration", () => {
   it("takes the secret key from the options or TRIGGER_SECRET_KEY, and fails the first call without one", async () => {
-    expect(() => trigger({ secretKey: " " })).toThrow(/secretKey must be the secret key/);
+    expect(() => trigger({ secretKey: 42 as unknown as string })).toThrow(
+      /secretKey must be a string, got 42/,
+    );
     const backend = fromEnv({ TRIGGER_SECRET_KEY: "tr_dev_abc", TRIGGER_API_URL: "http://127.0.0.1:1" });
     expect(backend.capabilities).toBe(triggerCapabilities);
     const chosen = await backendFromEnv({ SWITCHYARD_BACKEND: "trigger", TRIGGER_SECRET_KEY: "tr_dev_abc" });
@@ -398,7 +409,10 @@ describe("configuration", () => {
     try {
       const job = defineJob({ name: uniqueName("keyless"), schema: payload, handler: () => {} });
       const client = createSwitchyard({ backend: fromEnv({}), jobs: [job], logger: silentLogger });
-      await expect(client.enqueue(job, { n: 1 })).rejects.toThrow(/TRIGGER_SECRET_KEY/);
+      await expect(client.enqueue(job, { n: 1 })).rejects.toMatchObject({
+        code: "SWITCHYARD_CONFIG",
+        message: expect.stringContaining("TRIGGER_SECRET_KEY"),
+      });
     } finally {
       if (saved.key !== undefined) process.env.TRIGGER_SECRET_KEY = saved.key;
       if (saved.token !== undefined) process.env.TRIGGER_ACCESS_TOKEN = saved.token;
@@ -420,7 +434,7 @@ describe("configuration", () => {
     const scheduled = defineJob({
       name,
       schema: payload,
-      schedule: { cron: "0 3 * * *" },
+      schedule: { cron: "0 3 * * *", payload: { n: 1 } },
       handler: () => {},
     });
     const clash = defineJob({ name: `${name}.schedule`, schema: payload, handler: () => {} });
@@ -429,6 +443,31 @@ describe("configuration", () => {
     );
     const router = defineJob({ name: "switchyard-schedules", schema: payload, handler: () => {} });
     expect(() => createSwitchyard({ backend: backend(), jobs: [router] })).toThrow(/scheduleTaskId/);
+  });
+
+  it("accepts undefined for every option, and refuses unknown options and wrong kinds, naming them", () => {
+    const backend = trigger({
+      secretKey: undefined,
+      baseURL: "",
+      scheduleTaskId: undefined,
+      batchTimeout: undefined,
+      requestRetry: undefined,
+    });
+    expect(backend.capabilities).toBe(triggerCapabilities);
+    const wrong = (options: object) => () => trigger(options as never);
+    expect(wrong({ secret: "tr_dev_x" })).toThrow(/unknown option "secret"/);
+    expect(wrong({ baseURL: "api.trigger.dev" })).toThrow(/baseURL must be an absolute http\(s\) URL/);
+    expect(wrong({ batchTimeout: "1h" })).toThrow(/batchTimeout must be at most 10 minutes/);
+    expect(wrong({ requestRetry: { maxAttempts: 0 } })).toThrow(
+      /requestRetry.maxAttempts must be an integer from 1 to 20/,
+    );
+    expect(wrong({ requestRetry: { maxDelay: "1h" } })).toThrow(
+      /requestRetry: minDelay .* maxDelay .* at most 5 minutes/,
+    );
+    expect(wrong({ requestRetry: { factor: 0.5 } })).toThrow(
+      /requestRetry.factor must be a number of at least 1/,
+    );
+    expect(wrong({ requestRetry: { retries: 2 } })).toThrow(/requestRetry: unknown option "retries"/);
   });
 
   it("names exports in camelCase", () => {

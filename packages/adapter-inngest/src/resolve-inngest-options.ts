@@ -1,0 +1,101 @@
+import { ConfigError } from "@switchyard/core";
+import { checkOptions, describeValue, toMilliseconds } from "@switchyard/core/adapter";
+import { Inngest } from "inngest";
+import type { InngestBackendOptions } from "./inngest-options.js";
+import { observingFetch } from "./send-tries.js";
+
+/** `inngest()`'s options, checked once. */
+export interface ResolvedInngestOptions {
+  client: Inngest.Any;
+  /**
+   * Whether the adapter made the client: then its fetch is `observingFetch`, and a failed send knows
+   * whether any of the SDK's tries may have stored the events.
+   */
+  ownClient: boolean;
+  deduplicationCheckMs: number;
+}
+
+const WHERE = "inngest()";
+const OPTION_KEYS = [
+  "client",
+  "appId",
+  "eventKey",
+  "signingKey",
+  "baseUrl",
+  "isDev",
+  "logger",
+  "deduplicationCheck",
+];
+/** The settings a client carries itself. */
+const CLIENT_SETTINGS = ["appId", "eventKey", "signingKey", "baseUrl", "isDev", "logger"] as const;
+/** An enqueue with an idempotency key waits this long at most: it is a request's latency. */
+const MAX_DEDUPLICATION_CHECK_MS = 60_000;
+
+/** Checks every option once; each problem is a ConfigError naming the option. */
+export function resolveInngestOptions(options: InngestBackendOptions): ResolvedInngestOptions {
+  checkOptions(options, WHERE, OPTION_KEYS);
+  const deduplicationCheckMs = toMilliseconds(
+    options.deduplicationCheck ?? "2s",
+    `${WHERE}: deduplicationCheck`,
+  );
+  if (deduplicationCheckMs > MAX_DEDUPLICATION_CHECK_MS) {
+    throw new ConfigError(
+      `${WHERE}: deduplicationCheck must be at most 1 minute (an enqueue with an idempotency key waits that long), got ${deduplicationCheckMs} ms`,
+    );
+  }
+  if (options.client !== undefined) {
+    const given = CLIENT_SETTINGS.filter((name) => options[name] !== undefined);
+    if (given.length > 0) {
+      throw new ConfigError(
+        `${WHERE}: give either client or ${given.join(", ")}, not both: a client you pass carries its own settings`,
+      );
+    }
+    // By its shape, not instanceof: the app's inngest may be another copy than the adapter's.
+    const { send, createFunction } = options.client as Partial<Inngest.Any>;
+    if (typeof send !== "function" || typeof createFunction !== "function") {
+      throw new ConfigError(
+        `${WHERE}: client must be an Inngest client (new Inngest({ id })), got ${describeValue(options.client)}`,
+      );
+    }
+    return { client: options.client, ownClient: false, deduplicationCheckMs };
+  }
+  const appId = text(options.appId, "appId") ?? "switchyard";
+  const eventKey = text(options.eventKey, "eventKey");
+  const signingKey = text(options.signingKey, "signingKey");
+  const baseUrl = text(options.baseUrl, "baseUrl");
+  if (baseUrl !== undefined) assertHttpUrl(baseUrl);
+  if (options.isDev !== undefined && typeof options.isDev !== "boolean") {
+    throw new ConfigError(`${WHERE}: isDev must be true or false, got ${describeValue(options.isDev)}`);
+  }
+  const client = new Inngest({
+    id: appId,
+    ...(eventKey === undefined ? {} : { eventKey }),
+    ...(signingKey === undefined ? {} : { signingKey }),
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+    ...(options.isDev === undefined ? {} : { isDev: options.isDev }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    fetch: observingFetch,
+  });
+  return { client, ownClient: true, deduplicationCheckMs };
+}
+
+/** A string option; empty (an unset variable read as "") is left out. */
+function text(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") {
+    throw new ConfigError(`${WHERE}: ${name} must be a string, got ${describeValue(value)}`);
+  }
+  return value.trim() === "" ? undefined : value.trim();
+}
+
+function assertHttpUrl(value: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(value);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+    throw new ConfigError(`${WHERE}: baseUrl must be an absolute http(s) URL, got ${describeValue(value)}`);
+  }
+}
