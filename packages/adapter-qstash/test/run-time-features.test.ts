@@ -1,6 +1,6 @@
 import { defineJob } from "@switchyard/core";
+import { signDelivery } from "@switchyard/emulator-qstash";
 import { waitFor } from "@switchyard/testkit";
-import { signDelivery } from "@switchyard/testkit/emulators/qstash";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { type EmulatedApp, startEmulatedApp } from "./emulated-app.js";
