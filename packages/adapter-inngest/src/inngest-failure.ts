@@ -1,5 +1,5 @@
 import { BackendUnavailableError, ConfigError, type StoredOutcome } from "@switchyard/core";
-import { describeFailure, fetchFailure } from "./fetch-failure.js";
+import { describeFailure, fetchFailure } from "@switchyard/core/adapter";
 import { InngestApiError } from "./inngest-api-error.js";
 import type { SendTries } from "./send-tries.js";
 

@@ -1,4 +1,4 @@
-import { fetchFailure } from "./fetch-failure.js";
+import { fetchFailure } from "@switchyard/core/adapter";
 import { InngestApiError } from "./inngest-api-error.js";
 import { restFailure } from "./inngest-failure.js";
 import { signingKeyBearer } from "./signing-key-bearer.js";

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { fetchFailure } from "./fetch-failure.js";
+import { fetchFailure } from "@switchyard/core/adapter";
 
 /** What the tries of one `inngest.send` did (the SDK tries up to 5 times). */
 export interface SendTries {

@@ -1,6 +1,6 @@
 import { BackendUnavailableError, ConfigError } from "@switchyard/core";
+import { describeFailure, type FetchFailure, fetchFailure } from "@switchyard/core/adapter";
 import { QstashError } from "@upstash/qstash";
-import { describeFailure, type FetchFailure, fetchFailure } from "./fetch-failure.js";
 import { QStashApiError } from "./qstash-api-error.js";
 
 /** How a QStash call that failed at the network level is tried again (the resolved `retry` option). */

@@ -1,6 +1,6 @@
 import { BackendUnavailableError, ConfigError, type StoredOutcome, SwitchyardError } from "@switchyard/core";
+import { describeFailure, type FetchFailure, fetchFailure } from "@switchyard/core/adapter";
 import { ApiError } from "@trigger.dev/sdk";
-import { describeFailure, type FetchFailure, fetchFailure } from "./fetch-failure.js";
 import { TriggerApiError } from "./trigger-api-error.js";
 
 /** How a call that failed on the way, or with 5xx, 408, 409 or 429, is tried again (the resolved `requestRetry` option). */

@@ -14,6 +14,7 @@ export { FEATURES, featureTable, requireFeature, supports } from "./capabilities
 export { assertCron, assertTimezone, cronHasSeconds, nextCronTime } from "./cron.js";
 export { resolveRetryPolicy, resolveSchedule } from "./define-job.js";
 export { MAX_DURATION_MS, toMilliseconds } from "./duration.js";
+export { describeFailure, type FetchFailure, fetchFailure } from "./helpers/fetch-failure.js";
 export { type JsonCopy, jsonCopy } from "./json-value.js";
 export { memoryCapabilities } from "./memory/memory-backend.js";
 export { checkOptions, describeValue } from "./option-checks.js";

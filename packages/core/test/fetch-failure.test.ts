@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeFailure, fetchFailure } from "../src/fetch-failure.js";
+import { describeFailure, fetchFailure } from "../src/adapter.js";
 
 /** What Node's fetch throws: a TypeError "fetch failed" whose cause is the socket's error. */
 function fetchFailed(cause: unknown): TypeError {
