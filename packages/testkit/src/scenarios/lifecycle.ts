@@ -162,7 +162,6 @@ export const lifecycleScenarios = [
     id: "progress.reported",
     title: "progress reported by a running handler is visible through get",
     requires: ["progress", "jobs.get"],
-    negativeFor: ["progress"],
     async run(t) {
       const release = deferred();
       const job = defineJob({
@@ -186,30 +185,6 @@ export const lifecycleScenarios = [
       );
       expect(seen).toEqual({ step: "upload", percent: 60 });
       release.resolve();
-    },
-    /** Without progress, ctx.progress() must fail the job (fail closed), never do nothing. */
-    async whenUnsupported(t) {
-      const errors: unknown[] = [];
-      const job = defineJob({
-        name: t.jobName("progress"),
-        schema: numberPayload,
-        retry: { maxAttempts: 3, backoff: { type: "fixed", delay: "200ms" } },
-        handler: async (_p, ctx) => {
-          try {
-            await ctx.progress(40);
-          } catch (error) {
-            errors.push(error);
-            throw error;
-          }
-        },
-      });
-      const client = await t.client([job]);
-      await t.start(client);
-      await client.enqueue(job, { n: 1 });
-      await waitFor(() => errors.length === 1, { message: "ctx.progress() to reject" });
-      expect((errors[0] as { code?: string }).code).toBe(NOT_SUPPORTED);
-      await sleep(1_500); // no retry: another attempt would meet the same error
-      expect(errors).toHaveLength(1);
     },
   }),
 ];
