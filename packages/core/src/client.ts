@@ -1,5 +1,5 @@
 import type { StepAttemptOutcome } from "./attempt-outcome.js";
-import type { Backend, JobRuntime } from "./backend.js";
+import type { Backend, EnqueueRequest, JobRuntime } from "./backend.js";
 import { type Capabilities, requireFeature, supports } from "./capabilities.js";
 import { checkJobSupport, checkScheduleSupport } from "./check-job-support.js";
 import { resolveSchedule } from "./define-job.js";
@@ -7,6 +7,8 @@ import { ClientClosedError } from "./errors/client-closed-error.js";
 import { ConfigError } from "./errors/config-error.js";
 import { NotSupportedError } from "./errors/not-supported-error.js";
 import { ValidationError } from "./errors/validation-error.js";
+import type { JobEventListener, JobEventType } from "./events/job-event.js";
+import { JobEvents } from "./events/job-events.js";
 import type {
   AnyJobDefinition,
   EnqueueOptions,
@@ -22,7 +24,7 @@ import type {
   Worker,
   WorkerOptions,
 } from "./interfaces.js";
-import { consoleLogger } from "./logger.js";
+import { consoleLogger, type PinoLikeLogger, toJobLogger } from "./logger.js";
 import { memory } from "./memory/memory-backend.js";
 import { checkJobArgument, checkOptions, describeValue } from "./option-checks.js";
 import { ENQUEUE_OPTION_KEYS, resolveEnqueue } from "./resolve-enqueue.js";
@@ -36,8 +38,12 @@ export interface SwitchyardOptions {
   backend?: Backend;
   /** Every job this client may enqueue or run. */
   jobs: ReadonlyArray<AnyJobDefinition>;
-  /** Handlers' `ctx.log` and the runtime's own messages. Default: the console. */
-  logger?: JobLogger;
+  /**
+   * Handlers' `ctx.log` (each line with the job's id, name and attempt) and the runtime's own
+   * messages. Any `{ info, warn, error }(message, fields)` logger, or a pino logger as it is.
+   * Default: the console.
+   */
+  logger?: JobLogger | PinoLikeLogger;
 }
 
 export interface Switchyard {
@@ -76,6 +82,13 @@ export interface Switchyard {
   work(options?: WorkerOptions): Worker;
   /** Push backends: the route the platform calls, as a Web `Request => Response` function. */
   handler(): (request: Request) => Promise<Response>;
+  /**
+   * Listens to job lifecycle events (`"enqueued"`, `"started"`, `"completed"`, `"retrying"`,
+   * `"failed"`, `"cancelled"`, `"deduplicated"`, `"suspended"`, or `"*"` for all) seen by this client:
+   * enqueues it makes, attempts it runs. A listener that throws is logged, never thrown into a job.
+   * Returns a function that removes the listener.
+   */
+  on<T extends JobEventType | "*">(type: T, listener: JobEventListener<T>): () => void;
   /** Releases connections. Stop workers first. */
   close(): Promise<void>;
 }
@@ -94,7 +107,8 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
     );
   }
   const backend = options.backend ?? memory();
-  const logger = options.logger ?? consoleLogger;
+  const logger = toJobLogger(options.logger ?? consoleLogger);
+  const events = new JobEvents(logger);
   const capabilities = backend.capabilities;
   const jobs = new Map<string, JobDefinition>();
   for (const [index, job] of options.jobs.entries()) {
@@ -124,8 +138,9 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
         Date.now(),
       );
       request.parent = parent;
-      const [result] = await backend.enqueue([request]);
-      return result!.id;
+      const results = await backend.enqueue([request]);
+      enqueueEvents(known, [request], results);
+      return results[0]!.id;
     },
     getJob: (id) => backend.get(id),
   };
@@ -142,7 +157,54 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
       });
     }
     if (progressFallback && !input.progress) input = { ...input, progress: progressFallback };
-    return runAttempt(job, input, logger, stepServices);
+    if (!events.listened) return runAttempt(job, input, logger, stepServices);
+    return runObserved(job, input);
+  }
+
+  /** runAttempt with lifecycle events around it (only when someone listens). */
+  async function runObserved(job: JobDefinition, input: AttemptInput): Promise<StepAttemptOutcome> {
+    const base = { id: input.id, name: job.name, attempt: input.attempt };
+    events.emit({ type: "started", ...base, at: new Date() });
+    const started = performance.now();
+    const outcome = await runAttempt(job, input, logger, stepServices);
+    const ended = { ...base, at: new Date(), durationMs: Math.round(performance.now() - started) };
+    switch (outcome.type) {
+      case "completed":
+        events.emit({ type: "completed", ...ended });
+        break;
+      case "retry":
+        events.emit({ type: "retrying", ...ended, error: outcome.error, delayMs: outcome.delayMs });
+        break;
+      case "failed":
+        events.emit({ type: "failed", ...ended, error: outcome.error, permanent: outcome.permanent });
+        break;
+      case "cancelled":
+        events.emit({ type: "cancelled", ...ended });
+        break;
+      case "suspended":
+        events.emit({ type: "suspended", ...ended, until: outcome.until });
+        break;
+    }
+    return outcome;
+  }
+
+  /** Events for what an enqueue did. */
+  function enqueueEvents(
+    job: JobDefinition,
+    requests: ReadonlyArray<EnqueueRequest>,
+    results: ReadonlyArray<EnqueueResult>,
+  ): void {
+    if (!events.listened) return;
+    const at = new Date();
+    for (const [index, result] of results.entries()) {
+      const request = requests[index]!;
+      if (result.deduplicated) {
+        const idempotencyKey = request.idempotencyKey ?? "";
+        events.emit({ type: "deduplicated", id: result.id, name: job.name, at, idempotencyKey });
+      } else {
+        events.emit({ type: "enqueued", id: result.id, name: job.name, at, runAt: request.runAt });
+      }
+    }
   }
   const runtime: JobRuntime = {
     jobs,
@@ -228,8 +290,9 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
       const checked = checkOptions(enqueueOptions, `enqueue of "${known.name}"`, ENQUEUE_OPTION_KEYS);
       const stored = await storedPayload(known.name, known.schema, payload);
       const request = resolveEnqueue(capabilities, known, stored, checked, Date.now());
-      const [result] = await backend.enqueue([request]);
-      return result!;
+      const results = await backend.enqueue([request]);
+      enqueueEvents(known, [request], results);
+      return results[0]!;
     },
 
     async enqueueMany(job, payloads, enqueueOptions) {
@@ -266,7 +329,9 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
         requests.push(resolveEnqueue(capabilities, known, stored, checked, now));
       }
       if (requests.length === 0) return [];
-      return backend.enqueue(requests);
+      const results = await backend.enqueue(requests);
+      enqueueEvents(known, requests, results);
+      return results;
     },
 
     async get(id) {
@@ -352,6 +417,10 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
         );
       }
       return backend.handler();
+    },
+
+    on(type, listener) {
+      return events.on(type, listener);
     },
 
     close() {

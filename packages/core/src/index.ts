@@ -14,6 +14,7 @@ export { createSwitchyard, type Switchyard, type SwitchyardOptions } from "./cli
 export { DEFAULT_RETRY_POLICY, defineJob } from "./define-job.js";
 export { type Duration, MAX_DURATION_MS } from "./duration.js";
 export * from "./errors/index.js";
+export type { JobEvent, JobEventListener, JobEventType } from "./events/job-event.js";
 export {
   type FetchWithRetryOptions,
   fetchWithRetry,
@@ -31,7 +32,7 @@ export {
   WebhookVerificationError,
 } from "./helpers/webhook.js";
 export type * from "./interfaces.js";
-export { consoleLogger, silentLogger } from "./logger.js";
+export { consoleLogger, type PinoLikeLogger, silentLogger } from "./logger.js";
 export { type Clock, type ClockTimer, ManualClock, systemClock } from "./memory/clock.js";
 export {
   type MemoryBackendOptions,

@@ -5,6 +5,7 @@ import { NotSupportedError } from "./errors/not-supported-error.js";
 import { UnstorableResultError } from "./errors/unstorable-result-error.js";
 import { ValidationError } from "./errors/validation-error.js";
 import type { JobContext, JobDefinition, JobLogger, JobProgress, JobSteps } from "./interfaces.js";
+import { ScopedLogger } from "./scoped-logger.js";
 import { AttemptSteps, type StepServices } from "./steps/job-steps.js";
 import type { StepStore } from "./steps/step-record.js";
 import { setLongTimeout } from "./timers/long-timeout.js";
@@ -134,7 +135,8 @@ export async function runAttempt(
       const steps = new AttemptSteps(input.id, job.name, input.steps, stepServices, (until) =>
         resolve(new Suspension(until)),
       );
-      const ctx = new AttemptContext(input, job.name, maxAttempts, logger, abort, steps);
+      const log = new ScopedLogger(logger, input.id, job.name, input.attempt);
+      const ctx = new AttemptContext(input, job.name, maxAttempts, log, abort, steps);
       Promise.resolve(job.handler(payload, ctx)).then(resolve, reject);
     });
     if (result instanceof Suspension) return { type: "suspended", until: new Date(result.until) };

@@ -86,10 +86,15 @@ describe("toNodeHandler (Express, Fastify and node:http)", () => {
 
   it("aborts the Web request's signal when the caller drops the connection mid-answer", async () => {
     let aborted = false;
+    let entered!: () => void;
+    const handlerEntered = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
     const base = await serve(
       toNodeHandler(
         (request) =>
           new Promise<Response>((resolve) => {
+            entered();
             request.signal.addEventListener("abort", () => {
               aborted = true;
               resolve(new Response("too late"));
@@ -99,7 +104,8 @@ describe("toNodeHandler (Express, Fastify and node:http)", () => {
     );
     const caller = new AbortController();
     const pending = fetch(`${base}/jobs?job=x`, { method: "POST", body: "{}", signal: caller.signal });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Drop the connection once the handler runs (before, the body read fails and no handler runs at all).
+    await handlerEntered;
     caller.abort();
     await expect(pending).rejects.toThrow();
     await expect.poll(() => aborted, { timeout: 2_000 }).toBe(true);
