@@ -4,6 +4,7 @@ import { concurrencyScenarios } from "./concurrency.js";
 import { delayScenarios } from "./delay.js";
 import { enqueueScenarios } from "./enqueue.js";
 import { errorScenarios } from "./errors.js";
+import { eventScenarios } from "./events.js";
 import { failedScenarios } from "./failed.js";
 import { idempotencyScenarios } from "./idempotency.js";
 import { lifecycleScenarios } from "./lifecycle.js";
@@ -35,6 +36,7 @@ export const allScenarios: ReadonlyArray<Scenario> = [
   ...multiProcessScenarios,
   ...scheduleScenarios,
   ...lifecycleScenarios,
+  ...eventScenarios,
   ...workerScenarios,
   ...stepScenarios,
   ...volumeScenarios,
