@@ -94,8 +94,7 @@ class Adapter {
   }
 
   work(concurrency: number): BullmqWorker {
-    const backend = this.client.backend as unknown as { work(o: { concurrency: number }): BullmqWorker };
-    return backend.work({ concurrency });
+    return this.client.work({ concurrency }) as BullmqWorker;
   }
 
   close(): Promise<void> {

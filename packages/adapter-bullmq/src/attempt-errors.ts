@@ -36,27 +36,38 @@ export class AttemptFailedError extends UnrecoverableError {
 }
 
 /**
- * BullMQ stores a failure as its message (`failedReason`) and its stack (`stacktrace`). The error's
- * name is the Switchyard error code, so the stored stack starts with `<code>: <message>`, as Node
- * prints any error, and `errorCodeOf` reads the code back. The frames are the handler's own.
+ * BullMQ stores a failure as its message (`failedReason`) and its stack (`stacktrace`), not its name
+ * or code. The stored stack starts with `<code>: <message>`, as Node prints any error whose name is
+ * the code, and `errorCodeOf` reads the code back, whatever its characters ("42", "E_RATE"). An error
+ * without a code starts with its message alone. The frames are the handler's own. The error's name is
+ * the code too (for BullMQ's listeners), except the names BullMQ's worker obeys.
  */
 function stamp(target: Error, error: JobError, cause: unknown): void {
-  const code = error.code && !BULLMQ_CONTROL_NAMES.has(error.code) ? error.code : "Error";
-  target.name = code;
+  const { code } = error;
+  target.name = code !== undefined && !BULLMQ_CONTROL_NAMES.has(code) ? code : "Error";
   const causeStack = cause instanceof Error && typeof cause.stack === "string" ? cause.stack : "";
   const frames = causeStack
     .split("\n")
     .filter((line) => line.startsWith("    at "))
     .join("\n");
-  target.stack = frames ? `${code}: ${error.message}\n${frames}` : `${code}: ${error.message}`;
+  const head = code === undefined ? error.message : `${code}: ${error.message}`;
+  target.stack = frames ? `${head}\n${frames}` : head;
 }
 
-/** The error code of the last failure BullMQ recorded for a job (from its last stack trace entry). */
-export function errorCodeOf(stacktrace: ReadonlyArray<string> | null | undefined): string | undefined {
+/**
+ * The error code of a job's last failure: what precedes `: <failedReason>` at the start of the last
+ * stack trace BullMQ recorded. Undefined when the job has not failed, when the failure had no code,
+ * or when the last trace is not of that failure (BullMQ failed the job itself, without a trace).
+ */
+export function errorCodeOf(job: {
+  failedReason?: string;
+  stacktrace?: ReadonlyArray<string> | null;
+}): string | undefined {
+  const { failedReason, stacktrace } = job;
   const last = stacktrace?.[stacktrace.length - 1];
-  if (typeof last !== "string") return undefined;
-  const head = last.slice(0, last.indexOf("\n") === -1 ? last.length : last.indexOf("\n"));
-  const colon = head.indexOf(": ");
-  const code = colon === -1 ? head : head.slice(0, colon);
-  return /^[A-Za-z_$][\w$.-]*$/.test(code) ? code : undefined;
+  if (typeof last !== "string" || typeof failedReason !== "string") return undefined;
+  const end = last.indexOf(`: ${failedReason}`);
+  if (end < 1) return undefined;
+  const code = last.slice(0, end);
+  return code.includes("\n") ? undefined : code;
 }

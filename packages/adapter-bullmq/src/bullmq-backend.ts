@@ -1,36 +1,34 @@
 import { randomUUID } from "node:crypto";
-import {
-  type Backend,
-  ConfigError,
-  type EnqueueResult,
-  JOB_CANCELLED_ERROR_CODE,
-  type JobDefinition,
-  type JobSnapshot,
-  type ScheduleEntry,
-  type WorkerOptions,
+import type {
+  Backend,
+  EnqueueResult,
+  JobDefinition,
+  JobSnapshot,
+  ScheduleEntry,
+  WorkerOptions,
 } from "@switchyard/core";
 import type { EnqueueRequest, JobRuntime } from "@switchyard/core/adapter";
-import { ErrorCode, type JobsOptions, Queue, type RepeatOptions } from "bullmq";
+import { type JobsOptions, Queue } from "bullmq";
 import { bullmqCapabilities } from "./bullmq-capabilities.js";
-import type { BullmqBackendOptions } from "./bullmq-options.js";
-import { type BullmqWorker, BullmqWorkerImpl, SWITCHYARD_BACKOFF } from "./bullmq-worker.js";
-import { formatJobId, type JobRef, parseJobId } from "./job-ref.js";
-import { isCancelledJob, snapshotOf } from "./job-snapshot.js";
+import { type BullmqBackendOptions, resolveBullmqOptions } from "./bullmq-options.js";
+import { BullmqWorkerRunner, SWITCHYARD_BACKOFF } from "./bullmq-worker.js";
+import { Cancellations } from "./cancellations.js";
+import { cronRepeatStrategy } from "./cron-repeat.js";
+import { formatJobId, parseJobId } from "./job-ref.js";
+import { JobSchedulers } from "./job-schedulers.js";
+import { isCancelledJob, toJobSnapshot } from "./job-snapshot.js";
 import { RedisConnections } from "./redis-connections.js";
-import { resolveBullmqOptions } from "./resolve-options.js";
-import { schedulePayloadOf, scheduleTemplateData } from "./schedule-payload.js";
 import { isConnectionFailure, storedOutcomeOf, toUnavailable } from "./unavailable.js";
 
 /** How long close() waits for each BullMQ queue to close (they share the producer; nothing to quit). */
 const QUEUE_CLOSE_TIMEOUT_MS = 2_000;
 
 /**
- * The BullMQ backend: jobs are stored in Redis by BullMQ and run by `jobs.work()`. Each job is its own
- * BullMQ queue, named after the job. Connections are created on first use and closed by `close()`.
+ * The BullMQ backend: jobs are stored in Redis by BullMQ and run by `jobs.work()` (which returns a
+ * BullmqWorker). Each job is its own BullMQ queue, named after the job. Connections are created on
+ * first use and closed by `close()`.
  */
-export function bullmq(
-  options: BullmqBackendOptions = {},
-): Backend & { work(options: Required<WorkerOptions>): BullmqWorker } {
+export function bullmq(options: BullmqBackendOptions = {}): Backend {
   return new BullmqBackend(options);
 }
 
@@ -40,16 +38,17 @@ class BullmqBackend implements Backend {
   readonly #defaultTtlMs: number;
   readonly #lockDurationMs: number;
   readonly #stalledIntervalMs: number;
-  readonly #cancelledRetentionMs: number;
   readonly #readyTimeoutMs: number | undefined;
   readonly #keep: Pick<JobsOptions, "removeOnComplete" | "removeOnFail">;
   readonly #connections: RedisConnections;
   readonly #queues = new Map<string, Queue>();
   /** Each job's BullMQ options (attempts, backoff, retention), built once. */
   readonly #jobOptions = new WeakMap<JobDefinition, JobsOptions>();
-  readonly #workers = new Set<BullmqWorkerImpl>();
-  #runtime?: JobRuntime;
-  #closed = false;
+  readonly #workers = new Set<BullmqWorkerRunner>();
+  readonly #cancellations: Cancellations;
+  readonly #schedulers: JobSchedulers;
+  /** Set by attach(), which core calls before anything else. */
+  #runtime!: JobRuntime;
   #lastError?: { message: string; at: number };
 
   constructor(options: BullmqBackendOptions) {
@@ -58,7 +57,6 @@ class BullmqBackend implements Backend {
     this.#defaultTtlMs = resolved.defaultIdempotencyTtlMs;
     this.#lockDurationMs = resolved.lockDurationMs;
     this.#stalledIntervalMs = resolved.stalledIntervalMs;
-    this.#cancelledRetentionMs = resolved.cancelledRetentionMs;
     this.#readyTimeoutMs = resolved.readyTimeoutMs;
     this.#keep = resolved.keep;
     this.#connections = new RedisConnections({
@@ -66,16 +64,25 @@ class BullmqBackend implements Backend {
       timeoutMs: resolved.commandTimeoutMs,
       onError: (error) => this.#reportError(error),
     });
+    const redis = () => this.#connections.producer;
+    this.#cancellations = new Cancellations({
+      prefix: this.#prefix,
+      retentionMs: resolved.cancelledRetentionMs,
+      redis,
+    });
+    this.#schedulers = new JobSchedulers({
+      queue: (name) => this.#queue(name),
+      jobNames: () => [...this.#runtime.jobs.keys()],
+      redis,
+    });
   }
 
   attach(runtime: JobRuntime): void {
-    if (this.#runtime) throw new ConfigError("a bullmq backend serves one client; call bullmq() for each");
     this.#runtime = runtime;
   }
 
   async enqueue(requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]> {
     // #call's steps, inlined: this is the hot path.
-    this.#assertOpen();
     const connections = this.#connections;
     const connecting = connections.ready();
     if (connecting) await connecting;
@@ -99,47 +106,16 @@ class BullmqBackend implements Backend {
       // completed state always comes with its result. One that moved on meanwhile is read again.
       let state = await queue.getJobState(ref.jobId);
       const job = await queue.getJob(ref.jobId);
-      if (!job) return this.#cancelledRecord(ref);
+      if (!job) return this.#cancellations.record(ref);
       if (job.finishedOn && state !== "completed" && state !== "failed") state = await job.getState();
-      return snapshotOf(ref.queue, job, state);
+      return toJobSnapshot(ref.queue, job, state);
     });
   }
 
   async cancel(id: string): Promise<boolean> {
     const ref = parseJobId(id);
     if (!ref) return false;
-    return this.#write(async () => {
-      const queue = this.#queue(ref.queue);
-      const job = await queue.getJob(ref.jobId);
-      if (!job) return false;
-      const state = await job.getState();
-      if (state === "active") return this.#cancelRunning(ref);
-      if (state === "completed" || state === "failed" || state === "unknown") return false;
-      // BullMQ has no cancelled state: the job is removed, and a record of it kept for get(id).
-      const key = this.#cancelKey(ref.queue, ref.jobId);
-      const { runAt: _dueAt, ...rest } = snapshotOf(ref.queue, job, state);
-      const record: JobSnapshot = {
-        ...rest,
-        state: "cancelled",
-        error: { message: `job ${id} was cancelled`, code: JOB_CANCELLED_ERROR_CODE },
-        finishedAt: new Date(),
-      };
-      const redis = this.#connections.producer;
-      await redis.set(key, JSON.stringify(record), "PX", this.#cancelledRetentionMs);
-      let removed: number;
-      try {
-        removed = await queue.remove(ref.jobId);
-      } catch (error) {
-        await redis.del(key);
-        // The pending next run of a schedule: BullMQ removes it only with its schedule.
-        if ((error as { code?: unknown }).code === ErrorCode.JobBelongsToJobScheduler) return false;
-        throw error;
-      }
-      if (removed === 1) return true;
-      // It started meanwhile: a running job is locked, and is cancelled as a running one.
-      await redis.del(key);
-      return this.#cancelRunning(ref);
-    });
+    return this.#write(() => this.#cancellations.cancel(this.#queue(ref.queue), ref));
   }
 
   async retry(id: string): Promise<boolean> {
@@ -159,7 +135,7 @@ class BullmqBackend implements Backend {
   }
 
   async listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]> {
-    const names = options.job === undefined ? [...this.#requireRuntime().jobs.keys()] : [options.job];
+    const names = options.job === undefined ? [...this.#runtime.jobs.keys()] : [options.job];
     return this.#read(async () => {
       const lists = await Promise.all(names.map((name) => this.#failedOf(name, options.limit)));
       return lists
@@ -169,80 +145,30 @@ class BullmqBackend implements Backend {
     });
   }
 
-  async upsertSchedule(entry: ScheduleEntry): Promise<void> {
-    const runtime = this.#requireRuntime();
-    const job = runtime.jobs.get(entry.job);
-    if (!job) throw new ConfigError(`schedule "${entry.id}": job "${entry.job}" is not registered`);
-    const repeat: RepeatOptions =
-      entry.cron !== undefined
-        ? { pattern: entry.cron, tz: entry.timezone ?? "UTC" }
-        : // First run one period from now (not at once, BullMQ's default for `every`).
-          { every: entry.everyMs!, startDate: Date.now() + entry.everyMs! };
-    await this.#write(async () => {
-      // A schedule id names one schedule across jobs: upserting it for this job moves it here.
-      await Promise.all(
-        [...runtime.jobs.keys()]
-          .filter((name) => name !== entry.job)
-          .map((name) => this.#queue(name).removeJobScheduler(entry.id)),
-      );
-      await this.#queue(entry.job).upsertJobScheduler(entry.id, repeat, {
-        name: entry.job,
-        data: scheduleTemplateData(entry.payload),
-        opts: this.#optionsOf(job),
-      });
-    });
+  async upsertSchedule(entry: ScheduleEntry, options: { declared: boolean }): Promise<void> {
+    // Core checked that the job is registered.
+    const job = this.#runtime.jobs.get(entry.job)!;
+    await this.#write(() => this.#schedulers.upsert(entry, job, this.#optionsOf(job), options.declared));
   }
 
-  async removeSchedule(id: string): Promise<boolean> {
-    const names = [...this.#requireRuntime().jobs.keys()];
-    return this.#write(async () => {
-      const removed = await Promise.all(names.map((name) => this.#queue(name).removeJobScheduler(id)));
-      return removed.some(Boolean);
-    });
+  removeSchedule(id: string): Promise<boolean> {
+    return this.#write(() => this.#schedulers.remove(id));
   }
 
-  async listSchedules(): Promise<ScheduleEntry[]> {
-    const names = [...this.#requireRuntime().jobs.keys()];
-    return this.#read(async () => {
-      const perJob = await Promise.all(
-        names.map(async (name) => {
-          const schedulers = await this.#queue(name).getJobSchedulers(0, -1, true);
-          return schedulers.map((scheduler) => {
-            const template = scheduler.template;
-            const entry: ScheduleEntry = {
-              id: scheduler.key,
-              job: name,
-              payload: template && "data" in template ? schedulePayloadOf(template.data) : {},
-            };
-            if (scheduler.pattern) entry.cron = scheduler.pattern;
-            if (scheduler.tz) entry.timezone = scheduler.tz;
-            if (scheduler.every) entry.everyMs = Number(scheduler.every);
-            if (scheduler.next) entry.nextRunAt = new Date(Number(scheduler.next));
-            return entry;
-          });
-        }),
-      );
-      return perJob.flat();
-    });
+  listSchedules(): Promise<ScheduleEntry[]> {
+    return this.#read(() => this.#schedulers.list());
   }
 
-  work(options: Required<WorkerOptions>): BullmqWorker {
-    this.#assertOpen();
-    const worker = new BullmqWorkerImpl({
-      runtime: this.#requireRuntime(),
+  work(options: Required<WorkerOptions>): BullmqWorkerRunner {
+    const worker = new BullmqWorkerRunner({
+      runtime: this.#runtime,
       prefix: this.#prefix,
       concurrency: options.concurrency,
       lockDurationMs: this.#lockDurationMs,
       stalledIntervalMs: this.#stalledIntervalMs,
       connections: this.#connections.forWorker(),
       readyTimeoutMs: this.#readyTimeoutMs,
-      cancelChannel: this.#cancelChannel,
-      cancelKey: (queue, jobId) => this.#cancelKey(queue, jobId),
-      applyJobConcurrency: async (job) => {
-        const queue = this.#queue(job.name);
-        if (job.concurrency === undefined) await queue.removeGlobalConcurrency();
-        else await queue.setGlobalConcurrency(job.concurrency);
-      },
+      cancellations: this.#cancellations,
       onError: (error) => this.#reportError(error),
       onClosed: (closed) => this.#workers.delete(closed),
     });
@@ -251,8 +177,6 @@ class BullmqBackend implements Backend {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
     await Promise.all([...this.#workers].map((worker) => worker.stop({ graceful: false })));
     const queues = [...this.#queues.values()];
     this.#queues.clear();
@@ -358,7 +282,9 @@ class BullmqBackend implements Backend {
         connection: this.#connections.producer,
         prefix: this.#prefix,
         // Reading a job of another client must not create queue metadata in Redis.
-        skipMetasUpdate: !this.#runtime?.jobs.has(name),
+        skipMetasUpdate: !this.#runtime.jobs.has(name),
+        // Cron schedules fire at core's times (cron-repeat.ts).
+        settings: { repeatStrategy: cronRepeatStrategy },
       });
       created.on("error", (error) => this.#reportError(error));
       created.waitUntilReady().catch(() => {
@@ -379,40 +305,11 @@ class BullmqBackend implements Backend {
     for (let start = 0; found.length < limit; start += page) {
       const jobs = await queue.getFailed(start, start + page - 1);
       for (const job of jobs) {
-        if (job && !isCancelledJob(job)) found.push(snapshotOf(name, job, "failed"));
+        if (job && !isCancelledJob(job)) found.push(toJobSnapshot(name, job, "failed"));
       }
       if (jobs.length < page) break;
     }
     return found.slice(0, limit);
-  }
-
-  async #cancelRunning(ref: JobRef): Promise<boolean> {
-    // The mark catches a job whose worker died before the notice: it is checked when the job runs again.
-    await this.#connections.producer
-      .multi()
-      .set(this.#cancelKey(ref.queue, ref.jobId), "running", "PX", this.#cancelledRetentionMs)
-      .publish(this.#cancelChannel, formatJobId(ref.queue, ref.jobId))
-      .exec();
-    return true;
-  }
-
-  async #cancelledRecord(ref: JobRef): Promise<JobSnapshot | undefined> {
-    const stored = await this.#connections.producer.get(this.#cancelKey(ref.queue, ref.jobId));
-    if (!stored?.startsWith("{")) return undefined;
-    const record = JSON.parse(stored) as JobSnapshot & Record<"createdAt" | "finishedAt", string | undefined>;
-    return {
-      ...record,
-      createdAt: record.createdAt === undefined ? undefined : new Date(record.createdAt),
-      finishedAt: record.finishedAt === undefined ? undefined : new Date(record.finishedAt),
-    };
-  }
-
-  #cancelKey(queue: string, jobId: string): string {
-    return `${this.#prefix}:${queue}:${jobId}:cancelled`;
-  }
-
-  get #cancelChannel(): string {
-    return `${this.#prefix}:switchyard:cancel`;
   }
 
   /** Runs a call that writes nothing (else BackendUnavailableError, stored "no"). */
@@ -427,7 +324,6 @@ class BullmqBackend implements Backend {
 
   /** Runs a client call once Redis is connected (else BackendUnavailableError after commandTimeout). */
   async #call<T>(body: () => Promise<T>, writes: boolean): Promise<T> {
-    this.#assertOpen();
     const connecting = this.#connections.ready();
     if (connecting) await connecting;
     this.#connections.callStarted();
@@ -445,16 +341,7 @@ class BullmqBackend implements Backend {
     const now = Date.now();
     if (this.#lastError?.message === error.message && now - this.#lastError.at < 30_000) return;
     this.#lastError = { message: error.message, at: now };
-    this.#runtime?.logger.warn(`bullmq: ${error.message}`, { prefix: this.#prefix });
-  }
-
-  #requireRuntime(): JobRuntime {
-    if (!this.#runtime) throw new ConfigError("the bullmq backend is not attached to a client");
-    return this.#runtime;
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new ConfigError("this bullmq backend is closed");
+    this.#runtime.logger.warn(`bullmq: ${error.message}`, { prefix: this.#prefix });
   }
 }
 

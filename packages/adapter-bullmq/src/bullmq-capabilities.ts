@@ -58,7 +58,10 @@ export const bullmqCapabilities: Capabilities = {
     "retry.permanentError": "thrown to BullMQ as an UnrecoverableError",
     idempotency:
       "BullMQ deduplication (per job, since each job has its own queue) with a ttl; cancelling a waiting job frees its key",
-    "job.concurrency": "BullMQ global concurrency of the job's queue, across all workers",
+    "job.concurrency":
+      "BullMQ global concurrency of the job's queue, across all workers: the lowest limit any running worker's code defines (a worker without the limit does not lift it)",
+    "schedule.cron":
+      "BullMQ job schedulers, with each next time from core's cron rules (croner) through BullMQ's repeatStrategy, so daylight-saving changes fire as on every backend",
     "job.timeout": "BullMQ has no job timeout; core aborts the handler's signal and fails the attempt",
     "jobs.cancel":
       "BullMQ has no cancelled state: a waiting or delayed job is removed and its record kept for get(id); the pending next run of a schedule cannot be cancelled (remove the schedule)",

@@ -1,24 +1,25 @@
+import { randomUUID } from "node:crypto";
 import {
   JOB_CANCELLED_ERROR_CODE,
   JobCancelledError,
-  type JobDefinition,
   type JobProgress,
   STALLED_ERROR_CODE,
-  type StopOptions,
   type Worker,
 } from "@switchyard/core";
 import {
   type AttemptInput,
   type AttemptOutcome,
+  type BackendWorker,
   backoffDelay,
   type JobRuntime,
-  type ResolvedStopOptions,
-  resolveStopOptions,
   setLongTimeout,
 } from "@switchyard/core/adapter";
 import { Worker as BullmqQueueWorker, DelayedError, type Job } from "bullmq";
 import { AttemptFailedError, AttemptRetryError } from "./attempt-errors.js";
+import type { Cancellations } from "./cancellations.js";
 import { ConcurrencyGate } from "./concurrency-gate.js";
+import { ConcurrencyLimits } from "./concurrency-limits.js";
+import { cronRepeatStrategy } from "./cron-repeat.js";
 import { formatJobId } from "./job-ref.js";
 import type { WorkerConnections } from "./redis-connections.js";
 import { payloadOf } from "./schedule-payload.js";
@@ -37,7 +38,10 @@ const REQUEUE_DELAY_MS = 1_000;
  */
 const AFTER_CUT_WAIT_MS = 200;
 
-/** A running Switchyard worker on BullMQ: one BullMQ worker per registered job. */
+/**
+ * What `jobs.work()` returns on BullMQ (`jobs.work() as BullmqWorker`): the app's Worker, plus the
+ * BullMQ workers it runs (one per registered job) and `crash()` for tests.
+ */
 export interface BullmqWorker extends Worker {
   /** The BullMQ workers, one per job, for event listeners and metrics. Stop them with `stop()`, not directly. */
   readonly workers: ReadonlyArray<BullmqQueueWorker>;
@@ -60,14 +64,10 @@ export interface WorkerSetup {
   connections: WorkerConnections;
   /** How long `ready` waits for Redis; absent: as long as it takes. */
   readyTimeoutMs: number | undefined;
-  /** Pub/sub channel of cancel notices (a Switchyard job id per message). */
-  cancelChannel: string;
-  /** The Redis key that marks a job as cancelled. */
-  cancelKey(queue: string, jobId: string): string;
-  /** Applies each job's `concurrency` as its queue's BullMQ global concurrency. */
-  applyJobConcurrency(job: JobDefinition): Promise<void>;
+  /** Cancel notices and marks. */
+  cancellations: Cancellations;
   onError(error: Error): void;
-  onClosed(worker: BullmqWorkerImpl): void;
+  onClosed(worker: BullmqWorkerRunner): void;
 }
 
 /**
@@ -121,16 +121,20 @@ class WorkerStopped extends Error {
   }
 }
 
-export class BullmqWorkerImpl implements BullmqWorker {
+/** The worker `work()` starts, behind core's wrapper (which gives the app a BullmqWorker). */
+export class BullmqWorkerRunner implements BackendWorker {
   readonly ready: Promise<void>;
   readonly workers: BullmqQueueWorker[] = [];
   readonly #setup: WorkerSetup;
   readonly #gate?: ConcurrencyGate;
+  readonly #limits: ConcurrencyLimits;
   /** Running attempts by Switchyard id: aborting one ends its attempt. */
   readonly #running = new Map<string, RunningAttempt>();
   /** Jobs a hard stop put back (delayed), promoted once the BullMQ workers are closed. */
   readonly #requeued: Job[] = [];
   #stopping?: Promise<void>;
+  /** Set by a hard stop, also one asked for while a graceful stop drains. */
+  #hardStop = false;
   /** The last connection error, for the message of a `ready` that timed out. */
   #lastError?: Error;
   /** Rejects `ready` when it is still pending as the worker stops (or readyTimeout passes). */
@@ -162,7 +166,7 @@ export class BullmqWorkerImpl implements BullmqWorker {
           stalledInterval: setup.stalledIntervalMs,
           // Stalls consume attempts (see #process), so the attempt count bounds them, not this.
           maxStalledCount: job.retry.maxAttempts,
-          settings: { backoffStrategy },
+          settings: { backoffStrategy, repeatStrategy: cronRepeatStrategy },
         },
       );
       worker.on("error", (error) => {
@@ -171,15 +175,21 @@ export class BullmqWorkerImpl implements BullmqWorker {
       });
       this.workers.push(worker);
     }
-    const { subscriber } = setup.connections;
-    subscriber.on("message", (_channel: string, id: string) => {
-      this.#running.get(id)?.abort(new JobCancelledError(`job ${id} was cancelled`));
+    this.#limits = new ConcurrencyLimits({
+      redis: setup.connections.connection,
+      prefix: setup.prefix,
+      workerId: randomUUID(),
+      jobs,
+      logger: runtime.logger,
+      onError: setup.onError,
     });
+    const onCancel = (id: string) =>
+      this.#running.get(id)?.abort(new JobCancelledError(`job ${id} was cancelled`));
     this.ready = this.#startUp(
       Promise.all([
         ...this.workers.map((worker) => worker.waitUntilReady()),
-        subscriber.subscribe(setup.cancelChannel),
-        ...jobs.map((job) => setup.applyJobConcurrency(job)),
+        setup.cancellations.listen(setup.connections.subscriber, onCancel),
+        this.#limits.start(),
       ]),
     );
     this.ready.catch(() => {}); // surfaced through `ready`
@@ -230,10 +240,8 @@ export class BullmqWorkerImpl implements BullmqWorker {
     // A job started more often than it finished attempts was abandoned (a crash, a hard stop): it may
     // have been cancelled meanwhile, and it may have used its last attempt.
     if (attempt > job.attemptsMade + 1) {
-      const cancelled = await this.#setup.connections.connection.exists(
-        this.#setup.cancelKey(queue, job.id!),
-      );
-      if (cancelled) {
+      const ref = { queue, jobId: job.id! };
+      if (await this.#setup.cancellations.isMarked(this.#setup.connections.connection, ref)) {
         throw new AttemptFailedError({ message: `job ${id} was cancelled`, code: JOB_CANCELLED_ERROR_CODE });
       }
       if (attempt > maxAttempts) {
@@ -284,20 +292,20 @@ export class BullmqWorkerImpl implements BullmqWorker {
     }
   }
 
-  stop(options?: StopOptions): Promise<void> {
-    if (this.#stopping) return this.#stopping;
-    let resolved: ResolvedStopOptions;
-    try {
-      resolved = resolveStopOptions(options); // checked before anything stops
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    this.#stopping = this.#stop(resolved);
+  /**
+   * Stops the worker; every call returns the same promise. A graceful stop waits for the running
+   * handlers; a hard stop, also one that comes while a graceful stop drains (core sends it when the
+   * app's timeout passes), aborts them. `timeout` is core's to enforce: ignored.
+   */
+  stop(options: { graceful: boolean; timeout?: number } = { graceful: true }): Promise<void> {
+    if (!options.graceful) this.#hardStop = true;
+    this.#stopping ??= this.#stop();
     return this.#stopping;
   }
 
   crash(): Promise<void> {
     this.#stopping ??= (async () => {
+      this.#limits.halt();
       await waitAtMost(Promise.all(this.workers.map((worker) => worker.close(true))), STOP_GRACE_MS);
       this.#abortAll(new WorkerStopped(true));
       this.#setup.connections.disconnectAll();
@@ -307,14 +315,14 @@ export class BullmqWorkerImpl implements BullmqWorker {
   }
 
   /**
-   * Stops fetching at once (BullMQ's close), then waits for what the stop asked for and never for
-   * Redis alone: running handlers (graceful), up to the timeout (then they are aborted). Once no
-   * handler is waited for, Redis gets STOP_GRACE_MS in all for the last writes, the jobs put back and
-   * the QUITs, and no time while it is not connected. What BullMQ still waits on then (a QUIT, a
-   * blocking read, a reconnection) is cut, so the stop resolves whatever the server does: a hard stop
-   * within about STOP_GRACE_MS, one with a timeout within about the timeout plus STOP_GRACE_MS.
+   * Stops fetching at once (BullMQ's close), then waits for what the stop asks for and never for
+   * Redis alone: the running handlers while it is graceful; none once it is hard (they are aborted).
+   * Once no handler is waited for, Redis gets STOP_GRACE_MS in all for the last writes, the jobs put
+   * back, this worker's concurrency limits taken back and the QUITs, and no time while it is not
+   * connected. What BullMQ still waits on then (a QUIT, a blocking read, a reconnection) is cut, so the
+   * stop resolves whatever the server does: within about STOP_GRACE_MS of the stop turning hard.
    */
-  async #stop({ graceful, timeoutMs }: ResolvedStopOptions): Promise<void> {
+  async #stop(): Promise<void> {
     const { connections } = this.#setup;
     this.#failReady?.(this.#stoppedBeforeReady());
     let closed = false;
@@ -327,15 +335,22 @@ export class BullmqWorkerImpl implements BullmqWorker {
         this.#setup.onError(error as Error);
       },
     );
-    const now = Date.now();
     const { graceEndsAt } = await waitForStop({
       closing,
       closed: () => closed,
       busy: () => this.#running.size > 0,
       connected: () => connections.connected,
-      abortAt: !graceful ? now : timeoutMs === undefined ? Infinity : now + timeoutMs,
+      hard: () => this.#hardStop,
       abort: () => this.#abortAll(new WorkerStopped(false)),
     });
+    // This worker's concurrency limits are taken back while Redis answers; else they expire on their own.
+    this.#limits.halt();
+    if (connections.connected) {
+      await waitAtMost(
+        this.#limits.leave().catch(() => {}),
+        graceEndsAt - Date.now(),
+      );
+    }
     if (!closed) {
       // BullMQ waits on Redis: cut its connections so that its close can finish.
       connections.disconnectAll();

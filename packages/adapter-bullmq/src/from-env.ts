@@ -1,6 +1,6 @@
 import type { Backend } from "@switchyard/core";
 import { bullmq } from "./bullmq-backend.js";
-import { DEFAULT_REDIS_URL } from "./resolve-options.js";
+import { DEFAULT_REDIS_URL } from "./bullmq-options.js";
 
 /**
  * The backend `SWITCHYARD_BACKEND=bullmq` selects: Redis from `REDIS_URL` (default

@@ -1,8 +1,7 @@
 export { bullmq } from "./bullmq-backend.js";
 export { bullmqCapabilities, DEFAULT_IDEMPOTENCY_TTL_MS } from "./bullmq-capabilities.js";
-export type { BullmqBackendOptions } from "./bullmq-options.js";
+export { type BullmqBackendOptions, DEFAULT_REDIS_URL } from "./bullmq-options.js";
 export type { BullmqWorker } from "./bullmq-worker.js";
 export { fromEnv } from "./from-env.js";
 export type { IoredisClient } from "./redis-client.js";
-export { DEFAULT_REDIS_URL } from "./resolve-options.js";
 export { STOP_GRACE_MS } from "./stop-wait.js";

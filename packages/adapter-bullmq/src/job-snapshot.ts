@@ -7,17 +7,17 @@ import { payloadOf } from "./schedule-payload.js";
 /** The error BullMQ recorded for a job's last failed attempt, with its Switchyard code. */
 export function jobErrorOf(job: Job): JobError | undefined {
   if (!job.failedReason) return undefined;
-  const code = errorCodeOf(job.stacktrace);
+  const code = errorCodeOf(job);
   return code === undefined ? { message: job.failedReason } : { message: job.failedReason, code };
 }
 
 /** True for a job that failed because it was cancelled while running (BullMQ has no cancelled state). */
 export function isCancelledJob(job: Job): boolean {
-  return job.finishedOn !== undefined && errorCodeOf(job.stacktrace) === JOB_CANCELLED_ERROR_CODE;
+  return job.finishedOn !== undefined && errorCodeOf(job) === JOB_CANCELLED_ERROR_CODE;
 }
 
 /** A BullMQ job as Switchyard shows it. `state` comes from `job.getState()` (or the list it was read from). */
-export function snapshotOf(queue: string, job: Job, bullmqState: BullmqJobState | "unknown"): JobSnapshot {
+export function toJobSnapshot(queue: string, job: Job, bullmqState: BullmqJobState | "unknown"): JobSnapshot {
   const state = stateOf(job, bullmqState);
   const snapshot: JobSnapshot = {
     id: formatJobId(queue, job.id!),

@@ -1,8 +1,8 @@
 import { type LongTimeout, setLongTimeout } from "@switchyard/core/adapter";
 import { Redis, type RedisOptions } from "ioredis";
+import type { RedisSource } from "./bullmq-options.js";
 import { ConnectionSet } from "./connection-set.js";
 import { asRedis } from "./redis-client.js";
-import type { RedisSource } from "./resolve-options.js";
 import { redisUnavailable } from "./unavailable.js";
 
 /**

@@ -18,24 +18,24 @@ export interface StopWatch {
   busy(): boolean;
   /** True while the worker's connection to Redis is up. */
   connected(): boolean;
-  /** When to abort running handlers (ms since epoch; Infinity: never). */
-  abortAt: number;
+  /** True once a hard stop was asked for: at once, or while a graceful one drains. */
+  hard(): boolean;
+  /** Aborts the running handlers (called once, when the stop turns hard). */
   abort(): void;
 }
 
 /**
  * Waits until the stop has nothing left to wait for: BullMQ's close finished, or no handler is waited
- * for (none runs, or they were aborted at `abortAt`) and Redis is not connected or had STOP_GRACE_MS.
- * Returns when that grace ends, for the rest of the way out. The abort time is compared with the
- * clock on each look rather than armed as a timer, so any timeout (even past Node's 2^31-1 ms timer
- * limit) is kept.
+ * for (none runs, or they were aborted once the stop turned hard) and Redis is not connected or had
+ * STOP_GRACE_MS. Returns when that grace ends, for the rest of the way out. A graceful stop waits for
+ * the handlers as long as they run; core turns it hard when the app's timeout passes.
  */
 export async function waitForStop(watch: StopWatch): Promise<{ graceEndsAt: number }> {
   let aborted = false;
   let graceEndsAt: number | undefined;
   for (;;) {
     const now = Date.now();
-    if (!aborted && now >= watch.abortAt) {
+    if (!aborted && watch.hard()) {
       watch.abort();
       aborted = true;
     }

@@ -65,6 +65,36 @@ describe("bullmq backend", () => {
     expect(failed.finishedAt).toBeInstanceOf(Date);
   });
 
+  it("keeps any error code as thrown (not only identifiers), a BullMQ control name too, and none for a thrown non-error", async () => {
+    const thrown: Record<number, unknown> = {
+      1: Object.assign(new Error("upstream refused"), { code: "42" }),
+      2: Object.assign(new Error("upstream refused"), { code: "rate limited: try later" }),
+      3: Object.assign(new Error("upstream refused"), { code: "DelayedError" }),
+      4: "a plain string",
+    };
+    const job = defineJob({
+      name: clients.name("codes"),
+      schema: numberPayload,
+      retry: { maxAttempts: 1 },
+      handler: (payload) => {
+        throw thrown[payload.n];
+      },
+    });
+    const client = await clients.client([job]);
+    await clients.worker(client);
+    const expected: Record<number, object> = {
+      1: { message: "upstream refused", code: "42" },
+      2: { message: "upstream refused", code: "rate limited: try later" },
+      3: { message: "upstream refused", code: "DelayedError" },
+      4: { message: "a plain string" },
+    };
+    for (const n of [1, 2, 3, 4]) {
+      const { id } = await client.enqueue(job, { n });
+      const failed = await until(client, id, "failed");
+      expect(failed.error, `error ${n}`).toEqual(expected[n]);
+    }
+  });
+
   it("reads back results, including falsy ones, and no result for a handler that returns nothing", async () => {
     const results: Record<number, unknown> = { 1: 0, 2: false, 3: "", 4: undefined, 5: [1, { a: null }] };
     const job = defineJob({

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Backend } from "@switchyard/core";
 import type { ConformanceHarness } from "@switchyard/testkit";
 import { type BullmqWorker, bullmq } from "../src/index.js";
 import { assertRedisReachable, deleteKeys, REDIS_URL } from "./redis-test-server.js";
@@ -9,31 +10,41 @@ export const TEST_STALLED_INTERVAL = "1s";
 
 /**
  * Runs the conformance kit against the Redis at `REDIS_URL` (default the local server). Every backend
- * gets its own key prefix under one prefix per run, and `dispose()` deletes the run's keys. `crash()`
- * closes the worker's BullMQ workers without finishing their jobs, so locks expire and the next
- * worker's stalled check runs them again; test/crash.test.ts does it for real with SIGKILL.
+ * gets its own key prefix under one prefix per run, and `dispose()` deletes the run's keys. Workers are
+ * the public client's (`client.work()`, which syncs declared schedules); their `crash()` closes the
+ * BullMQ workers without finishing their jobs, so locks expire and the next worker's stalled check
+ * runs them again (test/crash.test.ts does it for real with SIGKILL). `reconnect` opens a second
+ * backend on the same Redis and prefix, as another process of the app would.
  */
 export function bullmqHarness(): ConformanceHarness {
   const runPrefix = `sy-test-${randomBytes(4).toString("hex")}`;
+  const prefixes = new WeakMap<Backend, string>();
   let backends = 0;
   let checked: Promise<void> | undefined;
+  function open(prefix: string): Backend {
+    const backend = bullmq({
+      url: REDIS_URL,
+      prefix,
+      lockDuration: TEST_LOCK_DURATION,
+      stalledInterval: TEST_STALLED_INTERVAL,
+    });
+    prefixes.set(backend, prefix);
+    return backend;
+  }
   return {
     name: "bullmq",
     async createBackend() {
       checked ??= assertRedisReachable();
       await checked;
-      return bullmq({
-        url: REDIS_URL,
-        prefix: `${runPrefix}-${++backends}`,
-        lockDuration: TEST_LOCK_DURATION,
-        stalledInterval: TEST_STALLED_INTERVAL,
-      });
+      return open(`${runPrefix}-${++backends}`);
+    },
+    reconnect(backend) {
+      const prefix = prefixes.get(backend);
+      if (prefix === undefined) throw new Error("reconnect(): not a backend of this harness");
+      return open(prefix);
     },
     async start(client, { concurrency }) {
-      await client.schedules.sync();
-      // The backend's own worker (not client.work()) because the harness needs its crash().
-      const backend = client.backend as unknown as { work(options: { concurrency: number }): BullmqWorker };
-      const worker = backend.work({ concurrency });
+      const worker = client.work({ concurrency }) as BullmqWorker;
       await worker.ready;
       return { stop: (options) => worker.stop(options), crash: () => worker.crash() };
     },

@@ -1,14 +1,21 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { BackendUnavailableError, createSwitchyard, defineJob, silentLogger } from "@switchyard/core";
-import { waitFor } from "@switchyard/testkit";
+import { sleep, waitFor } from "@switchyard/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { bullmq } from "../src/index.js";
+import type { ChildWorker } from "./child-worker.js";
+import { loadJob, startLoadWorker } from "./load-workers.js";
 import { countJobs, freePort, startRedis, type ThrowawayRedis, unreadBytes } from "./throwaway-redis.js";
 
 const servers: ThrowawayRedis[] = [];
 const closers: Array<() => Promise<void>> = [];
+const children: ChildWorker[] = [];
 afterEach(async () => {
+  for (const child of children.splice(0)) child.kill();
   for (const close of closers.splice(0)) await close().catch(() => {});
   for (const server of servers.splice(0)) {
     server.thaw();
@@ -126,5 +133,75 @@ describe("Redis faults", () => {
       expectUnavailable(error, "no");
       expect(ms).toBeLessThan(2_500);
     }
+  });
+
+  it("keeps every acknowledged enqueue across a Redis crash and restart (AOF, fsync always), and the same worker process completes them", {
+    timeout: 60_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sy-redis-"));
+    closers.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const first = await startRedis(undefined, { persistIn: dir });
+    servers.push(first);
+    const { port, url } = first;
+    const prefix = `sy-restart-${randomBytes(3).toString("hex")}`;
+    const name = `steady-${randomBytes(3).toString("hex")}`;
+    const worker = startLoadWorker({ url, prefix, name, concurrency: 20, handlerMs: 2 });
+    children.push(worker);
+    await worker.line(/^ready$/, 30_000);
+    const job = loadJob(name);
+    const client = createSwitchyard({
+      backend: bullmq({ url, prefix, commandTimeout: "500ms" }),
+      jobs: [job],
+      logger: silentLogger,
+    });
+    closers.unshift(() => client.close());
+
+    const acknowledged: Array<{ id: string; at: number }> = [];
+    const refused = { no: 0, unknown: 0 };
+    let producing = true;
+    const producer = (async () => {
+      for (let n = 0; producing; n++) {
+        try {
+          acknowledged.push({ id: (await client.enqueue(job, { n })).id, at: Date.now() });
+        } catch (error) {
+          if (!(error instanceof BackendUnavailableError)) throw error;
+          refused[error.stored]++; // not acknowledged: not counted
+          await sleep(50);
+        }
+        await sleep(1);
+      }
+    })();
+    await waitFor(() => acknowledged.length >= 300, { message: "the producer to get going" });
+    await first.kill(); // a crash: nothing is flushed on the way out
+    servers.splice(servers.indexOf(first), 1);
+    const downAt = Date.now();
+    await sleep(500);
+    servers.push(await startRedis(port, { persistIn: dir }));
+    const upAt = Date.now();
+    await waitFor(() => acknowledged.some((entry) => entry.at > upAt + 1_000), {
+      message: "the producer to enqueue again after the restart",
+      timeoutMs: 20_000,
+    });
+    producing = false;
+    await producer;
+
+    const notCompleted = await waitFor(
+      async () => {
+        const states = await Promise.all(acknowledged.map(({ id }) => client.get(id)));
+        const left = acknowledged.filter((_, index) => states[index]?.state !== "completed");
+        return left.length === 0 && left;
+      },
+      { message: "every acknowledged job to complete", timeoutMs: 30_000, intervalMs: 500 },
+    );
+    const afterRestart = acknowledged.filter((entry) => entry.at > upAt).length;
+    console.log(
+      `Redis restart: ${acknowledged.length} acknowledged enqueues (${afterRestart} after the restart), all completed; ` +
+        `refused while down: ${refused.no} stored "no", ${refused.unknown} stored "unknown"; down ${upAt - downAt} ms`,
+    );
+    expect(notCompleted).toEqual([]);
+    expect(refused.no + refused.unknown).toBeGreaterThan(0); // the producer did see Redis go away
+    // One worker process throughout: never restarted, still running.
+    expect(worker.process.exitCode).toBeNull();
+    expect(worker.lines.filter((line) => line.text === "ready")).toHaveLength(1);
   });
 });

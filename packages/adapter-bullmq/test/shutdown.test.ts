@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { createSwitchyard, defineJob, silentLogger } from "@switchyard/core";
 import { waitFor } from "@switchyard/testkit";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { bullmq, STOP_GRACE_MS } from "../src/index.js";
@@ -18,7 +20,12 @@ afterEach(async () => {
   for (const server of servers.splice(0)) await server.kill();
 });
 
-function startWorker(url: string, stopOptions: object | "close-only", handler = "abortable") {
+function startWorker(
+  url: string,
+  stopOptions: object | "close-only",
+  handler = "abortable",
+  concurrency = 1,
+) {
   const prefix = `sy-shutdown-${randomBytes(3).toString("hex")}`;
   const name = `shutdown-${randomBytes(3).toString("hex")}`;
   const child = startChild("shutdown-worker.ts", {
@@ -27,6 +34,7 @@ function startWorker(url: string, stopOptions: object | "close-only", handler = 
     SHUTDOWN_JOB: name,
     STOP_OPTIONS: JSON.stringify(stopOptions),
     HANDLER: handler,
+    CONCURRENCY: String(concurrency),
   });
   children.push(child);
   return { child, prefix, name };
@@ -110,6 +118,59 @@ describe("a worker process on SIGTERM (the README's handler: stop, then close)",
     expect(result.stopMs).toBeLessThan(1_000 + STOP_GRACE_MS + 500);
     expect(result.exitCode).toBe(0);
     expect(result.exitAfterCloseMs).toBeLessThan(EXIT_AFTER_CLOSE_MS);
+  });
+
+  it("lets the jobs in flight finish and leaves the waiting ones untouched", {
+    timeout: 30_000,
+  }, async () => {
+    const { child, prefix, name } = startWorker(REDIS_URL, { graceful: true, timeout: "25s" }, "slow", 3);
+    try {
+      await child.line(/^ready$/);
+      const job = defineJob({ name, schema: z.object({ n: z.number() }), handler: () => {} });
+      const client = createSwitchyard({
+        backend: bullmq({ url: REDIS_URL, prefix }),
+        jobs: [job],
+        logger: silentLogger,
+      });
+      try {
+        const enqueued = await client.enqueueMany(
+          job,
+          Array.from({ length: 8 }, (_, n) => ({ n })),
+        );
+        await waitFor(() => child.lines.filter((line) => line.text.startsWith("started ")).length === 3, {
+          message: "three jobs (the worker's concurrency) to start",
+        });
+        const result = await terminate(child);
+        expect(result.exitCode).toBe(0);
+        const started = child.lines.filter((l) => l.text.startsWith("started ")).map((l) => l.text.slice(8));
+        const finished = child.lines
+          .filter((l) => l.text.startsWith("finished "))
+          .map((l) => l.text.slice(9));
+        expect(started).toHaveLength(3); // none fetched once the stop began
+        expect(finished.sort()).toEqual([...started].sort());
+        const raw = new Queue(name, { connection: new Redis(REDIS_URL), prefix });
+        try {
+          for (const { id } of enqueued) {
+            const snapshot = await client.get(id);
+            if (started.includes(id)) {
+              expect(snapshot, id).toMatchObject({ state: "completed", attempts: 1 });
+            } else {
+              expect(snapshot, id).toMatchObject({ state: "waiting", attempts: 0 });
+              expect(snapshot?.error).toBeUndefined();
+              const stored = await raw.getJob(id.slice(name.length + 1));
+              expect(stored?.processedOn, id).toBeUndefined(); // never taken by a worker
+              expect(await stored?.getState(), id).toBe("waiting");
+            }
+          }
+        } finally {
+          await raw.close();
+        }
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await deleteKeys(`${prefix}:*`);
+    }
   });
 
   it("exits promptly after close once its jobs are done (no timer left armed)", {

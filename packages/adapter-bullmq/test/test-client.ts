@@ -42,11 +42,9 @@ export class TestClients {
     return client;
   }
 
-  /** A started worker with crash(), stopped by cleanup. */
+  /** A started worker (the public client's, which syncs declared schedules), stopped by cleanup. */
   async worker(client: Switchyard, concurrency = 10): Promise<BullmqWorker> {
-    await client.schedules.sync();
-    const backend = client.backend as unknown as { work(options: { concurrency: number }): BullmqWorker };
-    const worker = backend.work({ concurrency });
+    const worker = client.work({ concurrency }) as BullmqWorker;
     this.#workers.push(worker);
     await worker.ready;
     return worker;

@@ -29,13 +29,26 @@ export interface ThrowawayRedis {
   thaw(): void;
 }
 
-/** Starts a throwaway redis-server (on `port`, else a free one) and waits until it answers. */
-export async function startRedis(port?: number): Promise<ThrowawayRedis> {
+/**
+ * Starts a throwaway redis-server (on `port`, else a free one) and waits until it answers. With
+ * `persistIn` (a directory), every write is in its append-only file before Redis answers it
+ * (`appendfsync always`), so a server started again on that directory has every acknowledged write.
+ */
+export async function startRedis(
+  port?: number,
+  options: { persistIn?: string } = {},
+): Promise<ThrowawayRedis> {
   const chosen = port ?? (await freePort());
+  const persistence =
+    options.persistIn === undefined
+      ? ["--appendonly", "no"]
+      : ["--appendonly", "yes", "--appendfsync", "always", "--dir", options.persistIn];
   const server = spawn(
     "redis-server",
-    ["--port", String(chosen), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    { stdio: "ignore" },
+    ["--port", String(chosen), "--bind", "127.0.0.1", "--save", "", ...persistence],
+    {
+      stdio: "ignore",
+    },
   );
   await new Promise<void>((resolve, reject) => {
     server.once("spawn", resolve);

@@ -46,6 +46,37 @@ describe("worker.stop()", () => {
     expect(ms).toBeLessThan(STOP_GRACE_MS + 700);
   });
 
+  it("takes a hard stop while a graceful one drains: the handler is aborted, both stops resolve within the grace", async () => {
+    let aborted = false;
+    const job = defineJob({
+      name: clients.name("draining"),
+      schema: z.object({}),
+      handler: (_payload, ctx) =>
+        new Promise<void>((resolve) => {
+          ctx.signal.addEventListener("abort", () => {
+            aborted = true;
+            resolve();
+          });
+        }),
+    });
+    const client = await clients.client([job]);
+    const worker = await clients.worker(client, 1);
+    const { id } = await client.enqueue(job, {});
+    await waitFor(async () => (await client.get(id))?.state === "active", { message: "the job to start" });
+    let gracefulDone = false;
+    const graceful = worker.stop({ graceful: true }).then(() => {
+      gracefulDone = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(gracefulDone).toBe(false); // it drains: the handler still runs
+    expect(aborted).toBe(false);
+    const ms = await timed(() => worker.stop({ graceful: false }));
+    expect(aborted).toBe(true);
+    expect(ms).toBeLessThan(STOP_GRACE_MS + 700);
+    await graceful;
+    expect((await client.get(id))?.state).toBe("waiting"); // put back, to run again
+  });
+
   it("resolves within its timeout plus the grace when a handler ignores its abort", async () => {
     const { job, state } = stubbornJob();
     const client = await clients.client([job]);

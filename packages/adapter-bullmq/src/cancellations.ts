@@ -1,0 +1,112 @@
+import { JOB_CANCELLED_ERROR_CODE, type JobSnapshot } from "@switchyard/core";
+import { ErrorCode, type Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { formatJobId, type JobRef } from "./job-ref.js";
+import { toJobSnapshot } from "./job-snapshot.js";
+
+/**
+ * Cancellation on BullMQ, which has no cancelled state. All of its Redis keys and messages are here:
+ * - a waiting or delayed job is removed, and a record of it (its snapshot, cancelled) is kept under
+ *   `<prefix>:<job>:<id>:cancelled` for `cancelledRetention`, so `get(id)` still reports it;
+ * - a running job is marked (the same key, holding `running`) and its id is published on
+ *   `<prefix>:switchyard:cancel`; the worker running it aborts the attempt, which then fails in
+ *   BullMQ with SWITCHYARD_JOB_CANCELLED. The mark catches a job whose worker died before the notice:
+ *   it is checked when the job comes back (`isMarked`).
+ */
+export class Cancellations {
+  readonly #prefix: string;
+  readonly #retentionMs: number;
+  /** The connection the client's calls use (created on first use). */
+  readonly #redis: () => Redis;
+
+  constructor(options: { prefix: string; retentionMs: number; redis: () => Redis }) {
+    this.#prefix = options.prefix;
+    this.#retentionMs = options.retentionMs;
+    this.#redis = options.redis;
+  }
+
+  /** The pub/sub channel of cancel notices: one Switchyard job id a message. */
+  get channel(): string {
+    return `${this.#prefix}:switchyard:cancel`;
+  }
+
+  /**
+   * Cancels a job of `queue`: true when it was waiting, delayed or running and is now cancelled (a
+   * running one once its worker gets the notice); false when it is finished or unknown, and for the
+   * pending next run of a schedule, which BullMQ removes only with its schedule.
+   */
+  async cancel(queue: Queue, ref: JobRef): Promise<boolean> {
+    const job = await queue.getJob(ref.jobId);
+    if (!job) return false;
+    const state = await job.getState();
+    if (state === "active") return this.#cancelRunning(ref);
+    if (state === "completed" || state === "failed" || state === "unknown") return false;
+    const key = this.#key(ref);
+    const { runAt: _dueAt, error: _earlierFailure, ...rest } = toJobSnapshot(ref.queue, job, state);
+    const record: JobSnapshot = {
+      ...rest,
+      state: "cancelled",
+      error: {
+        message: `job ${formatJobId(ref.queue, ref.jobId)} was cancelled`,
+        code: JOB_CANCELLED_ERROR_CODE,
+      },
+      finishedAt: new Date(),
+    };
+    // The record first: a get(id) between the removal and the record would find nothing.
+    const redis = this.#redis();
+    await redis.set(key, JSON.stringify(record), "PX", this.#retentionMs);
+    let removed: number;
+    try {
+      removed = await queue.remove(ref.jobId);
+    } catch (error) {
+      await redis.del(key);
+      if ((error as { code?: unknown }).code === ErrorCode.JobBelongsToJobScheduler) return false;
+      throw error;
+    }
+    if (removed === 1) return true;
+    // It started meanwhile: a running job is locked, and is cancelled as a running one.
+    await redis.del(key);
+    return this.#cancelRunning(ref);
+  }
+
+  /** The record of a job cancelled before it ran, while it is kept. */
+  async record(ref: JobRef): Promise<JobSnapshot | undefined> {
+    const stored = await this.#redis().get(this.#key(ref));
+    if (!stored?.startsWith("{")) return undefined;
+    const record = JSON.parse(stored) as JobSnapshot & Record<"createdAt" | "finishedAt", string | undefined>;
+    return {
+      ...record,
+      createdAt: record.createdAt === undefined ? undefined : new Date(record.createdAt),
+      finishedAt: record.finishedAt === undefined ? undefined : new Date(record.finishedAt),
+    };
+  }
+
+  /** True when the job was cancelled while it ran (on `redis`, a worker's own connection). */
+  async isMarked(redis: Redis, ref: JobRef): Promise<boolean> {
+    return (await redis.exists(this.#key(ref))) === 1;
+  }
+
+  /**
+   * Listens for cancel notices on a worker's subscriber connection: `onCancel` gets each cancelled
+   * job's Switchyard id (the worker aborts it if it runs it). Resolves once subscribed.
+   */
+  async listen(subscriber: Redis, onCancel: (id: string) => void): Promise<void> {
+    subscriber.on("message", (channel: string, id: string) => {
+      if (channel === this.channel) onCancel(id);
+    });
+    await subscriber.subscribe(this.channel);
+  }
+
+  async #cancelRunning(ref: JobRef): Promise<boolean> {
+    await this.#redis()
+      .multi()
+      .set(this.#key(ref), "running", "PX", this.#retentionMs)
+      .publish(this.channel, formatJobId(ref.queue, ref.jobId))
+      .exec();
+    return true;
+  }
+
+  #key(ref: JobRef): string {
+    return `${this.#prefix}:${ref.queue}:${ref.jobId}:cancelled`;
+  }
+}
