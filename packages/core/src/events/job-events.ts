@@ -21,7 +21,10 @@ export class JobEvents {
 
   on<T extends JobEventType | "*">(type: T, listener: JobEventListener<T>): () => void {
     let set = this.#listeners.get(type);
-    if (!set) this.#listeners.set(type, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(type, set);
+    }
     const stored = listener as unknown as JobEventListener<JobEventType | "*">;
     if (!set.has(stored)) {
       set.add(stored);
