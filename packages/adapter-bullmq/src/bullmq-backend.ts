@@ -19,6 +19,7 @@ import { isCancelledJob, snapshotOf } from "./job-snapshot.js";
 import { RedisConnections } from "./redis-connections.js";
 import { resolveBullmqOptions } from "./resolve-options.js";
 import { schedulePayloadOf, scheduleTemplateData } from "./schedule-payload.js";
+import { readStepView, withStepView } from "./step-view.js";
 import { isConnectionFailure, storedOutcomeOf, toUnavailable } from "./unavailable.js";
 
 /** How long close() waits for each BullMQ queue to close (they share the producer; nothing to quit). */
@@ -98,10 +99,13 @@ class BullmqBackend implements Backend {
       // State first, then the job: a job read after its state is at least as far along, so a
       // completed state always comes with its result. One that moved on meanwhile is read again.
       let state = await queue.getJobState(ref.jobId);
-      const job = await queue.getJob(ref.jobId);
+      const [job, view] = await Promise.all([
+        queue.getJob(ref.jobId),
+        readStepView(this.#connections.producer, queue, ref.jobId),
+      ]);
       if (!job) return this.#cancelledRecord(ref);
       if (job.finishedOn && state !== "completed" && state !== "failed") state = await job.getState();
-      return snapshotOf(ref.queue, job, state);
+      return withStepView(snapshotOf(ref.queue, job, state), view);
     });
   }
 
