@@ -99,6 +99,27 @@ describe("durable steps on BullMQ", () => {
     expect(failed.steps).toEqual(["nap-1", "nap-2"]);
   });
 
+  it("shows the due time of any delayed job, a retry's backoff included, read from BullMQ's delayed set", async () => {
+    let failedAt = 0;
+    const job = defineJob({
+      name: clients.name("retry-due"),
+      schema: empty,
+      retry: { maxAttempts: 2, backoff: { type: "fixed", delay: "30s" } },
+      handler: () => {
+        failedAt = Date.now();
+        throw new Error("try again in 30 s");
+      },
+    });
+    const client = await clients.client([job]);
+    await clients.worker(client);
+    const { id } = await client.enqueue(job, {});
+    const retrying = await until(client, id, "delayed");
+    expect(retrying.attempts).toBe(1);
+    const dueIn = (retrying.runAt?.getTime() ?? 0) - failedAt;
+    expect(dueIn, `due ${dueIn} ms after the failure`).toBeGreaterThanOrEqual(29_000);
+    expect(dueIn, `due ${dueIn} ms after the failure`).toBeLessThanOrEqual(31_000);
+  });
+
   it("replays completed steps when a failed job is retried with client.retry()", async () => {
     let charged = 0;
     let allow = false;
