@@ -4,7 +4,8 @@
 // lockDuration 30 s, stalledInterval 30 s, maxStalledCount 3, a backoff strategy). Connections are each
 // side's own: ioredis defaults for raw, the adapter's for the adapter. Shapes after
 // taskforcesh/bullmq-bench: queue-add (one by one), add-bulk, worker-generic (pre-filled queue,
-// concurrency 1) and worker-concurrent (50), plus enqueue→start latency at concurrency 1 (closed loop).
+// concurrency 1) and worker-concurrent (50), plus enqueue→start latency at concurrency 1 (closed loop),
+// and the cost of a durable step next to a plain job (bench/step-cost.ts, adapter only).
 // Every measurement runs as raw/adapter trials in ABBA order within each round; the figures are
 // medians over all trials ("rounds" in the results counts them). Garbage is collected before each
 // timed trial, so neither side pays for the other's (or its own setup's) garbage.
@@ -18,6 +19,7 @@ import { Redis } from "ioredis";
 import { z } from "zod";
 import { type BenchSuite, percentile } from "../bench-result.js";
 import { abba, BenchSeries, type Side, trials } from "../bench-trials.js";
+import { stepCost } from "../step-cost.js";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 // Jobs per trial and trials per round (ABBA order: raw, adapter, adapter, raw, ... so that drift on a
@@ -32,6 +34,7 @@ const PROCESS_C50_JOBS = 2_000;
 const PROCESS_TRIALS = 4;
 const LATENCY_SAMPLES = 150;
 const LATENCY_TRIALS = 2;
+const STEP_UNITS = 3_000;
 
 const schema = z.object({ id: z.number().int(), to: z.string(), subject: z.string() });
 type Payload = z.infer<typeof schema>;
@@ -386,8 +389,14 @@ const bullmqBench: BenchSuite = async ({ rounds }) => {
     console.log(`round ${round + 1}/${rounds} done`);
   }
 
+  // Durable steps: jobs of 10 no-op steps against 10x as many plain jobs, on the adapter alone.
+  const steps = await stepCost(() => bullmq({ url: REDIS_URL, prefix }), {
+    rounds,
+    units: STEP_UNITS,
+    concurrency: 50,
+  });
   await cleanup();
-  return series.measurements((name) => name.startsWith("latency") || name.startsWith("CPU"));
+  return [...series.measurements((name) => name.startsWith("latency") || name.startsWith("CPU")), steps];
 };
 
 export default bullmqBench;

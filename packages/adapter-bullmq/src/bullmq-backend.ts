@@ -18,6 +18,7 @@ import { formatJobId, parseJobId } from "./job-ref.js";
 import { JobSchedulers } from "./job-schedulers.js";
 import { isCancelledJob, toJobSnapshot } from "./job-snapshot.js";
 import { RedisConnections } from "./redis-connections.js";
+import { readStepView, withStepView } from "./step-view.js";
 import { isConnectionFailure, storedOutcomeOf, toUnavailable } from "./unavailable.js";
 
 /** How long close() waits for each BullMQ queue to close (they share the producer; nothing to quit). */
@@ -105,10 +106,13 @@ class BullmqBackend implements Backend {
       // State first, then the job: a job read after its state is at least as far along, so a
       // completed state always comes with its result. One that moved on meanwhile is read again.
       let state = await queue.getJobState(ref.jobId);
-      const job = await queue.getJob(ref.jobId);
+      const [job, view] = await Promise.all([
+        queue.getJob(ref.jobId),
+        readStepView(this.#connections.producer, queue, ref.jobId),
+      ]);
       if (!job) return this.#cancellations.record(ref);
       if (job.finishedOn && state !== "completed" && state !== "failed") state = await job.getState();
-      return toJobSnapshot(ref.queue, job, state);
+      return withStepView(toJobSnapshot(ref.queue, job, state), view);
     });
   }
 

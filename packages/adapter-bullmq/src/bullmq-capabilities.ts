@@ -40,6 +40,9 @@ export const bullmqCapabilities: Capabilities = {
     results: "native",
     "worker.gracefulStop": "native",
     "worker.crashRecovery": "native",
+    "steps.run": "emulated",
+    "steps.sleep": "native",
+    "steps.invoke": "emulated",
   }),
   idempotency: { window: "ttl", defaultTtlMs: DEFAULT_IDEMPOTENCY_TTL_MS, clearedOnFailure: false },
   notes: {
@@ -69,5 +72,11 @@ export const bullmqCapabilities: Capabilities = {
       "the worker running the job is told over Redis pub/sub and aborts its signal; the job ends failed in BullMQ and cancelled in Switchyard",
     "worker.crashRecovery":
       "BullMQ's lock and stalled check: a dead worker's jobs run again after lockDuration (default 30 s); the lost attempt counts",
+    "steps.run":
+      "each step is a field of the job's own BullMQ hash, written in one round trip (a script that checks the worker still holds the job's lock) and removed with the job; a resumed or retried job reads them with one HGETALL, a first start reads nothing",
+    "steps.sleep":
+      "BullMQ's step-job pattern: moveToDelayed then DelayedError, which frees the slot and the lock; the same atomic move hands back the start BullMQ counted (attemptsStarted), so a sleep is not an attempt",
+    "steps.invoke":
+      "the child is a plain BullMQ job enqueued with the step's idempotency key (not a BullMQ flow); the parent sleeps between looks at the child (250 ms, then half the time waited, at most 30 s)",
   },
 };

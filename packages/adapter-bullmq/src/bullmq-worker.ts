@@ -12,9 +12,11 @@ import {
   type BackendWorker,
   backoffDelay,
   type JobRuntime,
+  type StepAttemptOutcome,
+  type StepStore,
   setLongTimeout,
 } from "@switchyard/core/adapter";
-import { Worker as BullmqQueueWorker, DelayedError, type Job } from "bullmq";
+import { type Worker as BullmqQueueWorker, DelayedError, type Job } from "bullmq";
 import { AttemptFailedError, AttemptRetryError } from "./attempt-errors.js";
 import type { Cancellations } from "./cancellations.js";
 import { ConcurrencyGate } from "./concurrency-gate.js";
@@ -23,7 +25,9 @@ import { cronRepeatStrategy } from "./cron-repeat.js";
 import { formatJobId } from "./job-ref.js";
 import type { WorkerConnections } from "./redis-connections.js";
 import { payloadOf } from "./schedule-payload.js";
+import { openStepStore } from "./step-store.js";
 import { STOP_GRACE_MS, waitAtMost, waitForStop } from "./stop-wait.js";
+import { SwitchyardQueueWorker, suspendJob } from "./suspend.js";
 import { redisUnavailable, toUnavailable } from "./unavailable.js";
 
 /** The BullMQ backoff type of every Switchyard job: its delays come from the worker's backoff strategy. */
@@ -80,16 +84,19 @@ class RunningAttempt implements AttemptInput {
   readonly payload: unknown;
   readonly attempt: number;
   readonly maxAttempts: number;
+  /** The job's durable steps (step-store.ts). */
+  readonly steps: StepStore;
   /** Why the attempt was aborted; the first reason wins. */
   reason: unknown;
   readonly #job: Job;
   #abort?: (reason: unknown) => void;
 
-  constructor(id: string, job: Job, attempt: number, maxAttempts: number) {
+  constructor(id: string, job: Job, attempt: number, maxAttempts: number, steps: StepStore) {
     this.id = id;
     this.payload = payloadOf(job);
     this.attempt = attempt;
     this.maxAttempts = maxAttempts;
+    this.steps = steps;
     this.#job = job;
   }
 
@@ -155,7 +162,7 @@ export class BullmqWorkerRunner implements BackendWorker {
       return definition ? backoffDelay(definition.retry, attemptsMade) : -1;
     };
     for (const [index, job] of jobs.entries()) {
-      const worker = new BullmqQueueWorker(
+      const worker = new SwitchyardQueueWorker(
         job.name,
         (bullJob, token) => this.#process(job.name, bullJob, token),
         {
@@ -236,6 +243,9 @@ export class BullmqWorkerRunner implements BackendWorker {
   async #process(queue: string, job: Job, token: string | undefined): Promise<unknown> {
     const id = formatJobId(queue, job.id!);
     const maxAttempts = job.opts.attempts || 1;
+    // Before attemptsStarted is read: a resume after a sleep hands back its start there.
+    const opened = openStepStore(this.#setup.connections.connection, id, job, token);
+    const steps = opened instanceof Promise ? await opened : opened;
     const attempt = job.attemptsStarted;
     // A job started more often than it finished attempts was abandoned (a crash, a hard stop): it may
     // have been cancelled meanwhile, and it may have used its last attempt.
@@ -251,18 +261,20 @@ export class BullmqWorkerRunner implements BackendWorker {
         });
       }
     }
-    const running = new RunningAttempt(id, job, attempt, maxAttempts);
+    const running = new RunningAttempt(id, job, attempt, maxAttempts, steps);
     this.#running.set(id, running);
-    let outcome: AttemptOutcome;
+    let outcome: StepAttemptOutcome;
     try {
       outcome = this.#gate
         ? await this.#runGated(queue, running, this.#gate)
         : await this.#setup.runtime.runAttempt(queue, running);
     } finally {
       this.#running.delete(id);
+      steps.end();
     }
     const stopped = running.reason;
-    if (stopped instanceof WorkerStopped && outcome.type !== "completed") {
+    // A suspended job is moved to delayed below, as it would have been without the stop.
+    if (stopped instanceof WorkerStopped && outcome.type !== "completed" && outcome.type !== "suspended") {
       // Crashed: BullMQ is already closed and writes nothing; the lock expires and the job runs again.
       if (stopped.crashed) return undefined;
       // Stopped without grace: the job goes back to be run again. Not to `wait`: a closing BullMQ
@@ -275,6 +287,10 @@ export class BullmqWorkerRunner implements BackendWorker {
     switch (outcome.type) {
       case "completed":
         return outcome.result;
+      case "suspended":
+        // A crashed worker writes nothing, as a killed process would not: its lock expires instead.
+        if (stopped instanceof WorkerStopped && stopped.crashed) return undefined;
+        return suspendJob(job, outcome.until, token);
       case "retry":
         throw new AttemptRetryError(outcome.error, outcome.delayMs, outcome.cause);
       default:
@@ -282,7 +298,11 @@ export class BullmqWorkerRunner implements BackendWorker {
     }
   }
 
-  async #runGated(queue: string, running: RunningAttempt, gate: ConcurrencyGate): Promise<AttemptOutcome> {
+  async #runGated(
+    queue: string,
+    running: RunningAttempt,
+    gate: ConcurrencyGate,
+  ): Promise<StepAttemptOutcome> {
     const wait = gate.acquire();
     if (wait) await wait;
     try {

@@ -35,7 +35,8 @@ export function toJobSnapshot(queue: string, job: Job, bullmqState: BullmqJobSta
   if (state === "completed" && job.returnvalue !== null) snapshot.result = job.returnvalue;
   const retrying = (state === "delayed" || state === "waiting") && job.attemptsMade > 0;
   if (state === "failed" || state === "cancelled" || retrying) snapshot.error = jobErrorOf(job);
-  // A first run's due time is known (enqueued at + delay); a retry's is not kept by BullMQ.
+  // A first run's due time is known (enqueued at + delay); a retry's is not kept in the job (get(id)
+  // reads any delayed job's from the delayed set: step-view.ts).
   if (state === "delayed" && job.attemptsMade === 0 && job.delay > 0) {
     snapshot.runAt = new Date(job.timestamp + job.delay);
   }
