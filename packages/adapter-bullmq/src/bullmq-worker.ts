@@ -8,7 +8,6 @@ import {
 } from "@switchyard/core";
 import {
   type AttemptInput,
-  type AttemptOutcome,
   type BackendWorker,
   backoffDelay,
   type JobRuntime,
