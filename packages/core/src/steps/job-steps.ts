@@ -51,6 +51,8 @@ export class AttemptSteps implements JobSteps {
   readonly #services?: StepServices;
   readonly #suspend: (until: number) => void;
   readonly #seen = new Set<string>();
+  /** step.run calls still running: a suspension waits for them, so parallel steps are stored. */
+  readonly #running = new Set<Promise<unknown>>();
 
   constructor(
     jobId: string,
@@ -71,6 +73,16 @@ export class AttemptSteps implements JobSteps {
     if (typeof fn !== "function") throw new ConfigError(`ctx.step.run("${id}"): fn must be a function`);
     const done = this.#completed(store, id, "run");
     if (done) return done.result as T;
+    const running = this.#runAndSave(store, id, fn);
+    this.#running.add(running);
+    try {
+      return await running;
+    } finally {
+      this.#running.delete(running);
+    }
+  }
+
+  async #runAndSave<T>(store: StepStore, id: string, fn: () => T | Promise<T>): Promise<T> {
     const value = await fn();
     const result = this.#storable(id, value);
     await store.save(id, result === undefined ? { type: "run" } : { type: "run", result });
@@ -141,9 +153,13 @@ export class AttemptSteps implements JobSteps {
     return this.#wait(until);
   }
 
-  /** Suspends the job until `until`: the attempt ends now and this promise never settles. */
+  /**
+   * Suspends the job until `until`: the attempt ends once the steps still running beside this one
+   * (`Promise.all` of steps) have settled and been stored, and this promise never settles.
+   */
   #wait(until: number): Promise<never> {
-    this.#suspend(until);
+    if (this.#running.size === 0) this.#suspend(until);
+    else void Promise.allSettled([...this.#running]).then(() => this.#suspend(until));
     return new Promise<never>(() => {});
   }
 
