@@ -46,7 +46,9 @@ export function startChild(fixture: string, env: Record<string, string>): ChildW
     process: child,
     lines,
     exited,
-    async line(pattern, timeoutMs = 15_000) {
+    // A child's first line waits for Node and tsx to start it: seconds on a loaded machine, not what
+    // these tests measure (they time stop and exit from the moment the child is up).
+    async line(pattern, timeoutMs = 45_000) {
       try {
         return await waitFor(() => lines.find((line) => pattern.test(line.text)), {
           message: `the child to print ${pattern}`,

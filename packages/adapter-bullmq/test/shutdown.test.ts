@@ -59,7 +59,7 @@ async function terminate(child: ChildWorker) {
 
 describe("a worker process on SIGTERM (the README's handler: stop, then close)", () => {
   it("stops and exits by itself while Redis is unreachable: graceful, hard, with a timeout, close() alone", {
-    timeout: 30_000,
+    timeout: 90_000,
   }, async () => {
     const url = `redis://127.0.0.1:${await freePort()}`;
     const stops: Array<object | "close-only"> = [
@@ -90,7 +90,7 @@ describe("a worker process on SIGTERM (the README's handler: stop, then close)",
   });
 
   it("stops by its timeout when Redis dies under a running handler that ignores the abort, then exits", {
-    timeout: 30_000,
+    timeout: 90_000,
   }, async () => {
     const server = await startRedis();
     servers.push(server);
@@ -121,7 +121,7 @@ describe("a worker process on SIGTERM (the README's handler: stop, then close)",
   });
 
   it("lets the jobs in flight finish and leaves the waiting ones untouched", {
-    timeout: 30_000,
+    timeout: 90_000,
   }, async () => {
     const { child, prefix, name } = startWorker(REDIS_URL, { graceful: true, timeout: "25s" }, "slow", 3);
     try {
@@ -174,7 +174,7 @@ describe("a worker process on SIGTERM (the README's handler: stop, then close)",
   });
 
   it("exits promptly after close once its jobs are done (no timer left armed)", {
-    timeout: 30_000,
+    timeout: 90_000,
   }, async () => {
     const { child, prefix, name } = startWorker(REDIS_URL, {}, "returns");
     try {
