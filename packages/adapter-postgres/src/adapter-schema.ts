@@ -223,6 +223,19 @@ begin
 end;
 $$;
 
+-- The same for a batch: the limit of each of p_jobs (stored: whether a worker stored one), read once.
+create or replace function ${schemaSql}.switchyard_lane_limits(p_jobs text[])
+returns table (job_name text, stored boolean, concurrency int)
+language plpgsql volatile as $$
+begin
+  perform pg_advisory_xact_lock_shared(${lanesLockKey}, hashtext(n.name)) from unnest(p_jobs) as n(name);
+  return query
+    select n.name, c.job_name is not null, c.concurrency
+      from unnest(p_jobs) as n(name)
+      left join ${schemaSql}.switchyard_concurrency c on c.job_name = n.name;
+end;
+$$;
+
 -- A worker stores the limit its definition gives a job (null: none). When it changes, the job's waiting
 -- jobs are spread again, per lane base (job, or job:concurrencyKey), over the new limit's lanes (or taken
 -- out of lanes), in the order they would run; running jobs finish where they are.

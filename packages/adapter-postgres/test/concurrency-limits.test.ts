@@ -34,7 +34,10 @@ describe("a job's concurrency limit is the workers' definition, across processes
       producerJob,
       Array.from({ length: 12 }, (_, n) => ({ n })),
     );
-    for (let n = 12; n < 16; n++) await producer.enqueue(producerJob, { n });
+    // One by one too, with and without an idempotency key (three statements pick a lane).
+    for (let n = 12; n < 16; n++) {
+      await producer.enqueue(producerJob, { n }, n % 2 === 0 ? { idempotencyKey: `k${n}` } : {});
+    }
     await waitFor(() => probe.calls.length === 16, { message: "sixteen jobs to run", timeoutMs: 20_000 });
     expect(probe.maxActive()).toBeLessThanOrEqual(2);
     expect(probe.maxActive()).toBe(2);

@@ -1,5 +1,5 @@
 import { NOTIFY_CHANNEL } from "../notification-listener.js";
-import { batchRunAtSql, type NewJob, queueNameSql } from "./new-job.js";
+import { batchRunAtSql, laneQueueNameSql, type NewJob } from "./new-job.js";
 import { type Queryable, schemaSql } from "./queryable.js";
 
 /**
@@ -29,20 +29,26 @@ export async function addJobs(
       `"priority":${job.priority ?? "null"},"i":${job.index}}`
     );
   });
+  // The lane limits are read once per job name (switchyard_lane_limits), not once per job.
   const { rows } = await db.query<{ id: string; payload: string }>(
-    `select id::text as id, payload::text as payload
-            ${notification === null ? "" : `, (select pg_notify('${NOTIFY_CHANNEL}', $3::text)) as notified`}
+    `with limits as materialized (select * from ${quoted}.switchyard_lane_limits($3::text[]))
+     select id::text as id, payload::text as payload
+            ${notification === null ? "" : `, (select pg_notify('${NOTIFY_CHANNEL}', $4::text)) as notified`}
        from ${quoted}.add_jobs(array(
          select row(s.identifier, coalesce(s.payload, 'null'::json),
-                    ${queueNameSql(quoted, "s.identifier", { base: "s.lane_base", turn: "s.lane_turn", fallbackLimit: "s.fallback_limit" })},
+                    ${laneQueueNameSql("s.lane_base", "s.lane_turn", "case when l.stored then l.concurrency else s.fallback_limit end")},
                     ${batchRunAtSql("s.run_at", "s.i", "$2::int")},
                     s.max_attempts, null, s.priority, null)::${quoted}.job_spec
            from json_to_recordset($1::json) as s(identifier text, payload json, lane_base text, lane_turn bigint,
                 fallback_limit int, run_at timestamptz, max_attempts smallint, priority smallint, i int)
+           join limits l on l.job_name = s.identifier
           order by s.i))`,
-    notification === null
-      ? [`[${specs.join(",")}]`, jobs.length]
-      : [`[${specs.join(",")}]`, jobs.length, notification],
+    [
+      `[${specs.join(",")}]`,
+      jobs.length,
+      [...names.keys()],
+      ...(notification === null ? [] : [notification]),
+    ],
   );
   return matchIds(
     jobs.map((job) => job.payloadJson),

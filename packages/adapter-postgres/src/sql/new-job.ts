@@ -31,6 +31,11 @@ export function queueNameSql(schemaSql: string, name: string, lane: Record<keyof
   return `${schemaSql}.switchyard_queue_name(${name}, ${lane.base}, ${lane.turn}, ${lane.fallbackLimit})`;
 }
 
+/** The SQL of a lane's queue name once its limit is known (`limit`: null for none), as switchyard_queue_name. */
+export function laneQueueNameSql(base: string, turn: string, limit: string): string {
+  return `case when (${limit}) is null then null else ${base} || '#' || (${turn} % (${limit}))::text end`;
+}
+
 /**
  * The SQL of a job's `run_at`. graphile-worker fetches by (priority, run_at) only, and returns jobs that
  * share both in whatever order the plan reads them (heap order, which stops following insertion order once
