@@ -86,7 +86,7 @@ describe("postgres() options", () => {
       const error = refusal(options);
       expect(error, JSON.stringify(options)).toBeInstanceOf(ConfigError);
       expect((error as Error).message, JSON.stringify(options)).toMatch(message);
-      // One form for every refusal (as pg-boss's attorney.js gives): the function, then the option.
+      // One form for every refusal: the function, then the option.
       expect((error as Error).message, JSON.stringify(options)).toMatch(/^postgres\(\): /);
     }
   });
