@@ -3,15 +3,24 @@
 import type { PoolClient } from "pg";
 
 /** Bumped whenever `adapterSchemaSql` changes; stored in `switchyard_meta`. */
-export const ADAPTER_SCHEMA_VERSION = 1;
+export const ADAPTER_SCHEMA_VERSION = 2;
 
 /** Quotes a PostgreSQL identifier. */
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** The error a cancelled job's snapshot carries (core's JobCancelledError), for the job id in `idSql`. */
+function cancelledError(idSql: string): string {
+  return `json_build_object('message', 'job ' || ${idSql} || ' was cancelled', 'code', 'SWITCHYARD_JOB_CANCELLED')`;
+}
+
 /**
- * The adapter's schema objects, in graphile-worker's schema `S`:
+ * The adapter's schema objects, in graphile-worker's schema (`schemaSql`, quoted):
  * - `switchyard_job_state`: per job, what graphile-worker does not keep: the outcome an attempt decided
  *   (applied by a trigger when graphile-worker releases the job), the last error with its code, progress,
  *   a cancellation request, the result, the maxAttempts of a permanently failed job. Written only when
@@ -19,18 +28,23 @@ export function quoteIdentifier(name: string): string {
  * - `switchyard_finished`: one narrow row per completed or cancelled job, written by a trigger when
  *   graphile-worker deletes it, so that `get(id)` still finds it. Append-only.
  * - `switchyard_idempotency`: idempotency keys with their expiry, claimed in the enqueue's transaction.
- * - `switchyard_schedules`: schedules (cron in any time zone, seconds, fixed intervals), fired by workers.
+ * - `switchyard_schedules`: schedules (cron in any time zone, seconds, fixed intervals), fired by workers;
+ *   `declared` when they come from defineJob.
+ * - `switchyard_concurrency`: the concurrency limit of each job as the workers define it, which decides
+ *   the lanes (graphile-worker named queues) its jobs go to, whoever enqueues them (concurrency-lanes.ts).
  * - `switchyard_workers`: a heartbeat per running worker pool, for stalled-job recovery.
  */
 export function adapterSchemaSql(schema: string): string {
-  const S = quoteIdentifier(schema);
+  const schemaSql = quoteIdentifier(schema);
+  // The first key of the advisory locks that order lane changes against enqueues (one per schema).
+  const lanesLockKey = `hashtext('switchyard_lanes:' || ${quoteLiteral(schema)})`;
   return `
-create table if not exists ${S}.switchyard_meta (
+create table if not exists ${schemaSql}.switchyard_meta (
   key text primary key,
   value text not null
 );
 
-create table if not exists ${S}.switchyard_job_state (
+create table if not exists ${schemaSql}.switchyard_job_state (
   job_id bigint primary key,
   result json,
   error json,
@@ -41,7 +55,7 @@ create table if not exists ${S}.switchyard_job_state (
   outcome_run_at timestamptz
 );
 
-create table if not exists ${S}.switchyard_finished (
+create table if not exists ${schemaSql}.switchyard_finished (
   job_id bigint primary key,
   task_id int not null,
   attempts smallint not null,
@@ -52,18 +66,18 @@ create table if not exists ${S}.switchyard_finished (
 );
 -- BRIN: rows are appended in finishing order, and a BRIN index costs next to nothing to maintain.
 create index if not exists switchyard_finished_finished_at
-  on ${S}.switchyard_finished using brin (finished_at);
+  on ${schemaSql}.switchyard_finished using brin (finished_at);
 
-create table if not exists ${S}.switchyard_idempotency (
+create table if not exists ${schemaSql}.switchyard_idempotency (
   job_name text not null,
   key text not null,
   job_id bigint,
   expires_at timestamptz not null,
   primary key (job_name, key)
 );
-create index if not exists switchyard_idempotency_expires_at on ${S}.switchyard_idempotency (expires_at);
+create index if not exists switchyard_idempotency_expires_at on ${schemaSql}.switchyard_idempotency (expires_at);
 
-create table if not exists ${S}.switchyard_schedules (
+create table if not exists ${schemaSql}.switchyard_schedules (
   id text primary key,
   job text not null,
   cron text,
@@ -73,9 +87,16 @@ create table if not exists ${S}.switchyard_schedules (
   next_run_at timestamptz not null,
   updated_at timestamptz not null default now()
 );
-create index if not exists switchyard_schedules_next_run_at on ${S}.switchyard_schedules (next_run_at);
+create index if not exists switchyard_schedules_next_run_at on ${schemaSql}.switchyard_schedules (next_run_at);
+alter table ${schemaSql}.switchyard_schedules add column if not exists declared boolean not null default false;
 
-create table if not exists ${S}.switchyard_workers (
+create table if not exists ${schemaSql}.switchyard_concurrency (
+  job_name text primary key,
+  concurrency int check (concurrency > 0),
+  updated_at timestamptz not null default now()
+);
+
+create table if not exists ${schemaSql}.switchyard_workers (
   pool_id text primary key,
   started_at timestamptz not null default now(),
   heartbeat_at timestamptz not null default now()
@@ -83,33 +104,33 @@ create table if not exists ${S}.switchyard_workers (
 
 -- graphile-worker deletes a job when it completes (only then does it delete a locked job): append its
 -- record. Whether it ended cancelled, and its result, are read from switchyard_job_state.
-create or replace function ${S}.switchyard_tg_job_deleted() returns trigger
+create or replace function ${schemaSql}.switchyard_tg_job_deleted() returns trigger
 language plpgsql as $$
 begin
-  insert into ${S}.switchyard_finished (job_id, task_id, attempts, max_attempts, created_at, finished_at)
+  insert into ${schemaSql}.switchyard_finished (job_id, task_id, attempts, max_attempts, created_at, finished_at)
   values (old.id, old.task_id, old.attempts, old.max_attempts, old.created_at, now())
   on conflict (job_id) do nothing;
   return null;
 end;
 $$;
-drop trigger if exists _500_switchyard_job_deleted on ${S}._private_jobs;
+drop trigger if exists _500_switchyard_job_deleted on ${schemaSql}._private_jobs;
 create trigger _500_switchyard_job_deleted
-  after delete on ${S}._private_jobs
+  after delete on ${schemaSql}._private_jobs
   for each row when (old.locked_at is not null)
-  execute function ${S}.switchyard_tg_job_deleted();
+  execute function ${schemaSql}.switchyard_tg_job_deleted();
 
 -- graphile-worker releases a failed job with its own fixed backoff (exp(attempts) seconds). When the
 -- attempt decided an outcome first, apply it in the same statement: the policy's delay, a permanent
 -- failure, or a run at once (the worker stopped mid-attempt). On "update of last_error": graphile-worker
 -- sets it when it releases a failed job, and never when it locks one, so fetching pays nothing for this.
-create or replace function ${S}.switchyard_tg_job_released() returns trigger
+create or replace function ${schemaSql}.switchyard_tg_job_released() returns trigger
 language plpgsql as $$
 declare
   v_outcome text;
   v_run_at timestamptz;
 begin
   select s.outcome, s.outcome_run_at into v_outcome, v_run_at
-    from ${S}.switchyard_job_state s
+    from ${schemaSql}.switchyard_job_state s
     where s.job_id = new.id and s.outcome is not null
     for update;
   if not found then
@@ -122,7 +143,7 @@ begin
   elsif v_outcome = 'permanent' then
     new.max_attempts := greatest(new.attempts, 1);
   end if;
-  update ${S}.switchyard_job_state s
+  update ${schemaSql}.switchyard_job_state s
      set outcome = null, outcome_run_at = null,
          original_max_attempts = case when v_outcome = 'permanent' then old.max_attempts
                                       else s.original_max_attempts end
@@ -130,14 +151,14 @@ begin
   return new;
 end;
 $$;
-drop trigger if exists _500_switchyard_job_released on ${S}._private_jobs;
+drop trigger if exists _500_switchyard_job_released on ${schemaSql}._private_jobs;
 create trigger _500_switchyard_job_released
-  before update of last_error on ${S}._private_jobs
+  before update of last_error on ${schemaSql}._private_jobs
   for each row when (old.locked_at is not null and new.locked_at is null)
-  execute function ${S}.switchyard_tg_job_released();
+  execute function ${schemaSql}.switchyard_tg_job_released();
 
 -- Enqueue with an idempotency key: claim the key (or find its live holder) and add the job, atomically.
-create or replace function ${S}.switchyard_add_job_once(
+create or replace function ${schemaSql}.switchyard_add_job_once(
   p_job_name text,
   p_payload json,
   p_queue_name text,
@@ -152,18 +173,18 @@ create or replace function ${S}.switchyard_add_job_once(
 )
 language plpgsql as $$
 begin
-  insert into ${S}.switchyard_idempotency as i (job_name, key, job_id, expires_at)
+  insert into ${schemaSql}.switchyard_idempotency as i (job_name, key, job_id, expires_at)
   values (p_job_name, p_key, null, now() + p_ttl_ms * interval '1 millisecond')
   on conflict on constraint switchyard_idempotency_pkey do update
     set job_id = null, expires_at = excluded.expires_at
     where i.expires_at <= now();
   if not found then
-    select i.job_id into job_id from ${S}.switchyard_idempotency i
+    select i.job_id into job_id from ${schemaSql}.switchyard_idempotency i
       where i.job_name = p_job_name and i.key = p_key;
     deduplicated := true;
     return;
   end if;
-  select j.id into job_id from ${S}.add_job(
+  select j.id into job_id from ${schemaSql}.add_job(
     identifier => p_job_name,
     payload => p_payload,
     queue_name => p_queue_name,
@@ -171,7 +192,7 @@ begin
     max_attempts => p_max_attempts,
     priority => p_priority
   ) j;
-  update ${S}.switchyard_idempotency i set job_id = switchyard_add_job_once.job_id
+  update ${schemaSql}.switchyard_idempotency i set job_id = switchyard_add_job_once.job_id
     where i.job_name = p_job_name and i.key = p_key;
   if p_notify is not null then
     perform pg_notify('switchyard', p_notify);
@@ -180,25 +201,120 @@ begin
 end;
 $$;
 
+-- The named queue (lane) of a job being added: <base>#<turn mod limit>, with the limit the workers stored
+-- for the job, else the enqueuer's own (p_fallback); none without a limit. The shared advisory lock, held
+-- until the enqueue commits, lets switchyard_set_concurrency wait for enqueues that read the old limit.
+create or replace function ${schemaSql}.switchyard_queue_name(
+  p_job text, p_base text, p_turn bigint, p_fallback int
+) returns text
+language plpgsql volatile as $$
+declare
+  v_limit int;
+begin
+  perform pg_advisory_xact_lock_shared(${lanesLockKey}, hashtext(p_job));
+  select c.concurrency into v_limit from ${schemaSql}.switchyard_concurrency c where c.job_name = p_job;
+  if not found then
+    v_limit := p_fallback;
+  end if;
+  if v_limit is null then
+    return null;
+  end if;
+  return p_base || '#' || (p_turn % v_limit)::text;
+end;
+$$;
+
+-- The same for a batch: the limit of each of p_jobs (stored: whether a worker stored one), read once.
+create or replace function ${schemaSql}.switchyard_lane_limits(p_jobs text[])
+returns table (job_name text, stored boolean, concurrency int)
+language plpgsql volatile as $$
+begin
+  perform pg_advisory_xact_lock_shared(${lanesLockKey}, hashtext(n.name)) from unnest(p_jobs) as n(name);
+  return query
+    select n.name, c.job_name is not null, c.concurrency
+      from unnest(p_jobs) as n(name)
+      left join ${schemaSql}.switchyard_concurrency c on c.job_name = n.name;
+end;
+$$;
+
+-- A worker stores the limit its definition gives a job (null: none). When it changes, the job's waiting
+-- jobs are spread again, per lane base (job, or job:concurrencyKey), over the new limit's lanes (or taken
+-- out of lanes), in the order they would run; running jobs finish where they are.
+create or replace function ${schemaSql}.switchyard_set_concurrency(
+  p_job text, p_limit int, out changed boolean, out previous int, out stored boolean
+)
+language plpgsql as $$
+begin
+  select c.concurrency, true into previous, stored
+    from ${schemaSql}.switchyard_concurrency c where c.job_name = p_job;
+  stored := coalesce(stored, false);
+  if stored and previous is not distinct from p_limit then
+    changed := false;
+    return;
+  end if;
+  changed := true;
+  -- Waits for enqueues that read the old limit; later ones wait for this transaction and read the new one.
+  perform pg_advisory_xact_lock(${lanesLockKey}, hashtext(p_job));
+  insert into ${schemaSql}.switchyard_concurrency as c (job_name, concurrency) values (p_job, p_limit)
+  on conflict (job_name) do update set concurrency = excluded.concurrency, updated_at = now();
+  if p_limit is null then
+    update ${schemaSql}._private_jobs j set job_queue_id = null
+      from ${schemaSql}._private_tasks t, ${schemaSql}._private_job_queues q
+     where t.id = j.task_id and t.identifier = p_job and q.id = j.job_queue_id
+       and q.queue_name ~ '#[0-9]+$' and j.locked_at is null;
+    return;
+  end if;
+  with relaned as (
+    select w.id, w.base || '#' || ((row_number() over (partition by w.base
+                                     order by w.priority, w.run_at, w.id) - 1) % p_limit)::text as queue_name
+      from (
+        select j.id, j.priority, j.run_at, coalesce(regexp_replace(q.queue_name, '#[0-9]+$', ''), p_job) as base
+          from ${schemaSql}._private_jobs j
+          join ${schemaSql}._private_tasks t on t.id = j.task_id
+          left join ${schemaSql}._private_job_queues q on q.id = j.job_queue_id
+         where t.identifier = p_job and j.locked_at is null
+           and (j.job_queue_id is null or q.queue_name ~ '#[0-9]+$')
+      ) w
+  ), created as (
+    insert into ${schemaSql}._private_job_queues (queue_name)
+      select distinct r.queue_name from relaned r
+    on conflict (queue_name) do nothing
+    returning id, queue_name
+  ), lanes as (
+    select c.id, c.queue_name from created c
+    union all
+    select q.id, q.queue_name from ${schemaSql}._private_job_queues q
+     where q.queue_name in (select r.queue_name from relaned r)
+  )
+  update ${schemaSql}._private_jobs j set job_queue_id = l.id
+    from relaned r, lanes l
+   where j.id = r.id and l.queue_name = r.queue_name and j.locked_at is null
+     and j.job_queue_id is distinct from l.id;
+end;
+$$;
+
 -- Cancels a job: a waiting or delayed job is removed at once (and recorded as cancelled); a running job
 -- is flagged and its worker told, so the attempt aborts. False when the job is finished or unknown.
-create or replace function ${S}.switchyard_cancel(p_job_id bigint, p_notify text) returns boolean
+create or replace function ${schemaSql}.switchyard_cancel(p_job_id bigint, p_notify text) returns boolean
 language plpgsql as $$
 declare
-  v_job ${S}._private_jobs;
+  v_job ${schemaSql}._private_jobs;
 begin
-  delete from ${S}._private_jobs j
+  delete from ${schemaSql}._private_jobs j
     where j.id = p_job_id and j.locked_at is null and j.attempts < j.max_attempts
     returning * into v_job;
   if found then
-    insert into ${S}.switchyard_finished
+    insert into ${schemaSql}.switchyard_finished
       (job_id, task_id, attempts, max_attempts, created_at, finished_at, cancelled)
     values (v_job.id, v_job.task_id, v_job.attempts, v_job.max_attempts, v_job.created_at, now(), true)
     on conflict (job_id) do update set cancelled = true;
+    -- The snapshot names the cancellation, never an earlier attempt's failure.
+    insert into ${schemaSql}.switchyard_job_state as s (job_id, error)
+    values (v_job.id, ${cancelledError("v_job.id")})
+    on conflict (job_id) do update set error = excluded.error, outcome = null, outcome_run_at = null;
     return true;
   end if;
-  if exists (select 1 from ${S}._private_jobs j where j.id = p_job_id and j.locked_at is not null) then
-    insert into ${S}.switchyard_job_state as s (job_id, cancel_requested) values (p_job_id, true)
+  if exists (select 1 from ${schemaSql}._private_jobs j where j.id = p_job_id and j.locked_at is not null) then
+    insert into ${schemaSql}.switchyard_job_state as s (job_id, cancel_requested) values (p_job_id, true)
     on conflict (job_id) do update set cancel_requested = true;
     perform pg_notify('switchyard', p_notify);
     return true;
@@ -212,44 +328,42 @@ $$;
 -- fails with SWITCHYARD_STALLED; a job whose cancellation was requested ends cancelled. Pools that never
 -- registered (plain graphile-worker workers sharing the schema) are left to graphile-worker's own
 -- 4-hour lock expiry.
-create or replace function ${S}.switchyard_recover_stalled(p_stalled_after interval) returns int
+create or replace function ${schemaSql}.switchyard_recover_stalled(p_stalled_after interval) returns int
 language plpgsql as $$
 declare
   v_pools text[];
   v_count int;
 begin
   with dead as (
-    delete from ${S}.switchyard_workers w where w.heartbeat_at <= now() - p_stalled_after
+    delete from ${schemaSql}.switchyard_workers w where w.heartbeat_at <= now() - p_stalled_after
     returning w.pool_id
   )
   select array_agg(pool_id) into v_pools from dead;
   if v_pools is null then
     return 0;
   end if;
-  update ${S}.switchyard_job_state s
-    set outcome = 'cancelled',
-        error = coalesce(s.error, json_build_object('message', 'the job was cancelled',
-                                                    'code', 'SWITCHYARD_JOB_CANCELLED'))
-    from ${S}._private_jobs j
+  update ${schemaSql}.switchyard_job_state s
+    set outcome = 'cancelled', error = ${cancelledError("s.job_id")}
+    from ${schemaSql}._private_jobs j
     where s.job_id = j.id and j.locked_by = any(v_pools) and s.cancel_requested;
-  delete from ${S}._private_jobs j
-    using ${S}.switchyard_job_state s
+  delete from ${schemaSql}._private_jobs j
+    using ${schemaSql}.switchyard_job_state s
     where s.job_id = j.id and j.locked_by = any(v_pools) and s.outcome = 'cancelled';
-  insert into ${S}.switchyard_job_state as s (job_id, error)
+  insert into ${schemaSql}.switchyard_job_state as s (job_id, error)
     select j.id, json_build_object('message', 'the worker stopped during the last attempt',
                                    'code', 'SWITCHYARD_STALLED')
-    from ${S}._private_jobs j
+    from ${schemaSql}._private_jobs j
     where j.locked_by = any(v_pools) and j.attempts >= j.max_attempts
   on conflict (job_id) do update set error = excluded.error;
-  update ${S}._private_jobs j set last_error = 'the worker stopped during the last attempt'
+  update ${schemaSql}._private_jobs j set last_error = 'the worker stopped during the last attempt'
     where j.locked_by = any(v_pools) and j.attempts >= j.max_attempts;
-  select count(*) into v_count from ${S}._private_jobs j where j.locked_by = any(v_pools);
+  select count(*) into v_count from ${schemaSql}._private_jobs j where j.locked_by = any(v_pools);
   -- Outcomes the dead workers recorded but graphile-worker never applied (the release trigger fires on
   -- last_error), then everything else they held, and their named queues.
-  update ${S}._private_jobs j set locked_at = null, locked_by = null, last_error = j.last_error
-    from ${S}.switchyard_job_state s
+  update ${schemaSql}._private_jobs j set locked_at = null, locked_by = null, last_error = j.last_error
+    from ${schemaSql}.switchyard_job_state s
     where s.job_id = j.id and s.outcome is not null and j.locked_by = any(v_pools);
-  perform ${S}.force_unlock_workers(v_pools);
+  perform ${schemaSql}.force_unlock_workers(v_pools);
   if v_count > 0 then
     perform pg_notify('jobs:insert', json_build_object('r', random(), 'count', v_count)::text);
   end if;
@@ -264,23 +378,23 @@ $$;
  * advisory lock so that concurrent processes do it once.
  */
 export async function migrateAdapterSchema(client: PoolClient, schema: string): Promise<void> {
-  const S = quoteIdentifier(schema);
+  const schemaSql = quoteIdentifier(schema);
   await client.query("begin");
   try {
     await client.query("select pg_advisory_xact_lock(hashtext($1))", [`switchyard:${schema}`]);
     const { rows: exists } = await client.query<{ present: boolean }>(
       "select to_regclass($1) is not null as present",
-      [`${S}.switchyard_meta`],
+      [`${schemaSql}.switchyard_meta`],
     );
     const { rows } = exists[0]?.present
       ? await client.query<{ installed: string }>(
-          `select value as installed from ${S}.switchyard_meta where key = 'schema_version'`,
+          `select value as installed from ${schemaSql}.switchyard_meta where key = 'schema_version'`,
         )
       : { rows: [] };
     if (rows[0]?.installed !== String(ADAPTER_SCHEMA_VERSION)) {
       await client.query(adapterSchemaSql(schema));
       await client.query(
-        `insert into ${S}.switchyard_meta (key, value) values ('schema_version', $1)
+        `insert into ${schemaSql}.switchyard_meta (key, value) values ('schema_version', $1)
          on conflict (key) do update set value = excluded.value`,
         [String(ADAPTER_SCHEMA_VERSION)],
       );

@@ -47,7 +47,7 @@ export const FINISHED_JOB_COLUMNS = `
   not (f.cancelled or s.outcome is not distinct from 'cancelled') and s.result is not null as has_result,
   s.error, s.progress, f.finished_at`;
 
-export function snapshotOf(row: JobRow): JobSnapshot {
+export function toJobSnapshot(row: JobRow): JobSnapshot {
   let state: JobState;
   if (!row.live) state = row.state ?? "completed";
   else if (row.locked) state = "active";

@@ -15,6 +15,11 @@ export interface AdapterNotification {
   schedules?: true;
 }
 
+/** The payload of a notification to the workers of `schema`. */
+export function notificationPayload(schema: string, body: Omit<AdapterNotification, "s">): string {
+  return JSON.stringify({ s: schema, ...body });
+}
+
 /**
  * A dedicated connection (not from the pool, so a busy pool cannot starve it) that LISTENs for the
  * adapter's notifications and runs the workers' heartbeats. Reconnects with backoff until stopped.

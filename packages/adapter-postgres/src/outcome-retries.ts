@@ -58,13 +58,18 @@ const TASK_REGISTRATION = /\binsert into \S+\._private_tasks\b/i;
  *   the job) and are retried with `retryWhileTransient` until the database answers. Once the scope is
  *   abandoned, such a write still failing (or failing because close() ended the pool) stays pending for
  *   ever instead of rejecting: the job's lock is left to stalled-job recovery, as after a crash. The
- *   writes in flight are counted (`OutcomeWrites`) so that a stop can wait for them;
+ *   writes in flight are counted (`OutcomeWrites`) so that a stop can wait for them, and `stored` is
+ *   called after each one lands (the job's named queue is free again then, not when the task returns);
  * - method calls (fetching jobs, which is not idempotent; resetting stale locks; registering task names)
  *   keep graphile-worker's policy, except that, while the pool runs, a connection that could not be made
  *   (nothing was sent) and the task-name registration (whose failure would stop the pool from ever
  *   fetching again) are retried too. A stopping pool is never held up by them.
  */
-export function retryOutcomeWrites(workerPool: WorkerPool, scope: RetryScope): OutcomeWrites {
+export function retryOutcomeWrites(
+  workerPool: WorkerPool,
+  scope: RetryScope,
+  stored: () => void,
+): OutcomeWrites {
   const withPgClient = workerPool._withPgClient as EnhancedWithPgClient;
   const writes = new OutcomeWrites();
   const graphileWithRetries = withPgClient.withRetries;
@@ -76,6 +81,7 @@ export function retryOutcomeWrites(workerPool: WorkerPool, scope: RetryScope): O
     if (this !== withPgClient) {
       const write = retryWhileTransient(() => withPgClient(callback), scope, "storing a job's outcome");
       writes.track(write);
+      write.then(stored, () => {});
       return write.catch((error: unknown) => {
         // Given up (even on the pool ended by close()): the job's lock is left to stalled-job recovery.
         if (scope.abandoned()) return new Promise<never>(() => {});

@@ -93,58 +93,48 @@ const MIN_STALLED_AFTER_MS = 200;
 
 /**
  * Checks `postgres()`'s options (plain JavaScript callers and config files get a ConfigError naming the
- * option, not a driver error later) and resolves their defaults.
+ * option, not a driver error later) and resolves their defaults. The one place options are checked; every
+ * refusal reads `postgres(): <option> must be <what it must be>, got <value>`.
  */
 export function resolvePostgresOptions(options: PostgresOptions): ResolvedPostgresOptions {
   const checked = checkOptions(options, "postgres()", OPTION_KEYS);
   const { connectionString, pool } = checked;
   if ((connectionString === undefined) === (pool === undefined)) {
-    throw new ConfigError("postgres(): give exactly one of connectionString or pool");
+    throw new ConfigError("postgres(): exactly one of connectionString or pool must be given");
   }
   if (connectionString !== undefined) checkConnectionString(connectionString);
   if (pool !== undefined && typeof (pool as { connect?: unknown })?.connect !== "function") {
-    throw new ConfigError(`postgres(): pool must be a pg Pool, got ${describeValue(pool)}`);
+    refuse("pool", "a pg Pool", pool);
   }
   const schema = checked.schema ?? "graphile_worker";
   if (typeof schema !== "string" || !SCHEMA_NAME.test(schema)) {
-    throw new ConfigError(
-      `postgres(): schema must be a plain identifier of at most 63 characters, got ${describeValue(schema)}`,
-    );
+    refuse("schema", "a plain identifier of at most 63 characters", schema);
   }
   const resolved: ResolvedPostgresOptions = {
     schema,
-    maxPoolSize: integerIn(checked.maxPoolSize ?? 10, "maxPoolSize", 1, 10_000),
-    pollIntervalMs: toMilliseconds(checked.pollInterval ?? 2_000, "postgres(): pollInterval"),
-    stalledAfterMs: toMilliseconds(checked.stalledAfter ?? "1m", "postgres(): stalledAfter"),
+    maxPoolSize: integerIn("maxPoolSize", checked.maxPoolSize ?? 10, 1, 10_000),
+    // graphile-worker polls with setTimeout, which fires at once past 2^31-1 ms; 0 would poll without pause.
+    pollIntervalMs: durationIn(
+      "pollInterval",
+      checked.pollInterval ?? 2_000,
+      MIN_POLL_INTERVAL_MS,
+      MAX_TIMER_MS,
+    ),
+    stalledAfterMs: durationIn("stalledAfter", checked.stalledAfter ?? "1m", MIN_STALLED_AFTER_MS),
     idempotencyTtlMs:
       checked.idempotencyTtl === undefined
         ? DEFAULT_IDEMPOTENCY_TTL_MS
-        : toMilliseconds(checked.idempotencyTtl, "postgres(): idempotencyTtl"),
-    keepFinishedMs: toMilliseconds(checked.keepFinished ?? "7d", "postgres(): keepFinished"),
+        : durationIn("idempotencyTtl", checked.idempotencyTtl, 0),
+    keepFinishedMs: durationIn("keepFinished", checked.keepFinished ?? "7d", 0),
     connectionTimeoutMillis: integerIn(
-      checked.connectionTimeoutMillis ?? 10_000,
       "connectionTimeoutMillis",
+      checked.connectionTimeoutMillis ?? 10_000,
       0,
       MAX_TIMER_MS,
     ),
     migrate: checked.migrate ?? true,
   };
-  // graphile-worker polls with setTimeout, which fires at once past 2^31-1 ms; 0 would poll without pause.
-  if (resolved.pollIntervalMs < MIN_POLL_INTERVAL_MS || resolved.pollIntervalMs > MAX_TIMER_MS) {
-    throw new ConfigError(
-      `postgres(): pollInterval must be from ${MIN_POLL_INTERVAL_MS} ms to ${MAX_TIMER_MS} ms (about 24 days), got ${resolved.pollIntervalMs} ms`,
-    );
-  }
-  if (resolved.stalledAfterMs < MIN_STALLED_AFTER_MS) {
-    throw new ConfigError(
-      `postgres(): stalledAfter must be at least ${MIN_STALLED_AFTER_MS} ms, got ${resolved.stalledAfterMs} ms`,
-    );
-  }
-  if (typeof resolved.migrate !== "boolean") {
-    throw new ConfigError(
-      `postgres(): migrate must be true or false, got ${describeValue(resolved.migrate)}`,
-    );
-  }
+  if (typeof resolved.migrate !== "boolean") refuse("migrate", "true or false", resolved.migrate);
   const preset = checked.graphilePreset;
   if (preset !== undefined) checkGraphilePreset(preset);
   if (connectionString !== undefined) resolved.connectionString = connectionString;
@@ -153,29 +143,50 @@ export function resolvePostgresOptions(options: PostgresOptions): ResolvedPostgr
   return resolved;
 }
 
+/** Refuses option `option`: it must be `expectation` (the value is not echoed when none is given). */
+function refuse(option: string, expectation: string, ...value: [unknown?]): never {
+  const got = value.length > 0 ? `, got ${describeValue(value[0])}` : "";
+  throw new ConfigError(`postgres(): ${option} must be ${expectation}${got}`);
+}
+
+function integerIn(option: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    refuse(option, `an integer from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+/** A duration (core's format, at most 10 years) in milliseconds, from `min` to `max`. */
+function durationIn(option: string, value: Duration, min: number, max = Number.POSITIVE_INFINITY): number {
+  const ms = toMilliseconds(value, `postgres(): ${option}`);
+  if (ms < min || ms > max) {
+    const range = max === Number.POSITIVE_INFINITY ? `at least ${min} ms` : `from ${min} ms to ${max} ms`;
+    refuse(option, range, `${ms} ms`);
+  }
+  return ms;
+}
+
 /**
  * A connection string `pg` can read: a `postgres://` or `postgresql://` URL, a `socket:` URL, or a socket
  * directory. `pg` itself reads anything else as a host name (a typo becomes "getaddrinfo ENOTFOUND base").
  * The string is not echoed: it may hold a password.
  */
 function checkConnectionString(value: unknown): void {
+  const example = "such as postgres://user:password@host:5432/database";
   if (typeof value !== "string" || value.trim() === "") {
-    throw new ConfigError(
-      `postgres(): connectionString must be a non-empty string such as postgres://user:password@host:5432/database, got ${typeof value === "string" ? "an empty string" : describeValue(value)}`,
-    );
+    refuse("connectionString", `a non-empty string ${example}`, value);
   }
   if (value.startsWith("/")) return;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(
-      "postgres(): connectionString is not a valid URL; expected postgres://user:password@host:5432/database (percent-encode special characters of the password)",
-    );
+    refuse("connectionString", `a valid URL ${example} (percent-encode special characters of the password)`);
   }
   if (!["postgres:", "postgresql:", "socket:"].includes(url.protocol)) {
-    throw new ConfigError(
-      `postgres(): connectionString must start with postgres:// or postgresql://, got the scheme ${JSON.stringify(url.protocol)}`,
+    refuse(
+      "connectionString",
+      `a postgres:// or postgresql:// URL, not one of scheme ${JSON.stringify(url.protocol)}`,
     );
   }
 }
@@ -183,7 +194,7 @@ function checkConnectionString(value: unknown): void {
 /** An object, without graphile-worker's batched completion (see `graphilePreset`), in it or in what it extends. */
 function checkGraphilePreset(preset: unknown, seen = new Set<unknown>()): void {
   if (typeof preset !== "object" || preset === null || Array.isArray(preset)) {
-    throw new ConfigError(`postgres(): graphilePreset must be an object, got ${describeValue(preset)}`);
+    refuse("graphilePreset", "an object", preset);
   }
   if (seen.has(preset)) return;
   seen.add(preset);
@@ -191,19 +202,12 @@ function checkGraphilePreset(preset: unknown, seen = new Set<unknown>()): void {
   for (const option of ["completeJobBatchDelay", "failJobBatchDelay"] as const) {
     const delay = worker?.[option];
     if (delay !== undefined && delay !== null && delay >= 0) {
-      throw new ConfigError(
-        `postgres(): graphilePreset.worker.${option} is not supported: graphile-worker 0.17.3 gives a batch up on its first lost connection and shuts the worker pool down, so a database restart would stall the worker and run jobs twice`,
+      refuse(
+        `graphilePreset.worker.${option}`,
+        "left unset: graphile-worker 0.17.3 gives a batch up on its first lost connection and shuts the worker pool down, so a database restart would stall the worker and run jobs twice",
+        delay,
       );
     }
   }
   for (const parent of parents ?? []) checkGraphilePreset(parent, seen);
-}
-
-function integerIn(value: unknown, option: string, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(
-      `postgres(): ${option} must be an integer from ${min} to ${max}, got ${describeValue(value)}`,
-    );
-  }
-  return value;
 }

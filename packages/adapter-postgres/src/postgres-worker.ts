@@ -3,10 +3,9 @@ import {
   type JobError,
   type JobProgress,
   STALLED_ERROR_CODE,
-  type StopOptions,
   type Worker,
 } from "@switchyard/core";
-import { type AttemptOutcome, type JobRuntime, toMilliseconds } from "@switchyard/core/adapter";
+import type { AttemptOutcome, JobRuntime } from "@switchyard/core/adapter";
 import {
   type JobHelpers,
   type Logger,
@@ -24,15 +23,18 @@ import {
   retryOutcomeWrites,
   retryWhileTransient,
 } from "./outcome-retries.js";
+import { type RecordedOutcome, recordOutcome } from "./sql/record-outcome.js";
+import { recordProgress } from "./sql/record-progress.js";
+import { recordResult } from "./sql/record-result.js";
 
 /** What graphile-worker sets `process.exitCode` to when a breaking migration is announced. */
 const BREAKING_MIGRATION_EXIT_CODE = 57;
 /**
- * How long, after the stop's timeout aborted the attempts still running (or at once for a stop without
- * grace), the worker waits for their outcomes to be stored before giving up on an unreachable database.
+ * How long, after a hard stop aborted the attempts still running, the worker waits for their outcomes to
+ * be stored before giving up on an unreachable database.
  */
 const OUTCOME_GRACE_MS = 1_000;
-/** How long a stop without a timeout waits for graphile-worker's outcome writes to land (a lock-free pool). */
+/** How long a graceful stop waits for graphile-worker's outcome writes to land once the pool has shut down. */
 const RELEASE_WAIT_MS = 10_000;
 /** The least time given to detaching the pool (deleting its heartbeat row) once the stop's time is up. */
 const DETACH_WAIT_MS = 200;
@@ -41,15 +43,15 @@ const DETACH_WAIT_MS = 200;
 export interface WorkerHost {
   readonly runtime: JobRuntime;
   readonly pool: Pool;
-  /** graphile-worker's schema, unquoted. */
-  readonly schemaName: string;
-  /** The same, quoted for SQL. */
+  /** graphile-worker's schema. */
   readonly schema: string;
   readonly pollIntervalMs: number;
   readonly graphileLogger: Logger;
   readonly graphilePreset?: GraphileConfig.Preset;
   /** Resolves once the schema is installed. */
   ready(): Promise<void>;
+  /** Stores the concurrency limit of each job as this worker's definitions give it, for every process. */
+  storeConcurrencyLimits(): Promise<void>;
   /** Starts the shared background services for a new pool (heartbeat, notifications, schedules). */
   attachPool(workerPool: WorkerPool, worker: PostgresWorker): Promise<void>;
   /** Stops heartbeating a pool; the services stop with the last one. */
@@ -108,7 +110,12 @@ export class PostgresWorker implements PostgresWorkerHandle {
   #exitCode: typeof process.exitCode;
   #relaunching?: Promise<void>;
   #wakeRelaunch?: () => void;
-  #stopped?: Promise<void>;
+  /** The one stop sequence, started by the first `stop()`. */
+  #stopping?: Promise<void>;
+  /** When a hard stop was asked for (at once, or while a graceful stop drained). */
+  #hardStopAt?: number;
+  readonly #hardStop: Promise<void>;
+  #hardStopRequested!: () => void;
   /**
    * Keeps the process alive from `work()` until the worker stops, as a listening server does. Without
    * it, a worker whose pool is being replaced while the database is down holds no handle of its own
@@ -120,6 +127,9 @@ export class PostgresWorker implements PostgresWorkerHandle {
     this.#host = host;
     this.#concurrency = concurrency;
     this.#retryScope = { abandoned: () => this.#writesAbandoned, logger: host.runtime.logger };
+    this.#hardStop = new Promise<void>((resolve) => {
+      this.#hardStopRequested = resolve;
+    });
     // Not swallowed: a worker that cannot start rejects `ready` (core stops it and reports the error).
     this.ready = this.#start().catch((error: unknown) => {
       this.#letProcessExit();
@@ -136,6 +146,7 @@ export class PostgresWorker implements PostgresWorkerHandle {
     await this.#host.ready();
     if (this.#state !== "starting") return;
     this.#revision = await this.#host.schemaRevision();
+    await this.#host.storeConcurrencyLimits();
     this.#exitCode = process.exitCode;
     // Stopped meanwhile: no pool. Once `#launch` runs, the pool is set before its first await, so a stop
     // from then on sees it and shuts it down.
@@ -163,7 +174,7 @@ export class PostgresWorker implements PostgresWorkerHandle {
     });
     const workerPool = runTaskList(
       {
-        schema: this.#host.schemaName,
+        schema: this.#host.schema,
         concurrency: this.#concurrency,
         pollInterval: this.#host.pollIntervalMs,
         noHandleSignals: true,
@@ -174,7 +185,12 @@ export class PostgresWorker implements PostgresWorkerHandle {
       tasks,
       this.#host.pool,
     );
-    this.#outcomeWrites.set(workerPool, retryOutcomeWrites(workerPool, this.#retryScope));
+    // Once a job's outcome is stored its named queue (lane) is free: an idle worker of this pool takes the
+    // lane's next job now instead of at the next poll (graphile-worker fetches again before the write lands).
+    this.#outcomeWrites.set(
+      workerPool,
+      retryOutcomeWrites(workerPool, this.#retryScope, () => this.nudge(1)),
+    );
     this.#workerPool = workerPool;
     const ended = () => this.#poolEnded(workerPool);
     workerPool.promise.then(ended, ended);
@@ -208,14 +224,14 @@ export class PostgresWorker implements PostgresWorkerHandle {
 
   async #relaunch(ended: WorkerPool): Promise<void> {
     const logger = this.#host.runtime.logger;
-    const released = await this.#outcomesStored(ended, Date.now() + RELEASE_WAIT_MS);
+    const released = await this.#outcomesStored(ended);
     await this.#host.detachPool(ended, this, { crashed: !released });
     for (let delay = 500; this.#state === "running"; delay = Math.min(delay * 2, 30_000)) {
       try {
         const revision = await this.#host.schemaRevision();
         if (revision !== this.#revision) {
           logger.error(
-            `postgres: graphile-worker stopped this worker: schema "${this.#host.schemaName}" was migrated to revision ${revision} by another process`,
+            `postgres: graphile-worker stopped this worker: schema "${this.#host.schema}" was migrated to revision ${revision} by another process`,
           );
           this.#state = "stopped";
           this.#letProcessExit();
@@ -264,51 +280,41 @@ export class PostgresWorker implements PostgresWorkerHandle {
     this.#running.get(id)?.abort?.(new JobCancelledError(`job ${id} was cancelled`));
   }
 
-  stop(options: StopOptions = {}): Promise<void> {
-    this.#stopped ??= this.#stop(options).finally(() => this.#letProcessExit());
-    return this.#stopped;
+  /**
+   * Stops taking jobs. Graceful: waits for the running attempts, for ever (core turns a graceful stop
+   * with a timeout into a hard one when it passes). Hard (`graceful: false`, at once or while a graceful
+   * stop drains): aborts them, and they go back to the queue at once. Their outcomes get
+   * `OUTCOME_GRACE_MS` more to be stored, then a database that does not answer is given up on (the locks
+   * left are freed by stalled-job recovery): a hard stop resolves within about a second whatever the
+   * database does. Every call returns the same stop; `timeout` is ignored.
+   */
+  stop(options: { graceful?: boolean; timeout?: number } = {}): Promise<void> {
+    if (options.graceful === false && this.#hardStopAt === undefined) {
+      this.#hardStopAt = Date.now();
+      this.#hardStopRequested();
+    }
+    this.#stopping ??= this.#stop().finally(() => this.#letProcessExit());
+    return this.#stopping;
   }
 
-  /**
-   * Stops taking jobs and waits for the running ones: for ever when graceful without a timeout; until the
-   * timeout, then their signal aborts and they go back to the queue; at once without grace. Their outcomes
-   * get `OUTCOME_GRACE_MS` more to be stored, then a database that does not answer is given up on (the
-   * locks left are freed by stalled-job recovery): with a timeout, or without grace, `stop()` resolves
-   * within about a second of it whatever the database does.
-   */
-  async #stop(options: StopOptions): Promise<void> {
-    const graceful = options.graceful ?? true;
-    const timeoutMs =
-      graceful && options.timeout !== undefined
-        ? toMilliseconds(options.timeout, "stop(): timeout")
-        : undefined;
-    const abortAt = !graceful
-      ? Date.now()
-      : timeoutMs === undefined
-        ? Number.POSITIVE_INFINITY
-        : Date.now() + timeoutMs;
-    const giveUpAt = abortAt + OUTCOME_GRACE_MS;
-    const left = (until: number) => Math.max(0, until - Date.now());
-
-    await settledWithin(this.ready, left(giveUpAt));
+  async #stop(): Promise<void> {
+    await this.#settles(this.ready);
     if (this.#state === "stopped") return;
     this.#state = "stopping";
     this.#wakeRelaunch?.();
-    if (this.#relaunching) await settledWithin(this.#relaunching, left(giveUpAt));
+    if (this.#relaunching) await this.#settles(this.#relaunching);
     const workerPool = this.#workerPool;
     if (!workerPool) {
       this.#state = "stopped";
       return;
     }
-    if (!graceful) this.#abortAll("stopped");
     const shutdown = Promise.resolve(workerPool.gracefulShutdown("Switchyard worker stopping")).catch(
       () => {},
     );
-    if (!(await settledWithin(shutdown, left(abortAt)))) this.#abortAll("stopped");
+    await Promise.race([shutdown, this.#hardStop]);
+    if (this.#hardStopAt !== undefined) this.#abortAll("stopped");
     // A lock still held (the database went away) stays recoverable: the heartbeat row is left to age.
-    const released =
-      (await settledWithin(shutdown, left(giveUpAt))) &&
-      (await this.#outcomesStored(workerPool, Math.min(giveUpAt, Date.now() + RELEASE_WAIT_MS)));
+    const released = (await this.#settles(shutdown)) && (await this.#outcomesStored(workerPool));
     this.#state = "stopped";
     if (!released) {
       this.#writesAbandoned = true;
@@ -316,10 +322,31 @@ export class PostgresWorker implements PostgresWorkerHandle {
         "postgres: the worker stopped before the outcome of every job was stored (the database did not answer); those jobs run again after stalledAfter",
       );
     }
+    const detachWaitMs =
+      this.#hardStopAt === undefined
+        ? RELEASE_WAIT_MS
+        : Math.min(RELEASE_WAIT_MS, this.#hardStopAt + OUTCOME_GRACE_MS - Date.now());
     await settledWithin(
       this.#host.detachPool(workerPool, this, { crashed: !released }),
-      Math.max(DETACH_WAIT_MS, Math.min(left(giveUpAt), RELEASE_WAIT_MS)),
+      Math.max(DETACH_WAIT_MS, detachWaitMs),
     );
+  }
+
+  /**
+   * Waits for `promise` (at most `maxMs`) and says whether it settled; once a hard stop is asked for, at
+   * most until `OUTCOME_GRACE_MS` after it.
+   */
+  async #settles(promise: Promise<unknown>, maxMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    const settled = promise.then(
+      () => true,
+      () => true,
+    );
+    const givenUp = this.#hardStop.then(() =>
+      settledWithin(settled, Math.max(0, this.#hardStopAt! + OUTCOME_GRACE_MS - Date.now())),
+    );
+    const outcome = Promise.race([settled, givenUp]);
+    if (maxMs === Number.POSITIVE_INFINITY) return outcome;
+    return (await settledWithin(outcome, maxMs)) && outcome;
   }
 
   async crash(): Promise<void> {
@@ -328,7 +355,7 @@ export class PostgresWorker implements PostgresWorkerHandle {
     const workerPool = this.#workerPool;
     if (this.#state !== "running" || !workerPool) return;
     this.#state = "stopped";
-    this.#stopped = Promise.resolve();
+    this.#stopping = Promise.resolve();
     this.#writesAbandoned = true;
     this.#letProcessExit();
     this.#abortAll("crashed");
@@ -340,12 +367,13 @@ export class PostgresWorker implements PostgresWorkerHandle {
   /**
    * graphile-worker writes a job's completion or failure after its task returns, without waiting for it,
    * and its shutdown does not wait either: once the pool has shut down, wait until those writes have
-   * landed, so that `stop()` resolves once every outcome is stored. False when some are still failing at
-   * `until` (the database is unreachable): their jobs' locks are left to stalled-job recovery.
+   * landed, so that `stop()` resolves once every outcome is stored. False when some are still failing
+   * after `RELEASE_WAIT_MS` (or a hard stop's grace): the database is unreachable, and their jobs' locks
+   * are left to stalled-job recovery.
    */
-  async #outcomesStored(workerPool: WorkerPool, until: number): Promise<boolean> {
+  async #outcomesStored(workerPool: WorkerPool): Promise<boolean> {
     const writes = this.#outcomeWrites.get(workerPool);
-    return !writes || (await settledWithin(writes.drained(), Math.max(0, until - Date.now())));
+    return !writes || (await this.#settles(writes.drained(), RELEASE_WAIT_MS));
   }
 
   #abortAll(how: "stopped" | "crashed"): void {
@@ -400,23 +428,9 @@ export class PostgresWorker implements PostgresWorkerHandle {
   };
 
   /** The outcome graphile-worker's release will apply (written again until the database answers). */
-  async #recordOutcome(
-    id: string,
-    kind: "retry" | "failed" | "permanent" | "released" | "cancelled",
-    error: JobError,
-    delayMs?: number,
-  ): Promise<void> {
-    const S = this.#host.schema;
+  async #recordOutcome(id: string, kind: RecordedOutcome, error: JobError, delayMs?: number): Promise<void> {
     await retryWhileTransient(
-      () =>
-        this.#host.pool.query({
-          name: `switchyard_outcome/${this.#host.schemaName}`,
-          text: `insert into ${S}.switchyard_job_state (job_id, outcome, outcome_run_at, error)
-                 values ($1::bigint, $2::text, now() + $3::float8 * interval '1 millisecond', $4::json)
-                 on conflict (job_id) do update set
-                   outcome = excluded.outcome, outcome_run_at = excluded.outcome_run_at, error = excluded.error`,
-          values: [id, kind, delayMs ?? 0, JSON.stringify(error)],
-        }),
+      () => recordOutcome(this.#host.pool, this.#host.schema, id, { kind, error, delayMs }),
       this.#retryScope,
       `storing the outcome of job ${id}`,
     );
@@ -424,15 +438,8 @@ export class PostgresWorker implements PostgresWorkerHandle {
 
   /** The handler's result, stored before graphile-worker deletes the job (written again until the database answers). */
   async #recordResult(id: string, result: unknown): Promise<void> {
-    const S = this.#host.schema;
     await retryWhileTransient(
-      () =>
-        this.#host.pool.query({
-          name: `switchyard_result/${this.#host.schemaName}`,
-          text: `insert into ${S}.switchyard_job_state (job_id, result) values ($1::bigint, $2::json)
-                 on conflict (job_id) do update set result = excluded.result`,
-          values: [id, JSON.stringify(result)],
-        }),
+      () => recordResult(this.#host.pool, this.#host.schema, id, result),
       this.#retryScope,
       `storing the result of job ${id}`,
     );
@@ -440,14 +447,8 @@ export class PostgresWorker implements PostgresWorkerHandle {
 
   /** `ctx.progress()`: a lost connection is a BackendUnavailableError for the handler to handle. */
   async #writeProgress(id: string, value: JobProgress): Promise<void> {
-    const S = this.#host.schema;
     try {
-      await this.#host.pool.query({
-        name: `switchyard_progress/${this.#host.schemaName}`,
-        text: `insert into ${S}.switchyard_job_state (job_id, progress) values ($1::bigint, $2::json)
-               on conflict (job_id) do update set progress = excluded.progress`,
-        values: [id, JSON.stringify(value)],
-      });
+      await recordProgress(this.#host.pool, this.#host.schema, id, value);
     } catch (error) {
       throw toBackendError(error, "progress");
     }

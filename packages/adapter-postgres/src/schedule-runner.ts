@@ -2,21 +2,14 @@ import type { JobDefinition, JobLogger, ScheduleEntry } from "@switchyard/core";
 import { nextCronTime } from "@switchyard/core/adapter";
 import type { Pool } from "pg";
 import type { ConcurrencyLanes } from "./concurrency-lanes.js";
+import type { ScheduleRow } from "./sql/list-schedules.js";
+import { queueNameSql } from "./sql/new-job.js";
+import { schemaSql } from "./sql/queryable.js";
 
 /** The longest the runner sleeps without a notification (schedules changed elsewhere, clock drift). */
 const MAX_SLEEP_MS = 30_000;
 const RETRY_AFTER_ERROR_MS = 1_000;
 const FIRES_PER_TICK = 100;
-
-interface ScheduleRow {
-  id: string;
-  job: string;
-  cron: string | null;
-  timezone: string | null;
-  every_ms: string | null;
-  payload: unknown;
-  next_run_at: Date;
-}
 
 /**
  * When a schedule fires next, strictly after `previous` and not before now: missed fires (no worker was
@@ -36,8 +29,8 @@ export function nextFire(
 }
 
 /** Turns a stored schedule into a ScheduleEntry. */
-export function scheduleEntryOf(row: ScheduleRow): ScheduleEntry {
-  const entry: ScheduleEntry = { id: row.id, job: row.job, payload: row.payload };
+export function toScheduleEntry(row: ScheduleRow): ScheduleEntry {
+  const entry: ScheduleEntry = { id: row.id, job: row.job, payload: row.payload, declared: row.declared };
   if (row.cron !== null) entry.cron = row.cron;
   if (row.timezone !== null) entry.timezone = row.timezone;
   if (row.every_ms !== null) entry.everyMs = Number(row.every_ms);
@@ -53,7 +46,8 @@ export function scheduleEntryOf(row: ScheduleRow): ScheduleEntry {
  */
 export class ScheduleRunner {
   readonly #pool: Pool;
-  readonly #schema: string;
+  /** The schema, quoted. */
+  readonly #schemaSql: string;
   readonly #jobs: ReadonlyMap<string, JobDefinition>;
   readonly #lanes: ConcurrencyLanes;
   readonly #logger: JobLogger;
@@ -64,14 +58,14 @@ export class ScheduleRunner {
 
   constructor(options: {
     pool: Pool;
-    /** The quoted schema. */
+    /** graphile-worker's schema. */
     schema: string;
     jobs: ReadonlyMap<string, JobDefinition>;
     lanes: ConcurrencyLanes;
     logger: JobLogger;
   }) {
     this.#pool = options.pool;
-    this.#schema = options.schema;
+    this.#schemaSql = schemaSql(options.schema);
     this.#jobs = options.jobs;
     this.#lanes = options.lanes;
     this.#logger = options.logger;
@@ -122,7 +116,7 @@ export class ScheduleRunner {
 
   /** Fires what is due; returns how long to sleep. */
   async #tick(): Promise<number> {
-    const S = this.#schema;
+    const schema = this.#schemaSql;
     const names = [...this.#jobs.keys()];
     const client = await this.#pool.connect();
     try {
@@ -131,8 +125,8 @@ export class ScheduleRunner {
         await client.query("begin");
         try {
           const { rows } = await client.query<ScheduleRow>(
-            `select id, job, cron, timezone, every_ms, payload, next_run_at
-               from ${S}.switchyard_schedules
+            `select id, job, cron, timezone, every_ms, payload, next_run_at, declared
+               from ${schema}.switchyard_schedules
               where next_run_at <= now() and job = any($1::text[])
               order by next_run_at
               limit ${FIRES_PER_TICK}
@@ -142,19 +136,23 @@ export class ScheduleRunner {
           const now = Date.now();
           for (const row of rows) {
             const job = this.#jobs.get(row.job)!;
+            const lane = this.#lanes.laneOf(job, undefined);
             await client.query(
-              `select 1 from ${S}.add_job(identifier => $1::text, payload => $2::json,
-                 queue_name => $3::text, max_attempts => $4::int)`,
+              `select 1 from ${schema}.add_job(identifier => $1::text, payload => $2::json,
+                 queue_name => ${queueNameSql(schema, "$1::text", { base: "$3::text", turn: "$4::bigint", fallbackLimit: "$5::int" })},
+                 max_attempts => $6::int)`,
               [
                 job.name,
                 JSON.stringify(row.payload),
-                this.#lanes.queueName(job, undefined) ?? null,
+                lane.base,
+                lane.turn,
+                lane.fallbackLimit,
                 job.retry.maxAttempts,
               ],
             );
-            const next = nextFire(scheduleEntryOf(row), now, row.next_run_at.getTime());
+            const next = nextFire(toScheduleEntry(row), now, row.next_run_at.getTime());
             await client.query(
-              `update ${S}.switchyard_schedules set next_run_at = coalesce($2::timestamptz, 'infinity') where id = $1`,
+              `update ${schema}.switchyard_schedules set next_run_at = coalesce($2::timestamptz, 'infinity') where id = $1`,
               [row.id, next ?? null],
             );
           }
@@ -167,7 +165,7 @@ export class ScheduleRunner {
       } while (fired === FIRES_PER_TICK && this.#active);
       const { rows } = await client.query<{ wait_ms: number | null }>(
         `select (extract(epoch from min(next_run_at) - now()) * 1000)::float8 as wait_ms
-           from ${S}.switchyard_schedules where job = any($1::text[]) and next_run_at < 'infinity'`,
+           from ${schema}.switchyard_schedules where job = any($1::text[]) and next_run_at < 'infinity'`,
         [names],
       );
       const wait = rows[0]?.wait_ms;

@@ -1,6 +1,7 @@
 import type { JobLogger } from "@switchyard/core";
 import { type LongTimeout, setLongTimeout } from "@switchyard/core/adapter";
 import type { QueryResult, QueryResultRow } from "pg";
+import { schemaSql } from "./sql/queryable.js";
 
 const CLEANUP_EVERY_MS = 60_000;
 const CLEANUP_BATCH = 5_000;
@@ -19,7 +20,8 @@ type Query = <R extends QueryResultRow = QueryResultRow>(
  */
 export class WorkerMaintenance {
   readonly #query: Query;
-  readonly #schema: string;
+  /** The schema, quoted. */
+  readonly #schemaSql: string;
   readonly #stalledAfterMs: number;
   readonly #keepFinishedMs: number;
   readonly #logger: JobLogger;
@@ -30,14 +32,14 @@ export class WorkerMaintenance {
 
   constructor(options: {
     query: Query;
-    /** The quoted schema. */
+    /** graphile-worker's schema. */
     schema: string;
     stalledAfterMs: number;
     keepFinishedMs: number;
     logger: JobLogger;
   }) {
     this.#query = options.query;
-    this.#schema = options.schema;
+    this.#schemaSql = schemaSql(options.schema);
     this.#stalledAfterMs = options.stalledAfterMs;
     this.#keepFinishedMs = options.keepFinishedMs;
     this.#logger = options.logger;
@@ -62,9 +64,9 @@ export class WorkerMaintenance {
   async remove(poolId: string, options: { crashed: boolean }): Promise<void> {
     this.#pools.delete(poolId);
     if (!options.crashed) {
-      await this.#query(`delete from ${this.#schema}.switchyard_workers where pool_id = $1`, [poolId]).catch(
-        () => {},
-      );
+      await this.#query(`delete from ${this.#schemaSql}.switchyard_workers where pool_id = $1`, [
+        poolId,
+      ]).catch(() => {});
     }
   }
 
@@ -88,7 +90,7 @@ export class WorkerMaintenance {
     try {
       await this.#heartbeat();
       const { rows } = await this.#query<{ n: number }>(
-        `select ${this.#schema}.switchyard_recover_stalled($1 * interval '1 millisecond') as n`,
+        `select ${this.#schemaSql}.switchyard_recover_stalled($1 * interval '1 millisecond') as n`,
         [this.#stalledAfterMs],
       );
       if ((rows[0]?.n ?? 0) > 0) {
@@ -108,34 +110,34 @@ export class WorkerMaintenance {
   async #heartbeat(): Promise<void> {
     if (this.#pools.size === 0) return;
     await this.#query(
-      `insert into ${this.#schema}.switchyard_workers (pool_id) select unnest($1::text[])
+      `insert into ${this.#schemaSql}.switchyard_workers (pool_id) select unnest($1::text[])
        on conflict (pool_id) do update set heartbeat_at = now()`,
       [[...this.#pools]],
     );
   }
 
   async #cleanup(): Promise<void> {
-    const S = this.#schema;
+    const schema = this.#schemaSql;
     await this.#query(
-      `delete from ${S}.switchyard_idempotency where ctid = any(array(
-         select ctid from ${S}.switchyard_idempotency where expires_at < now() limit ${CLEANUP_BATCH}))`,
+      `delete from ${schema}.switchyard_idempotency where ctid = any(array(
+         select ctid from ${schema}.switchyard_idempotency where expires_at < now() limit ${CLEANUP_BATCH}))`,
     );
     await this.#query(
       `with f as (
-         delete from ${S}.switchyard_finished where ctid = any(array(
-           select ctid from ${S}.switchyard_finished
+         delete from ${schema}.switchyard_finished where ctid = any(array(
+           select ctid from ${schema}.switchyard_finished
             where finished_at < now() - $1 * interval '1 millisecond' limit ${CLEANUP_BATCH}))
          returning job_id
        )
-       delete from ${S}.switchyard_job_state s using f where s.job_id = f.job_id`,
+       delete from ${schema}.switchyard_job_state s using f where s.job_id = f.job_id`,
       [this.#keepFinishedMs],
     );
     // State of jobs deleted other than by completion (graphile-worker's own tools, for example).
     await this.#query(
-      `delete from ${S}.switchyard_job_state where ctid = any(array(
-         select s.ctid from ${S}.switchyard_job_state s
-          where not exists (select 1 from ${S}._private_jobs j where j.id = s.job_id)
-            and not exists (select 1 from ${S}.switchyard_finished f where f.job_id = s.job_id)
+      `delete from ${schema}.switchyard_job_state where ctid = any(array(
+         select s.ctid from ${schema}.switchyard_job_state s
+          where not exists (select 1 from ${schema}._private_jobs j where j.id = s.job_id)
+            and not exists (select 1 from ${schema}.switchyard_finished f where f.job_id = s.job_id)
           limit ${CLEANUP_BATCH}))`,
     );
   }

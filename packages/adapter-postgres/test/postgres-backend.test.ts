@@ -13,7 +13,7 @@ import { Probe, sleep, waitFor } from "@switchyard/testkit";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ConcurrencyLanes } from "../src/concurrency-lanes.js";
+import { ConcurrencyLanes, fitLaneBase } from "../src/concurrency-lanes.js";
 import {
   fromEnv,
   type PostgresBackend,
@@ -424,21 +424,24 @@ describe("configuration", () => {
       `select (select max(id) from "${schema}".migrations) as graphile, (select value from "${schema}".switchyard_meta) as adapter`,
     );
     expect(rows[0].graphile).toBeGreaterThanOrEqual(19);
-    expect(rows[0].adapter).toBe("1");
+    expect(rows[0].adapter).toBe("2");
   });
 
-  it("spreads a job with concurrency n over n lanes, round-robin, per concurrency key", () => {
+  it("gives each enqueued job its lane base and a round-robin turn, per concurrency key", () => {
     const lanes = new ConcurrencyLanes();
     const job = defineJob({ name: "mail", schema: numberPayload, concurrency: 2, handler: () => {} });
     const free = defineJob({ name: "free", schema: numberPayload, handler: () => {} });
-    expect([1, 2, 3].map(() => lanes.queueName(job, undefined))).toEqual(["mail#0", "mail#1", "mail#0"]);
-    expect([1, 2].map(() => lanes.queueName(job, "tenant-a"))).toEqual([
-      "mail:tenant-a#0",
-      "mail:tenant-a#1",
+    expect([1, 2, 3].map(() => lanes.laneOf(job, undefined))).toEqual([
+      { base: "mail", turn: 0, fallbackLimit: 2 },
+      { base: "mail", turn: 1, fallbackLimit: 2 },
+      { base: "mail", turn: 2, fallbackLimit: 2 },
     ]);
-    expect(lanes.queueName(free, undefined)).toBeUndefined();
-    const long = lanes.queueName(job, "k".repeat(300))!;
-    expect(long.length).toBeLessThanOrEqual(128);
-    expect(long.endsWith("#0")).toBe(true);
+    expect(lanes.laneOf(job, "tenant-a")).toEqual({ base: "mail:tenant-a", turn: 0, fallbackLimit: 2 });
+    // Without a limit of its own, the job still has a lane: the workers' stored limit may give it one.
+    expect(lanes.laneOf(free, undefined)).toEqual({ base: "free", turn: 0, fallbackLimit: null });
+    const long = lanes.laneOf(job, "k".repeat(300)).base;
+    expect(`${long}#9999999`.length).toBeLessThanOrEqual(128);
+    expect(long).toBe(fitLaneBase(`mail:${"k".repeat(300)}`));
+    expect(long).not.toBe(fitLaneBase(`mail:${"k".repeat(299)}`));
   });
 });

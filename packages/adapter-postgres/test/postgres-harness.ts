@@ -1,7 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { ConformanceHarness } from "@switchyard/testkit";
 import pg from "pg";
-import { type PostgresBackend, type PostgresOptions, postgres } from "../src/index.js";
+import {
+  type PostgresBackend,
+  type PostgresOptions,
+  type PostgresWorkerHandle,
+  postgres,
+} from "../src/index.js";
 import { assertReachable, databaseUrl } from "./database-url.js";
 import { createTestDatabase } from "./test-database.js";
 
@@ -31,8 +36,11 @@ const SPARE_SCHEMAS = 12;
  * runs: a spare stock at the start, topped up only between runtimes, and a runtime never starts while a
  * schema is being installed.
  *
- * `crash()` abandons the worker's running jobs in-process (their locks stay until stalled-job recovery
- * frees them, after `stalledAfter`); the SIGKILL of a real worker process is test/crash.test.ts.
+ * Workers start through the public client (`client.work()`, which syncs the declared schedules);
+ * `crash()`, the backend worker's own, stays reachable through it. It abandons the worker's running jobs
+ * in-process (their locks stay until stalled-job recovery frees them, after `stalledAfter`); the SIGKILL
+ * of real worker processes is test/crash.test.ts and test/kill-under-load.test.ts. `reconnect(backend)`
+ * opens another backend on the same schema, as another process of the app (or the next deploy) would.
  */
 export async function postgresHarness(serverUrl: string = databaseUrl()): Promise<ConformanceHarness> {
   await assertReachable(serverUrl);
@@ -71,12 +79,15 @@ export async function postgresHarness(serverUrl: string = databaseUrl()): Promis
       const schema = spares.pop() ?? (await install());
       return postgres({ connectionString: url, schema, ...HARNESS_OPTIONS });
     },
+    reconnect(backend) {
+      const { schema } = backend as PostgresBackend;
+      return postgres({ connectionString: url, schema, ...HARNESS_OPTIONS });
+    },
     async start(client, { concurrency }) {
       activeRuntimes++;
       try {
         await installing;
-        await client.schedules.sync();
-        const worker = (client.backend as PostgresBackend).work({ concurrency });
+        const worker = client.work({ concurrency }) as PostgresWorkerHandle;
         await worker.ready;
         let running = true;
         const ended = () => {

@@ -42,9 +42,15 @@ describe("postgres() options", () => {
       [{ connectionString: url, conectionTimeoutMillis: 5 }, /unknown option "conectionTimeoutMillis"/],
       [{ connectionString: "" }, /connectionString must be a non-empty string/],
       [{ connectionString: 42 }, /connectionString must be a non-empty string/],
-      [{ connectionString: "not a url" }, /connectionString is not a valid URL/],
-      [{ connectionString: "postgres://host:port/db" }, /connectionString is not a valid URL/],
-      [{ connectionString: "mysql://host/db" }, /connectionString must start with postgres:\/\//],
+      [{ connectionString: "not a url" }, /connectionString must be a valid URL such as postgres:/],
+      [
+        { connectionString: "postgres://host:port/db" },
+        /connectionString must be a valid URL such as postgres:/,
+      ],
+      [
+        { connectionString: "mysql://host/db" },
+        /connectionString must be a postgres:\/\/ or postgresql:\/\/ URL/,
+      ],
       [{ pool: { query: () => {} } }, /pool must be a pg Pool/],
       [{ connectionString: url, schema: "bad-name; drop" }, /schema must be a plain identifier/],
       [{ connectionString: url, schema: 5 }, /schema must be a plain identifier/],
@@ -69,17 +75,19 @@ describe("postgres() options", () => {
       [{ connectionString: url, graphilePreset: [] }, /graphilePreset must be an object/],
       [
         { connectionString: url, graphilePreset: { worker: { completeJobBatchDelay: 0 } } },
-        /graphilePreset.worker.completeJobBatchDelay is not supported/,
+        /graphilePreset.worker.completeJobBatchDelay must be left unset: graphile-worker/,
       ],
       [
         { connectionString: url, graphilePreset: { extends: [{ worker: { failJobBatchDelay: 5 } }] } },
-        /graphilePreset.worker.failJobBatchDelay is not supported/,
+        /graphilePreset.worker.failJobBatchDelay must be left unset/,
       ],
     ];
     for (const [options, message] of cases) {
       const error = refusal(options);
       expect(error, JSON.stringify(options)).toBeInstanceOf(ConfigError);
       expect((error as Error).message, JSON.stringify(options)).toMatch(message);
+      // One form for every refusal: the function, then the option.
+      expect((error as Error).message, JSON.stringify(options)).toMatch(/^postgres\(\): /);
     }
   });
 

@@ -41,7 +41,7 @@ const UNREACHABLE = {
   "a malformed URL": {
     url: () => "postgres://postgres:sy_secret_password@127.0.0.1:notaport/test",
     error: "SWITCHYARD_CONFIG",
-    detail: "connectionString is not a valid URL",
+    detail: "connectionString must be a valid URL",
   },
 };
 
