@@ -1,9 +1,10 @@
 // The tables, functions and triggers the adapter adds to graphile-worker's schema. Every object is
 // prefixed `switchyard_`; graphile-worker's own objects are never altered, only observed by triggers.
 import type { PoolClient } from "pg";
+import { stepSchemaSql } from "./step-schema.js";
 
 /** Bumped whenever `adapterSchemaSql` changes; stored in `switchyard_meta`. */
-export const ADAPTER_SCHEMA_VERSION = 1;
+export const ADAPTER_SCHEMA_VERSION = 2;
 
 /** Quotes a PostgreSQL identifier. */
 export function quoteIdentifier(name: string): string {
@@ -21,6 +22,7 @@ export function quoteIdentifier(name: string): string {
  * - `switchyard_idempotency`: idempotency keys with their expiry, claimed in the enqueue's transaction.
  * - `switchyard_schedules`: schedules (cron in any time zone, seconds, fixed intervals), fired by workers.
  * - `switchyard_workers`: a heartbeat per running worker pool, for stalled-job recovery.
+ * - durable steps: `switchyard_steps` and its triggers (step-schema.ts).
  */
 export function adapterSchemaSql(schema: string): string {
   const S = quoteIdentifier(schema);
@@ -37,7 +39,7 @@ create table if not exists ${S}.switchyard_job_state (
   progress json,
   original_max_attempts smallint,
   cancel_requested boolean not null default false,
-  outcome text check (outcome in ('retry', 'failed', 'permanent', 'released', 'cancelled')),
+  outcome text check (outcome in ('retry', 'failed', 'permanent', 'released', 'cancelled', 'suspended')),
   outcome_run_at timestamptz
 );
 
@@ -121,6 +123,12 @@ begin
     new.run_at := now();
   elsif v_outcome = 'permanent' then
     new.max_attempts := greatest(new.attempts, 1);
+  elsif v_outcome = 'suspended' then
+    -- A step suspended the job (suspend-job.ts): not an attempt, so the one graphile-worker counted when
+    -- it locked the job is given back, and the last error stays what it was.
+    new.run_at := v_run_at;
+    new.attempts := greatest(new.attempts - 1, 0);
+    new.last_error := old.last_error;
   end if;
   update ${S}.switchyard_job_state s
      set outcome = null, outcome_run_at = null,
@@ -256,7 +264,7 @@ begin
   return v_count;
 end;
 $$;
-`;
+${stepSchemaSql(S)}`;
 }
 
 /**

@@ -26,6 +26,7 @@ import {
 } from "./postgres-options.js";
 import { PostgresWorker, type PostgresWorkerHandle, type WorkerHost } from "./postgres-worker.js";
 import { nextFire, ScheduleRunner, scheduleEntryOf } from "./schedule-runner.js";
+import { stepIdsColumn } from "./sql/step-ids.js";
 import { TRANSACTIONAL, transactionClientFor } from "./transaction-scope.js";
 import { WorkerMaintenance } from "./worker-maintenance.js";
 
@@ -355,13 +356,13 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
     try {
       const { rows } = await this.pool.query<JobRow>({
         name: `switchyard_get/${this.schemaName}`,
-        text: `select ${LIVE_JOB_COLUMNS}
+        text: `select ${LIVE_JOB_COLUMNS}, ${stepIdsColumn(S, "j.id")}
                  from ${S}._private_jobs j
                  join ${S}._private_tasks t on t.id = j.task_id
                  left join ${S}.switchyard_job_state s on s.job_id = j.id
                 where j.id = $1::bigint
                union all
-               select ${FINISHED_JOB_COLUMNS}
+               select ${FINISHED_JOB_COLUMNS}, ${stepIdsColumn(S, "f.job_id")}
                  from ${S}.switchyard_finished f
                  join ${S}._private_tasks t on t.id = f.task_id
                  left join ${S}.switchyard_job_state s on s.job_id = f.job_id
@@ -423,7 +424,7 @@ class PostgresBackendImpl implements PostgresBackend, WorkerHost {
     const S = this.#S;
     try {
       const { rows } = await this.pool.query<JobRow>(
-        `select ${LIVE_JOB_COLUMNS}
+        `select ${LIVE_JOB_COLUMNS}, ${stepIdsColumn(S, "j.id")}
            from ${S}._private_jobs j
            join ${S}._private_tasks t on t.id = j.task_id
            left join ${S}.switchyard_job_state s on s.job_id = j.id

@@ -6,7 +6,12 @@ import {
   type StopOptions,
   type Worker,
 } from "@switchyard/core";
-import { type AttemptOutcome, type JobRuntime, toMilliseconds } from "@switchyard/core/adapter";
+import {
+  type AttemptOutcome,
+  type JobRuntime,
+  type StepAttemptOutcome,
+  toMilliseconds,
+} from "@switchyard/core/adapter";
 import {
   type JobHelpers,
   type Logger,
@@ -24,6 +29,8 @@ import {
   retryOutcomeWrites,
   retryWhileTransient,
 } from "./outcome-retries.js";
+import { PostgresStepStore } from "./step-store.js";
+import { recordSuspension, suspendedRelease } from "./suspend-job.js";
 
 /** What graphile-worker sets `process.exitCode` to when a breaking migration is announced. */
 const BREAKING_MIGRATION_EXIT_CODE = 57;
@@ -359,8 +366,10 @@ export class PostgresWorker implements PostgresWorkerHandle {
     const attempt: RunningAttempt = { stopped: false, crashed: false };
     if (this.#abandon === "crashed") return new Promise<void>(() => {});
     this.#running.set(id, attempt);
-    let outcome: AttemptOutcome;
+    let outcome: StepAttemptOutcome;
+    let steps: PostgresStepStore | undefined;
     try {
+      steps = await PostgresStepStore.open(this.#host, job, this.#retryScope);
       outcome = await this.#host.runtime.runAttempt(job.task_identifier, {
         id,
         payload,
@@ -372,12 +381,14 @@ export class PostgresWorker implements PostgresWorkerHandle {
           if (this.#abandon) abandon(attempt, this.#abandon);
         },
         progress: (value) => this.#writeProgress(id, value),
+        steps,
       });
     } finally {
+      steps?.end();
       this.#running.delete(id);
     }
     if (attempt.crashed) return new Promise<void>(() => {});
-    if (attempt.stopped && outcome.type !== "completed") {
+    if (attempt.stopped && outcome.type !== "completed" && outcome.type !== "suspended") {
       const error = { message: "the worker stopped during the attempt", code: STALLED_ERROR_CODE };
       await this.#recordOutcome(id, "released", error);
       throw releaseError(error, outcome);
@@ -396,6 +407,10 @@ export class PostgresWorker implements PostgresWorkerHandle {
       case "failed":
         await this.#recordOutcome(id, outcome.permanent ? "permanent" : "failed", outcome.error);
         throw releaseError(outcome.error, outcome);
+      case "suspended":
+        await recordSuspension(this.#host, id, outcome.until, this.#retryScope);
+        this.#host.nudgeAt(outcome.until.getTime());
+        throw suspendedRelease(id, outcome.until);
     }
   };
 

@@ -1,0 +1,67 @@
+// The schema objects of durable steps (ctx.step), installed with the adapter's other objects
+// (adapterSchemaSql appends them). The suspension itself is applied by the release trigger
+// (switchyard_tg_job_released, outcome 'suspended'); see suspend-job.ts.
+
+/**
+ * The key the adapter sets in a graphile-worker job's `flags` with the job's first step (in the same
+ * statement): an attempt loads the job's steps only when its job has this flag, so a job that never
+ * used steps pays no query for them.
+ */
+export const STEPS_FLAG = "switchyard_steps";
+
+/**
+ * In graphile-worker's schema `S` (quoted):
+ * - `switchyard_steps`: one row per completed step (job id, step id, the JSON StepRecord), in the order
+ *   they were first saved (`position`). Written by one upsert per save.
+ * - `switchyard_job_state.outcome` also takes 'suspended' (the check is replaced for schemas installed
+ *   before steps).
+ * - a job's steps are deleted with its finished record (a statement trigger on `switchyard_finished`,
+ *   whose rows the workers' maintenance deletes after keepFinished), or, for a job deleted without one
+ *   (graphile-worker's own tools), when that deletion commits (a deferred trigger on graphile-worker's
+ *   jobs, fired only for jobs with STEPS_FLAG; deferred because a cancellation deletes the job before
+ *   it writes the finished record).
+ */
+export function stepSchemaSql(S: string): string {
+  return `
+create table if not exists ${S}.switchyard_steps (
+  job_id bigint not null,
+  step_id text not null,
+  position bigint generated always as identity,
+  record json not null,
+  primary key (job_id, step_id)
+);
+
+alter table ${S}.switchyard_job_state drop constraint if exists switchyard_job_state_outcome_check;
+alter table ${S}.switchyard_job_state add constraint switchyard_job_state_outcome_check
+  check (outcome in ('retry', 'failed', 'permanent', 'released', 'cancelled', 'suspended'));
+
+create or replace function ${S}.switchyard_tg_finished_deleted() returns trigger
+language plpgsql as $$
+begin
+  delete from ${S}.switchyard_steps st using gone where st.job_id = gone.job_id;
+  return null;
+end;
+$$;
+drop trigger if exists _500_switchyard_finished_deleted on ${S}.switchyard_finished;
+create trigger _500_switchyard_finished_deleted
+  after delete on ${S}.switchyard_finished
+  referencing old table as gone
+  for each statement execute function ${S}.switchyard_tg_finished_deleted();
+
+create or replace function ${S}.switchyard_tg_job_steps_gone() returns trigger
+language plpgsql as $$
+begin
+  delete from ${S}.switchyard_steps st
+   where st.job_id = old.id
+     and not exists (select 1 from ${S}.switchyard_finished f where f.job_id = old.id);
+  return null;
+end;
+$$;
+drop trigger if exists _510_switchyard_job_steps_gone on ${S}._private_jobs;
+create constraint trigger _510_switchyard_job_steps_gone
+  after delete on ${S}._private_jobs
+  deferrable initially deferred
+  for each row when (old.flags ? '${STEPS_FLAG}')
+  execute function ${S}.switchyard_tg_job_steps_gone();
+`;
+}
