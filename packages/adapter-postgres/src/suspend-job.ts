@@ -4,8 +4,9 @@
 // "fail" statement: lock, named queue and slot freed, no transaction held); the release trigger
 // (switchyard_tg_job_released) applies the outcome in that same statement: run_at = the suspension's
 // end, attempts given back (graphile-worker counted one when it locked the job), last_error unchanged.
-import type { StepTables } from "./step-store.js";
+
 import { type RetryScope, retryWhileTransient } from "./outcome-retries.js";
+import type { StepTables } from "./step-store.js";
 
 const SUSPENDED = Symbol.for("switchyard.postgres.suspended");
 
