@@ -135,7 +135,13 @@ describe("what steps cost in statements", () => {
       return query(config, ...rest);
     };
     let plainDone = false;
-    const plain = defineJob({ name: "plain", schema: empty, handler: () => void (plainDone = true) });
+    const plain = defineJob({
+      name: "plain",
+      schema: empty,
+      handler: () => {
+        plainDone = true;
+      },
+    });
     const stepped = defineJob({
       name: "stepped",
       schema: empty,
