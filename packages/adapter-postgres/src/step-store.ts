@@ -9,10 +9,8 @@ import { STEPS_FLAG } from "./step-schema.js";
 /** Where a job's steps live: the backend's pool and graphile-worker's schema. */
 export interface StepTables {
   readonly pool: Pool;
-  /** graphile-worker's schema, unquoted. */
+  /** graphile-worker's schema, unquoted (quoted here with quoteIdentifier). */
   readonly schemaName: string;
-  /** The same, quoted for SQL. */
-  readonly schema: string;
 }
 
 /** The part of graphile-worker's job row the store reads. */
@@ -57,7 +55,7 @@ export class PostgresStepStore implements StepStore {
     const records = new Map<string, StepRecord>();
     if (flagged) {
       const { rows } = await retryWhileTransient(
-        () => tables.pool.query<StepRow>(loadStepsQuery(tables.schemaName, tables.schema, jobId)),
+        () => tables.pool.query<StepRow>(loadStepsQuery(tables.schemaName, jobId)),
         scope,
         `loading the steps of job ${jobId}`,
       );
@@ -73,7 +71,7 @@ export class PostgresStepStore implements StepStore {
 
   async save(stepId: string, record: StepRecord): Promise<void> {
     if (this.#ended) throw this.#fenced();
-    const query = saveStepQuery(this.#tables.schemaName, this.#tables.schema, {
+    const query = saveStepQuery(this.#tables.schemaName, {
       jobId: this.#jobId,
       stepId,
       record: JSON.stringify(record),

@@ -5,6 +5,7 @@
 // (switchyard_tg_job_released) applies the outcome in that same statement: run_at = the suspension's
 // end, attempts given back (graphile-worker counted one when it locked the job), last_error unchanged.
 
+import { quoteIdentifier } from "./adapter-schema.js";
 import { type RetryScope, retryWhileTransient } from "./outcome-retries.js";
 import type { StepTables } from "./step-store.js";
 
@@ -21,7 +22,7 @@ export async function recordSuspension(
   until: Date,
   scope: RetryScope,
 ): Promise<void> {
-  const S = tables.schema;
+  const S = quoteIdentifier(tables.schemaName);
   const delayMs = Math.max(0, until.getTime() - Date.now());
   await retryWhileTransient(
     () =>

@@ -1,4 +1,5 @@
 import type { QueryConfig } from "pg";
+import { quoteIdentifier } from "../adapter-schema.js";
 
 /** A row of `loadStepsQuery`. */
 export interface StepRow {
@@ -7,7 +8,8 @@ export interface StepRow {
 }
 
 /** The completed steps of a job, in the order they were first saved. */
-export function loadStepsQuery(schemaName: string, S: string, jobId: string): QueryConfig {
+export function loadStepsQuery(schemaName: string, jobId: string): QueryConfig {
+  const S = quoteIdentifier(schemaName);
   return {
     name: `switchyard_load_steps/${schemaName}`,
     text: `select step_id, record from ${S}.switchyard_steps where job_id = $1::bigint order by position`,

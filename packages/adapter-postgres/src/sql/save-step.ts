@@ -1,4 +1,5 @@
 import type { QueryConfig } from "pg";
+import { quoteIdentifier } from "../adapter-schema.js";
 import { STEPS_FLAG } from "../step-schema.js";
 
 /**
@@ -8,9 +9,9 @@ import { STEPS_FLAG } from "../step-schema.js";
  */
 export function saveStepQuery(
   schemaName: string,
-  S: string,
   step: { jobId: string; stepId: string; record: string; flagJob: boolean },
 ): QueryConfig {
+  const S = quoteIdentifier(schemaName);
   const upsert = `insert into ${S}.switchyard_steps (job_id, step_id, record)
     values ($1::bigint, $2::text, $3::json)
     on conflict (job_id, step_id) do update set record = excluded.record`;
