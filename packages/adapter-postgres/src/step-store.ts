@@ -13,6 +13,9 @@ export interface StepTables {
   readonly schemaName: string;
 }
 
+/** The completed steps of a job that has none (never written to). */
+const NO_STEPS: ReadonlyMap<string, StepRecord> = new Map();
+
 /** The part of graphile-worker's job row the store reads. */
 interface LockedJob {
   id: string | number;
@@ -52,16 +55,15 @@ export class PostgresStepStore implements StepStore {
   static async open(tables: StepTables, job: LockedJob, scope: RetryScope): Promise<PostgresStepStore> {
     const jobId = String(job.id);
     const flagged = job.flags?.[STEPS_FLAG] === true;
+    if (!flagged) return new PostgresStepStore(tables, jobId, NO_STEPS, false);
+    const { rows } = await retryWhileTransient(
+      () => tables.pool.query<StepRow>(loadStepsQuery(tables.schemaName, jobId)),
+      scope,
+      `loading the steps of job ${jobId}`,
+    );
     const records = new Map<string, StepRecord>();
-    if (flagged) {
-      const { rows } = await retryWhileTransient(
-        () => tables.pool.query<StepRow>(loadStepsQuery(tables.schemaName, jobId)),
-        scope,
-        `loading the steps of job ${jobId}`,
-      );
-      for (const row of rows) records.set(row.step_id, row.record as StepRecord);
-    }
-    return new PostgresStepStore(tables, jobId, records, flagged);
+    for (const row of rows) records.set(row.step_id, row.record as StepRecord);
+    return new PostgresStepStore(tables, jobId, records, true);
   }
 
   get completed(): ReadonlyMap<string, StepRecord> {
