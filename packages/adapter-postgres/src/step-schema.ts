@@ -10,6 +10,14 @@
 export const STEPS_FLAG = "switchyard_steps";
 
 /**
+ * Set in the `flags` of a child job (`step.invoke`) once its parent stored the invoke, with the key
+ * PARENT_FLAG_PREFIX + the parent's id: when the child ends (completed, cancelled or failed for good), a
+ * trigger wakes the parent (its `run_at` becomes now) instead of leaving it to its next look.
+ */
+export const CHILD_FLAG = "switchyard_child";
+export const PARENT_FLAG_PREFIX = "switchyard_parent:";
+
+/**
  * In graphile-worker's schema `S` (quoted):
  * - `switchyard_steps`: one row per completed step (job id, step id, the JSON StepRecord), in the order
  *   they were first saved (`position`). Written by one upsert per save.
@@ -20,6 +28,8 @@ export const STEPS_FLAG = "switchyard_steps";
  *   (graphile-worker's own tools), when that deletion commits (a deferred trigger on graphile-worker's
  *   jobs, fired only for jobs with STEPS_FLAG; deferred because a cancellation deletes the job before
  *   it writes the finished record).
+ * - triggers that wake a suspended parent when its child job (CHILD_FLAG) ends: deleted (completed or
+ *   cancelled) or released for good (failed). They fire only for child jobs.
  */
 export function stepSchemaSql(S: string): string {
   return `
@@ -63,5 +73,38 @@ create constraint trigger _510_switchyard_job_steps_gone
   deferrable initially deferred
   for each row when (old.flags ? '${STEPS_FLAG}')
   execute function ${S}.switchyard_tg_job_steps_gone();
+
+-- Early wake of a parent whose child ended: only a parent that sleeps (unlocked, due later) is moved to
+-- now; it then looks at its child at once. A parent that runs, or is gone, is left alone (it looks again
+-- on its own).
+create or replace function ${S}.switchyard_tg_child_ended() returns trigger
+language plpgsql as $$
+declare
+  v_flags jsonb := case when tg_op = 'DELETE' then old.flags else new.flags end;
+  v_parent bigint;
+begin
+  select substr(k, ${PARENT_FLAG_PREFIX.length + 1})::bigint into v_parent
+    from jsonb_object_keys(v_flags) k
+   where left(k, ${PARENT_FLAG_PREFIX.length}) = '${PARENT_FLAG_PREFIX}'
+   limit 1;
+  update ${S}._private_jobs p set run_at = now()
+   where p.id = v_parent and p.locked_at is null and p.run_at > now() and p.attempts < p.max_attempts;
+  if found then
+    perform pg_notify('jobs:insert', '{"count":1}');
+  end if;
+  return null;
+end;
+$$;
+drop trigger if exists _520_switchyard_child_deleted on ${S}._private_jobs;
+create trigger _520_switchyard_child_deleted
+  after delete on ${S}._private_jobs
+  for each row when (old.flags ? '${CHILD_FLAG}')
+  execute function ${S}.switchyard_tg_child_ended();
+drop trigger if exists _520_switchyard_child_failed on ${S}._private_jobs;
+create trigger _520_switchyard_child_failed
+  after update of last_error on ${S}._private_jobs
+  for each row when (new.flags ? '${CHILD_FLAG}' and old.locked_at is not null and new.locked_at is null
+                     and new.attempts >= new.max_attempts)
+  execute function ${S}.switchyard_tg_child_ended();
 `;
 }

@@ -78,6 +78,7 @@ export class PostgresStepStore implements StepStore {
       stepId,
       record: JSON.stringify(record),
       flagJob: !this.#flagged,
+      childId: record.type === "invoke" && !record.done ? record.childId : undefined,
     });
     try {
       await this.#tables.pool.query(query);

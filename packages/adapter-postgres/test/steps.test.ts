@@ -11,7 +11,7 @@ import {
   silentLogger,
   type Worker,
 } from "@switchyard/core";
-import { waitFor } from "@switchyard/testkit";
+import { deferred, waitFor } from "@switchyard/testkit";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -166,6 +166,50 @@ describe("what steps cost in statements", () => {
   });
 });
 
+describe("invoke", () => {
+  it.each(["completes", "fails for good"])(
+    "wakes the parent as soon as its child %s, before the parent's own next look",
+    {
+      timeout: 30_000,
+    },
+    async (ending) => {
+      const release = deferred();
+      const child = defineJob({
+        name: "slow-child",
+        schema: empty,
+        handler: async () => {
+          await release.promise;
+          if (ending === "fails for good") throw new PermanentError("declined");
+          return 7;
+        },
+      });
+      const parent = defineJob({
+        name: "waiting-parent",
+        schema: empty,
+        handler: (_p, ctx) => ctx.step.invoke("child", child, {}).catch((error: Error) => error.message),
+      });
+      const { client } = await setup([parent, child]);
+      await start(client);
+      const { id } = await client.enqueue(parent, {});
+      // The parent looks at its child again after half the time it has waited: wait until the next look
+      // is at least 1.5 s away, then let the child end.
+      const asleep = await waitFor(
+        async () => {
+          const snapshot = await client.get(id);
+          const ahead = (snapshot?.runAt?.getTime() ?? 0) - Date.now();
+          return snapshot?.state === "delayed" && ahead >= 1_500 && snapshot;
+        },
+        { message: "the parent to look at its child 1.5 s later", timeoutMs: 15_000 },
+      );
+      const nextLook = asleep.runAt!.getTime();
+      release.resolve();
+      const done = await settled(client, id, "completed");
+      expect(done.result).toEqual(ending === "completes" ? 7 : expect.stringContaining("declined"));
+      expect(done.finishedAt!.getTime()).toBeLessThan(nextLook - 500);
+    },
+  );
+});
+
 describe("get and retry", () => {
   it("lists completed step ids in order (failed, listFailed, completed), and retry(id) resumes after them", async () => {
     const calls: string[] = [];
@@ -251,6 +295,8 @@ describe("a schema installed before steps", () => {
     await db.query(`drop table ${S}.switchyard_steps cascade;
       drop trigger _510_switchyard_job_steps_gone on ${S}._private_jobs;
       drop trigger _500_switchyard_finished_deleted on ${S}.switchyard_finished;
+      drop trigger _520_switchyard_child_deleted on ${S}._private_jobs;
+      drop trigger _520_switchyard_child_failed on ${S}._private_jobs;
       alter table ${S}.switchyard_job_state drop constraint switchyard_job_state_outcome_check;
       alter table ${S}.switchyard_job_state add constraint switchyard_job_state_outcome_check
         check (outcome in ('retry', 'failed', 'permanent', 'released', 'cancelled'));
