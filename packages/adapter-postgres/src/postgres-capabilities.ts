@@ -82,6 +82,6 @@ export const postgresCapabilities: Capabilities = {
     "steps.sleep":
       "graphile-worker cannot put a running job back without counting an attempt: the attempt records the suspension and graphile-worker releases the job; the release trigger sets run_at to the sleep's end and gives the attempt back, in that same statement",
     "steps.invoke":
-      "the child is an ordinary job (enqueued once, under the step's idempotency key); the parent is suspended as for steps.sleep and looks at the child with get() when it wakes",
+      "the child is an ordinary job (enqueued once, under the step's idempotency key); the parent is suspended as for steps.sleep and looks at the child with get() when it wakes, which a trigger makes happen as soon as the child ends",
   },
 };
