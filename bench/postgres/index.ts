@@ -7,7 +7,8 @@
 // pre-filled queue drained at concurrency 1 and 24, and closed-loop enqueue→start latency. Trials run in
 // ABBA order (raw, adapter, adapter, raw, ...) so drift on a shared machine hits both sides alike. The
 // c=24 drain also runs raw graphile-worker on a third schema installed by the adapter, to show what its
-// triggers alone cost. `pnpm bench postgres` (built packages), or
+// triggers alone cost. Last, bench/step-cost.ts: jobs of 10 no-op durable steps vs plain no-op jobs, per
+// step, on the adapter alone (raw graphile-worker has no steps). `pnpm bench postgres` (built packages), or
 // `node --conditions=@switchyard/source --import tsx bench/run.ts postgres` (sources); about 3 minutes.
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
@@ -26,8 +27,9 @@ import {
   type WorkerUtils,
 } from "graphile-worker";
 import { z } from "zod";
-import { type BenchSuite, percentile } from "../bench-result.js";
+import { type BenchMeasurement, type BenchSuite, percentile } from "../bench-result.js";
 import { abba, BenchSeries, trials } from "../bench-trials.js";
+import { stepCost } from "../step-cost.js";
 
 const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const POOL_SIZE = 30;
@@ -44,6 +46,9 @@ const PROCESS_TRIALS = 2;
 const LATENCY_SAMPLES = 80;
 const LATENCY_WARMUP = 20;
 const LATENCY_TRIALS = 2;
+/** The step-cost row: jobs of 10 no-op steps vs as many plain no-op jobs as there are steps. */
+const STEP_UNITS = 2_000;
+const STEP_CONCURRENCY = 24;
 
 const schema = z.object({ id: z.number().int(), to: z.string(), subject: z.string() });
 type Payload = z.infer<typeof schema>;
@@ -54,6 +59,8 @@ const RAW_SCHEMA = `bench_raw_${suffix}`;
 const SY_SCHEMA = `bench_sy_${suffix}`;
 /** The adapter's schema worked by raw graphile-worker: what the adapter's triggers alone cost. */
 const TRIGGER_SCHEMA = `bench_trg_${suffix}`;
+/** The adapter's schema of the step-cost row (emptied before each of its drains). */
+const STEP_SCHEMA = `bench_steps_${suffix}`;
 const RAW_TASK = "raw.noop";
 const SY_JOB = "sy.noop";
 const silentGraphileLogger = new Logger(() => () => {});
@@ -335,11 +342,36 @@ async function latencyAdapter(): Promise<number[]> {
   return samples;
 }
 
+/**
+ * bench/step-cost.ts on the adapter: a step against a plain job, both on one pool of POOL_SIZE, each drain
+ * on the emptied STEP_SCHEMA (no backlog of finished records from the previous drain).
+ */
+async function stepCostRow(rounds: number): Promise<BenchMeasurement> {
+  const pool = newPool();
+  try {
+    return await stepCost(
+      async () => {
+        await withClient(async (client) => {
+          await client.query(
+            `truncate "${STEP_SCHEMA}"._private_jobs, "${STEP_SCHEMA}".switchyard_finished,
+               "${STEP_SCHEMA}".switchyard_job_state, "${STEP_SCHEMA}".switchyard_steps`,
+          );
+        });
+        return postgres({ pool, schema: STEP_SCHEMA, pollInterval: POLL_INTERVAL, migrate: false });
+      },
+      { rounds, units: STEP_UNITS, concurrency: STEP_CONCURRENCY },
+    );
+  } finally {
+    await pool.end();
+  }
+}
+
 async function installSchemas(): Promise<void> {
   const pool = newPool();
   await runMigrations({ pgPool: pool, schema: RAW_SCHEMA, logger: silentGraphileLogger });
   await postgres({ pool, schema: SY_SCHEMA }).migrate();
   await postgres({ pool, schema: TRIGGER_SCHEMA }).migrate();
+  await postgres({ pool, schema: STEP_SCHEMA }).migrate();
   await pool.end();
 }
 
@@ -348,6 +380,7 @@ async function dropSchemas(): Promise<void> {
     await client.query(`drop schema if exists "${RAW_SCHEMA}" cascade`);
     await client.query(`drop schema if exists "${SY_SCHEMA}" cascade`);
     await client.query(`drop schema if exists "${TRIGGER_SCHEMA}" cascade`);
+    await client.query(`drop schema if exists "${STEP_SCHEMA}" cascade`);
   });
 }
 
@@ -409,7 +442,7 @@ const postgresBench: BenchSuite = async ({ rounds }) => {
       console.log(`round ${round + 1}/${rounds} done`);
     }
 
-    return series.measurements((name) => name.includes("latency"));
+    return [...series.measurements((name) => name.includes("latency")), await stepCostRow(rounds)];
   } finally {
     await dropSchemas();
   }

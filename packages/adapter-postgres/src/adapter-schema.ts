@@ -1,9 +1,10 @@
 // The tables, functions and triggers the adapter adds to graphile-worker's schema. Every object is
 // prefixed `switchyard_`; graphile-worker's own objects are never altered, only observed by triggers.
 import type { PoolClient } from "pg";
+import { stepSchemaSql } from "./step-schema.js";
 
 /** Bumped whenever `adapterSchemaSql` changes; stored in `switchyard_meta`. */
-export const ADAPTER_SCHEMA_VERSION = 2;
+export const ADAPTER_SCHEMA_VERSION = 3;
 
 /** Quotes a PostgreSQL identifier. */
 export function quoteIdentifier(name: string): string {
@@ -33,6 +34,7 @@ function cancelledError(idSql: string): string {
  * - `switchyard_concurrency`: the concurrency limit of each job as the workers define it, which decides
  *   the lanes (graphile-worker named queues) its jobs go to, whoever enqueues them (concurrency-lanes.ts).
  * - `switchyard_workers`: a heartbeat per running worker pool, for stalled-job recovery.
+ * - durable steps: `switchyard_steps` and its triggers (step-schema.ts).
  */
 export function adapterSchemaSql(schema: string): string {
   const schemaSql = quoteIdentifier(schema);
@@ -51,7 +53,7 @@ create table if not exists ${schemaSql}.switchyard_job_state (
   progress json,
   original_max_attempts smallint,
   cancel_requested boolean not null default false,
-  outcome text check (outcome in ('retry', 'failed', 'permanent', 'released', 'cancelled')),
+  outcome text check (outcome in ('retry', 'failed', 'permanent', 'released', 'cancelled', 'suspended')),
   outcome_run_at timestamptz
 );
 
@@ -142,6 +144,12 @@ begin
     new.run_at := now();
   elsif v_outcome = 'permanent' then
     new.max_attempts := greatest(new.attempts, 1);
+  elsif v_outcome = 'suspended' then
+    -- A step suspended the job (suspend-job.ts): not an attempt, so the one graphile-worker counted when
+    -- it locked the job is given back, and the last error stays what it was.
+    new.run_at := v_run_at;
+    new.attempts := greatest(new.attempts - 1, 0);
+    new.last_error := old.last_error;
   end if;
   update ${schemaSql}.switchyard_job_state s
      set outcome = null, outcome_run_at = null,
@@ -370,7 +378,7 @@ begin
   return v_count;
 end;
 $$;
-`;
+${stepSchemaSql(schemaSql)}`;
 }
 
 /**

@@ -25,6 +25,8 @@ export interface JobRow {
   error: JobError | null;
   progress: unknown;
   finished_at: Date | null;
+  /** The completed step ids (`stepIdsColumn`); absent where the query does not select them. */
+  steps?: string[] | null;
 }
 
 /** The select list of a live job `j` (graphile-worker's `_private_jobs`) with task `t` and state `s`. */
@@ -71,6 +73,7 @@ export function toJobSnapshot(row: JobRow): JobSnapshot {
   if (error && state !== "completed") snapshot.error = error;
   if (row.created_at) snapshot.createdAt = row.created_at;
   if (state === "delayed" && row.run_at) snapshot.runAt = row.run_at;
+  if (row.steps && row.steps.length > 0) snapshot.steps = row.steps;
   if (row.finished_at) snapshot.finishedAt = row.finished_at;
   else if (state === "failed" && row.updated_at) snapshot.finishedAt = row.updated_at;
   return snapshot;

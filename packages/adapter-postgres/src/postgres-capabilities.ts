@@ -41,6 +41,9 @@ export const postgresCapabilities: Capabilities = {
     results: "emulated",
     "worker.gracefulStop": "native",
     "worker.crashRecovery": "emulated",
+    "steps.run": "emulated",
+    "steps.sleep": "emulated",
+    "steps.invoke": "emulated",
   }),
   idempotency: { window: "ttl", defaultTtlMs: DEFAULT_IDEMPOTENCY_TTL_MS, clearedOnFailure: false },
   notes: {
@@ -74,5 +77,11 @@ export const postgresCapabilities: Capabilities = {
       "stored in switchyard_job_state by the attempt just before graphile-worker completes the job; kept for keepFinished",
     "worker.crashRecovery":
       "graphile-worker frees a dead worker's jobs after 4 hours; the adapter's heartbeat frees them after stalledAfter (default 1 minute)",
+    "steps.run":
+      "graphile-worker has no steps: each completed step is one upsert into switchyard_steps (job id, step id, JSON record); an attempt reads its job's steps in one query, only for a job that has stored any (flagged with its first step)",
+    "steps.sleep":
+      "graphile-worker cannot put a running job back without counting an attempt: the attempt records the suspension and graphile-worker releases the job; the release trigger sets run_at to the sleep's end and gives the attempt back, in that same statement",
+    "steps.invoke":
+      "the child is an ordinary job (enqueued once, under the step's idempotency key); the parent is suspended as for steps.sleep and looks at the child with get() when it wakes, which a trigger makes happen as soon as the child ends",
   },
 };

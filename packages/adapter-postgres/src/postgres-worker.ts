@@ -5,7 +5,7 @@ import {
   STALLED_ERROR_CODE,
   type Worker,
 } from "@switchyard/core";
-import type { AttemptOutcome, JobRuntime } from "@switchyard/core/adapter";
+import type { AttemptOutcome, JobRuntime, StepAttemptOutcome } from "@switchyard/core/adapter";
 import {
   type JobHelpers,
   type Logger,
@@ -26,6 +26,8 @@ import {
 import { type RecordedOutcome, recordOutcome } from "./sql/record-outcome.js";
 import { recordProgress } from "./sql/record-progress.js";
 import { recordResult } from "./sql/record-result.js";
+import { PostgresStepStore } from "./step-store.js";
+import { recordSuspension, suspendedRelease } from "./suspend-job.js";
 
 /** What graphile-worker sets `process.exitCode` to when a breaking migration is announced. */
 const BREAKING_MIGRATION_EXIT_CODE = 57;
@@ -387,8 +389,10 @@ export class PostgresWorker implements PostgresWorkerHandle {
     const attempt: RunningAttempt = { stopped: false, crashed: false };
     if (this.#abandon === "crashed") return new Promise<void>(() => {});
     this.#running.set(id, attempt);
-    let outcome: AttemptOutcome;
+    let outcome: StepAttemptOutcome;
+    let steps: PostgresStepStore | undefined;
     try {
+      steps = await PostgresStepStore.open(this.#host, job, this.#retryScope);
       outcome = await this.#host.runtime.runAttempt(job.task_identifier, {
         id,
         payload,
@@ -400,12 +404,14 @@ export class PostgresWorker implements PostgresWorkerHandle {
           if (this.#abandon) abandon(attempt, this.#abandon);
         },
         progress: (value) => this.#writeProgress(id, value),
+        steps,
       });
     } finally {
+      steps?.end();
       this.#running.delete(id);
     }
     if (attempt.crashed) return new Promise<void>(() => {});
-    if (attempt.stopped && outcome.type !== "completed") {
+    if (attempt.stopped && outcome.type !== "completed" && outcome.type !== "suspended") {
       const error = { message: "the worker stopped during the attempt", code: STALLED_ERROR_CODE };
       await this.#recordOutcome(id, "released", error);
       throw releaseError(error, outcome);
@@ -424,6 +430,10 @@ export class PostgresWorker implements PostgresWorkerHandle {
       case "failed":
         await this.#recordOutcome(id, outcome.permanent ? "permanent" : "failed", outcome.error);
         throw releaseError(outcome.error, outcome);
+      case "suspended":
+        await recordSuspension(this.#host, id, outcome.until, this.#retryScope);
+        this.#host.nudgeAt(outcome.until.getTime());
+        throw suspendedRelease(id, outcome.until);
     }
   };
 

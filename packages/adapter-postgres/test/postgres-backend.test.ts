@@ -13,6 +13,7 @@ import { Probe, sleep, waitFor } from "@switchyard/testkit";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { ADAPTER_SCHEMA_VERSION } from "../src/adapter-schema.js";
 import { ConcurrencyLanes, fitLaneBase } from "../src/concurrency-lanes.js";
 import {
   fromEnv,
@@ -424,7 +425,7 @@ describe("configuration", () => {
       `select (select max(id) from "${schema}".migrations) as graphile, (select value from "${schema}".switchyard_meta) as adapter`,
     );
     expect(rows[0].graphile).toBeGreaterThanOrEqual(19);
-    expect(rows[0].adapter).toBe("2");
+    expect(rows[0].adapter).toBe(String(ADAPTER_SCHEMA_VERSION));
   });
 
   it("gives each enqueued job its lane base and a round-robin turn, per concurrency key", () => {

@@ -1,5 +1,6 @@
 import { type JobRow, LIVE_JOB_COLUMNS } from "../job-snapshot.js";
 import { type Queryable, schemaSql } from "./queryable.js";
+import { stepIdsColumn } from "./step-ids.js";
 
 /**
  * The failed jobs of the named jobs (`names`: the client's own, so that other apps sharing the schema are
@@ -12,7 +13,7 @@ export async function listFailedJobs(
 ): Promise<JobRow[]> {
   const quoted = schemaSql(schema);
   const { rows } = await db.query<JobRow>(
-    `select ${LIVE_JOB_COLUMNS}
+    `select ${LIVE_JOB_COLUMNS}, ${stepIdsColumn(quoted, "j.id")}
        from ${quoted}._private_jobs j
        join ${quoted}._private_tasks t on t.id = j.task_id
        left join ${quoted}.switchyard_job_state s on s.job_id = j.id
