@@ -230,6 +230,7 @@ export async function startQStashEmulator(options: QStashEmulatorOptions = {}): 
     log,
     signingKey: () => keys.current,
     maxResponseDurationMs: resolved.maxResponseDurationMs,
+    retryAfterOverridesRetryDelay: resolved.retryAfterOverridesRetryDelay,
   });
   const state: EmulatorState = {
     options: resolved,
