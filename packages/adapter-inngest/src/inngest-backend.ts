@@ -122,7 +122,15 @@ class InngestBackend implements Backend {
 
   async get(id: string): Promise<JobSnapshot | undefined> {
     const found = await findJob(this.#rest, id);
-    return found && toJobSnapshot(found, this.#maxAttempts(found.jobName));
+    if (!found) return undefined;
+    const run = latestRun(found.runs);
+    if (run?.status === "RUNNING") {
+      // A run between two attempts is RUNNING too: its queue item, due later, tells them apart.
+      const now = Date.now();
+      const waiting = (await this.#rest.runJobs(run.id)).find((job) => Date.parse(job.at) > now);
+      if (waiting) found.retry = { at: new Date(waiting.at), attempts: waiting.attempt };
+    }
+    return toJobSnapshot(found, this.#maxAttempts(found.jobName));
   }
 
   /**

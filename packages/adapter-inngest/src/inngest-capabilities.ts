@@ -69,7 +69,7 @@ export const inngestCapabilities: Capabilities = {
     "job.timeout":
       "core aborts the handler's signal and fails the attempt; keep it below your platform's request timeout, since each attempt is one HTTP request",
     "jobs.get":
-      "Inngest's REST API: the event (v1), its runs with their states and outputs (v2, uncached); the attempt count comes from the run's output, so a running job shows attempts: 1",
+      "Inngest's REST API: the event (v1), its runs with their states and outputs (v2, uncached), and for a running run its queue item (v1, cached 5 s), due later while it waits for a retry; the attempt count comes from the run's output, so a running job shows attempts: 1",
     "jobs.cancel":
       "Inngest's REST API cancels the run (POST /v2/runs/{id}/cancel), waiting briefly for a run Inngest has not created yet; a delayed or waiting job never runs",
     "jobs.cancelRunning":

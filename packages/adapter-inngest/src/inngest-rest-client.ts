@@ -35,6 +35,15 @@ export interface ApiRun {
   output?: unknown;
 }
 
+/** A run's item in Inngest's queue, as `GET /v1/runs/{id}/jobs` returns it (G:pkg/execution/queue/queue.go:255-268). */
+export interface ApiRunJob {
+  /** When the item is due: a later time while the run waits for a retry. */
+  at: string;
+  kind: string;
+  /** 0-based attempt the item's next call makes. */
+  attempt: number;
+}
+
 export interface InngestRestClientOptions {
   /** Base of the API, e.g. `https://api.inngest.com/` (the SDK client's `apiBaseUrl`). */
   baseUrl: string;
@@ -103,6 +112,17 @@ export class InngestRestClient {
   async cancelRun(runId: string): Promise<boolean> {
     const path = `v2/runs/${encodeURIComponent(runId)}/cancel`;
     return (await this.#call("POST", path, [404, 409], {})) !== undefined;
+  }
+
+  /**
+   * `GET /v1/runs/{runId}/jobs`: the run's items in Inngest's queue (G:pkg/api/apiv1/runs.go:93-141).
+   * Cached for 5 s like every such answer (runs.go:140), so it can be that old.
+   */
+  async runJobs(runId: string): Promise<ApiRunJob[]> {
+    const answer = (await this.#call("GET", `v1/runs/${encodeURIComponent(runId)}/jobs`)) as {
+      data?: ApiRunJob[] | null;
+    };
+    return answer.data ?? [];
   }
 
   /** `POST /v2/runs/{runId}/rerun` (beta): a new run for the same event; returns its id. */

@@ -8,6 +8,11 @@ export interface FoundJob {
   event: ApiEvent;
   jobName: string;
   runs: ApiRun[];
+  /**
+   * For a running run whose queue item is due later (`GET /v1/runs/{id}/jobs`): it waits for a retry,
+   * due at `at`, after `attempts` attempts.
+   */
+  retry?: { at: Date; attempts: number };
 }
 
 /** The newest run: the last one queued (reruns come after the run they repeat; run ids are ULIDs). */
@@ -30,7 +35,8 @@ export function isEndedStatus(status: string): boolean {
  * - no run yet (Inngest creates it after the event API has answered) or QUEUED: waiting, or
  *   delayed until the event's `ts` while that is ahead and the run is the event's first (a rerun
  *   starts at once);
- * - RUNNING: active; REST does not say which attempt runs, so attempts is 1;
+ * - RUNNING: delayed until its retry when its queue item is due later (`retry`), else active (REST
+ *   does not say which attempt runs, so attempts is 1);
  * - COMPLETED, FAILED: the result or error, and the attempt count, from the run's output
  *   (run-output.ts); CANCELLED: cancelled, with SWITCHYARD_JOB_CANCELLED as its error (never an
  *   earlier attempt's failure: one rule on every backend).
@@ -60,7 +66,9 @@ export function toJobSnapshot(found: FoundJob, maxAttempts: number, now = Date.n
       return { ...base, state: "cancelled", attempts: 0, error, ...finishedAt };
     }
     case "RUNNING":
-      return { ...base, state: "active", attempts: 1 };
+      return found.retry && found.retry.at.getTime() > now
+        ? { ...base, state: "delayed", attempts: found.retry.attempts, runAt: found.retry.at }
+        : { ...base, state: "active", attempts: 1 };
     default: {
       const due = typeof event.ts === "number" && event.ts > now && runs.length <= 1;
       return due

@@ -109,4 +109,32 @@ describe("inngest adapter: reads under Inngest's REST v1 cache", () => {
     );
     expect(done.result).toBe(42);
   });
+
+  it("shows a job waiting for its retry as delayed until then, with the attempts so far", async () => {
+    const job = defineJob({
+      name: "retrying",
+      schema: payload,
+      retry: { maxAttempts: 3, backoff: { type: "fixed", delay: "30s" } },
+      handler: () => {
+        throw new Error("not yet");
+      },
+    });
+    const client = await started([job]);
+    const before = Date.now();
+    const { id } = await client.enqueue(job, { n: 1 });
+    const delayed = await waitFor(
+      async () => {
+        const current = await client.get(id);
+        return current?.state === "delayed" && current;
+      },
+      { message: "the job to wait for its retry", timeoutMs: 10_000 },
+    );
+    expect(delayed.attempts).toBe(1);
+    expect(delayed.runAt!.getTime()).toBeGreaterThanOrEqual(before + 29_000);
+    expect(await client.cancel(id)).toBe(true);
+    expect(await client.get(id)).toMatchObject({
+      state: "cancelled",
+      error: { code: "SWITCHYARD_JOB_CANCELLED" },
+    });
+  });
 });

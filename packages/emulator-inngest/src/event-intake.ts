@@ -211,6 +211,7 @@ export class EventIntake {
       calls: 0,
       maxAttempts: fn.info.maxAttempts,
       version: -1,
+      queue: new Map(),
       slots: fn.concurrency.map((rule) => {
         const key = rule.key ? keyValue(rule.key({ event })) : "";
         return { key: rule.scope === "fn" ? `fn:${slug}:${key}` : `${rule.scope}:${key}`, limit: rule.limit };

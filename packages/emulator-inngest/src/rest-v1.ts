@@ -41,6 +41,8 @@ function fail(status: number, error: string): RestAnswer {
  * events.go:96).
  */
 const EVENT_MAX_AGE_S = 5;
+/** `GET /v1/runs/{id}/jobs` 5 s (G:pkg/api/apiv1/runs.go:140). */
+const RUN_JOBS_MAX_AGE_S = 5;
 const EVENT_RUNS_MAX_AGE_S = 15;
 const RUN_MAX_AGE_S = 3;
 
@@ -55,7 +57,11 @@ const RUN_MAX_AGE_S = 3;
  * - `GET /v1/events/{eventId}/runs`: runs an event started (what `send`'s id leads to);
  * - `GET /v1/runs/{runId}`: one run with status and output;
  * - `DELETE /v1/runs/{runId}`: cancel; 200 with an empty body, also for an
- *   ended run (G:pkg/execution/executor/executor.go:3225-3262).
+ *   ended run (G:pkg/execution/executor/executor.go:3225-3262);
+ * - `GET /v1/runs/{runId}/jobs`: the run's items in the queue, each `{JobID, at, position, kind,
+ *   attempt}` (G:pkg/api/apiv1/runs.go:93-141, G:pkg/execution/queue/queue.go:255-268,
+ *   G:pkg/execution/state/redis_state/reader.go:22-80); a run waiting for a retry shows its item
+ *   due at the retry time with the next attempt. The item's `Raw` queue record is left out.
  * Returns undefined when the path is not one of these.
  */
 export function handleRestV1(
@@ -79,6 +85,23 @@ export function handleRestV1(
     const eventId = decodeURIComponent(eventRuns[1] as string);
     if (!isUlid(eventId)) return fail(400, `Invalid event ID: ${eventId}`);
     return envelope(store.forEvent(eventId).map(toV1Run), EVENT_RUNS_MAX_AGE_S);
+  }
+  const runJobs = /^\/v1\/runs\/([^/]+)\/jobs$/.exec(path);
+  if (runJobs && method === "GET") {
+    const runId = decodeURIComponent(runJobs[1] as string);
+    if (!isUlid(runId)) return fail(400, `Invalid run ID: ${runId}`);
+    const run = store.get(runId);
+    if (!run) return fail(500, `Unable to load function run: ${runId}`);
+    const jobs = [...run.queue.values()]
+      .sort((a, b) => a.at.getTime() - b.at.getTime())
+      .map((job) => ({
+        JobID: job.id,
+        at: job.at.toISOString(),
+        position: 0,
+        kind: job.kind,
+        attempt: job.attempt,
+      }));
+    return envelope(jobs, RUN_JOBS_MAX_AGE_S);
   }
   const runPath = /^\/v1\/runs\/([^/]+)$/.exec(path);
   if (!runPath || (method !== "GET" && method !== "DELETE")) return undefined;

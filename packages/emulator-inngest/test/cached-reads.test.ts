@@ -1,4 +1,4 @@
-import { Inngest } from "inngest";
+import { Inngest, RetryAfterError } from "inngest";
 import { serve } from "inngest/edge";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -144,5 +144,41 @@ describe("Inngest executor: REST v2 event runs", () => {
     expect(single.body.data.output).toEqual({ data: { done: true } }); // the trace output's wrapper
     expect((await get(executor, `/v2/events/${eventId}/runs?limit=41`)).response.status).toBe(400);
     expect((await get(executor, "/v2/events/not-a-ulid/runs")).response.status).toBe(400);
+  });
+});
+
+describe("Inngest executor: REST v1 run jobs", () => {
+  it("shows a run waiting for its retry as its queue item, due at the retry time with the next attempt", async () => {
+    const executor = await startInngestExecutor({ timeScale: 1, retryJitter: false });
+    cleanups.push(() => executor.close());
+    const inngest = new Inngest({
+      id: "jobs-app",
+      baseUrl: executor.url,
+      signingKey: executor.signingKey,
+      eventKey: executor.eventKey,
+      isDev: false,
+      logger: silent,
+    });
+    const fn = inngest.createFunction({ id: "later", triggers: { event: "app/later" } }, async () => {
+      throw new RetryAfterError("not yet", "30s");
+    });
+    const app = await startFetchHandlerServer(serve({ client: inngest, functions: [fn] }));
+    cleanups.push(() => app.close());
+    await executor.sync(app.url);
+    const { ids } = await inngest.send({ name: "app/later" });
+    const [run] = await executor.waitForEvent(ids[0] as string);
+    const before = Date.now();
+    const deadline = before + 5_000;
+    while (executor.invocations({ runId: run?.id }).length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const { response, body } = await get(executor, `/v1/runs/${run?.id}/jobs`);
+    expect(response.headers.get("cache-control")).toBe("private, max-age=5");
+    expect(body.data).toEqual([
+      { JobID: expect.any(String), at: expect.any(String), position: 0, kind: "start", attempt: 1 },
+    ]);
+    const at = Date.parse(body.data[0].at);
+    expect(at).toBeGreaterThan(before + 25_000);
+    expect(at).toBeLessThan(Date.now() + 31_000);
   });
 });
