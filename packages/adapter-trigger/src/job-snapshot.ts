@@ -1,4 +1,10 @@
-import type { AnyJobDefinition, JobProgress, JobSnapshot, JobState } from "@switchyard/core";
+import {
+  type AnyJobDefinition,
+  JOB_CANCELLED_ERROR_CODE,
+  type JobProgress,
+  type JobSnapshot,
+  type JobState,
+} from "@switchyard/core";
 import type { AnyRetrieveRunResult } from "@trigger.dev/sdk";
 import { PROGRESS_METADATA_KEY } from "./job-task.js";
 
@@ -61,8 +67,11 @@ export function jobState(status: RunStatus): JobState {
   }
 }
 
-/** `get(id)`: the job `jobId` as its newest run shows it. */
-export function jobSnapshot(jobId: string, run: AnyRetrieveRunResult, job: AnyJobDefinition): JobSnapshot {
+/**
+ * `get(id)`: the job `jobId` as its newest run shows it. A cancelled job's error is
+ * SWITCHYARD_JOB_CANCELLED, never an earlier attempt's failure.
+ */
+export function toJobSnapshot(jobId: string, run: AnyRetrieveRunResult, job: AnyJobDefinition): JobSnapshot {
   const state = jobState(run.status);
   const snapshot: JobSnapshot = {
     id: jobId,
@@ -76,7 +85,9 @@ export function jobSnapshot(jobId: string, run: AnyRetrieveRunResult, job: AnyJo
   const progress = run.metadata?.[PROGRESS_METADATA_KEY] as JobProgress | undefined;
   if (progress !== undefined) snapshot.progress = progress;
   if (state === "completed") snapshot.result = run.output;
-  if (run.error && state !== "completed") {
+  if (state === "cancelled") {
+    snapshot.error = { message: `job ${jobId} was cancelled`, code: JOB_CANCELLED_ERROR_CODE };
+  } else if (run.error && state !== "completed") {
     // The run's error is the AttemptOutcomeError the task threw: its name is the Switchyard code.
     snapshot.error = { message: run.error.message, ...(run.error.name ? { code: run.error.name } : {}) };
   }

@@ -80,13 +80,13 @@ export const triggerCapabilities: Capabilities = {
     "jobs.cancelRunning":
       "`runs.cancel` aborts the running attempt's signal; the run is CANCELED and not retried",
     "jobs.retry":
-      "`runs.replay`: a new run with the same payload and fresh attempts, tagged with the job's id so that it keeps the same job id",
+      "`runs.replay`: a new run with the same payload and fresh attempts under the same job id; the replay route ignores overrides, so the run is tagged with the job's id before the replay (which copies its tags) and with the replay's id after it",
     "jobs.listFailed": "`runs.list` filtered by status and task, then `runs.retrieve` for payload and error",
     progress: "`metadata.set('progress', value)` on the run, flushed at once; `get(id)` reads it back",
     results: "the run's output",
     "worker.gracefulStop":
       "there is no worker in the application: Trigger.dev runs the tasks, and a new deploy lets attempts in flight finish on the version they started on. The test kit's emulator drains its attempts on a graceful stop",
     "worker.crashRecovery":
-      "Trigger.dev fails an attempt whose machine died once its heartbeats stop (5 minutes) with TASK_RUN_STALLED_EXECUTING and retries it 250 ms later; the lost attempt counts",
+      "in deployed environments (production, staging, preview) Trigger.dev fails an attempt whose machine died once its heartbeats stop (5 minutes) with TASK_RUN_STALLED_EXECUTING and retries it 250 ms later; the lost attempt counts. Under `trigger dev` (DEVELOPMENT) it does not retry: the run ends CANCELED and the job reads cancelled",
   },
 };

@@ -269,7 +269,7 @@ describe("core's decisions, as Trigger.dev records them", () => {
 });
 
 describe("job ids across retry(id)", () => {
-  it("tags the replay with the job's id: the handler sees it, get and listFailed follow the newest run", async () => {
+  it("carries the job's id to each replay without replay overrides: the handler sees it, get and listFailed follow the newest run", async () => {
     let healthy = false;
     const seen: Array<[string, number]> = [];
     const job = defineJob({
@@ -290,7 +290,10 @@ describe("job ids across retry(id)", () => {
     expect(await finalState(client, id)).toBe("failed"); // still down: the replay failed too
     const runs = emulator.listRuns({ taskIdentifier: job.name });
     expect(runs).toHaveLength(2);
-    expect(runs[1]!.tags).toEqual(expect.arrayContaining([`switchyard_job:${id}`, "switchyard_retry"]));
+    // The first run was tagged with the job's id before the replay (which copied it), and with the
+    // replay's id after it: the link get(id) follows with runs.retrieve, not a run list.
+    expect(runs[0]!.tags).toEqual([`switchyard_job:${id}`, `switchyard_replayed_as:${runs[1]!.id}`]);
+    expect(runs[1]!.tags).toEqual([`switchyard_job:${id}`]);
     expect((await client.listFailed()).map((snapshot) => snapshot.id)).toEqual([id]);
     healthy = true;
     expect(await client.retry(id)).toBe(true);
@@ -300,7 +303,10 @@ describe("job ids across retry(id)", () => {
       [id, 1],
       [id, 1],
     ]);
+    const lists = () => emulator.requests.filter((request) => request.path === "/api/v1/runs").length;
+    const listsBefore = lists();
     expect(await client.get(id)).toMatchObject({ id, state: "completed", result: "up", attempts: 1 });
+    expect(lists()).toBe(listsBefore); // followed with runs.retrieve only
     expect(await client.listFailed()).toEqual([]);
     expect(await client.retry(id)).toBe(false);
     expect(await client.cancel(id)).toBe(false);
@@ -476,5 +482,38 @@ describe("configuration", () => {
     expect(exportName("daily_report")).toBe("dailyReport");
     expect(exportName("job:1")).toBe("job1");
     expect(exportName("3d-render")).toBe("_3dRender");
+  });
+});
+
+describe("crash recovery depends on the environment", () => {
+  const crashing = (name: string, calls: number[]) =>
+    defineJob({
+      name: uniqueName(name),
+      schema: payload,
+      retry: { maxAttempts: 3, backoff: { type: "fixed", delay: "100ms" } },
+      handler: (_p, ctx) => {
+        calls.push(ctx.attempt);
+        if (ctx.attempt > 1) return Promise.resolve("recovered");
+        return new Promise<string>((resolve) => ctx.signal.addEventListener("abort", () => resolve("lost")));
+      },
+    });
+
+  it.each([
+    [
+      "a deployed environment (PRODUCTION) runs a job whose machine died again",
+      "PRODUCTION",
+      "completed",
+      [1, 2],
+    ],
+    ["trigger dev (DEVELOPMENT) does not: the job ends cancelled", "DEVELOPMENT", "cancelled", [1]],
+  ] as const)("%s", async (_title, environmentType, state, attempts) => {
+    const calls: number[] = [];
+    const job = crashing("crashing", calls);
+    const { client, emulator } = await setup([job], { heartbeatTimeoutMs: 200, environmentType });
+    const { id } = await client.enqueue(job, { n: 1 });
+    await emulator.waitForRun(id, { until: (run) => run.status === "EXECUTING" });
+    emulator.crashExecutingAttempts();
+    expect(await finalState(client, id)).toBe(state);
+    expect(calls).toEqual(attempts);
   });
 });
