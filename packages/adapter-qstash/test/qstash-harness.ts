@@ -91,6 +91,12 @@ export async function qstashHarness(): Promise<QStashHarness> {
     name: "qstash",
     emulator,
     host,
+    providedByHarness: {
+      "worker.gracefulStop":
+        "the test's HTTP server drains the route's connections on stop; in production, your HTTP server's graceful shutdown (or the platform's)",
+      "worker.crashRecovery":
+        "QStash (here the emulator) retries a delivery whose connection broke; in production, QStash",
+    },
     createBackend() {
       count++;
       const namespace = `kit${run}b${count}`;
