@@ -6,7 +6,7 @@ import {
   type JobState,
 } from "@switchyard/core";
 import type { AnyRetrieveRunResult } from "@trigger.dev/sdk";
-import { PROGRESS_METADATA_KEY } from "./job-task.js";
+import { PROGRESS_METADATA_KEY, RETRY_AT_METADATA_KEY } from "./job-task.js";
 
 type RunStatus = AnyRetrieveRunResult["status"];
 
@@ -44,8 +44,8 @@ export function isFailed(status: RunStatus): boolean {
 
 /**
  * A job's state from its run's status. Between two attempts Trigger.dev reports the run as
- * EXECUTING, so a job waiting for its retry is `active`; PENDING_VERSION (no deployed version
- * has the task yet) is `waiting`.
+ * EXECUTING (toJobSnapshot tells that wait apart by the run's metadata); PENDING_VERSION (no
+ * deployed version has the task yet) is `waiting`.
  */
 export function jobState(status: RunStatus): JobState {
   switch (status) {
@@ -71,8 +71,16 @@ export function jobState(status: RunStatus): JobState {
  * `get(id)`: the job `jobId` as its newest run shows it. A cancelled job's error is
  * SWITCHYARD_JOB_CANCELLED, never an earlier attempt's failure.
  */
-export function toJobSnapshot(jobId: string, run: AnyRetrieveRunResult, job: AnyJobDefinition): JobSnapshot {
-  const state = jobState(run.status);
+export function toJobSnapshot(
+  jobId: string,
+  run: AnyRetrieveRunResult,
+  job: AnyJobDefinition,
+  now = Date.now(),
+): JobSnapshot {
+  // An EXECUTING run whose next attempt is due later (job-task.ts records it) waits for its retry.
+  const retryAt = Date.parse(String(run.metadata?.[RETRY_AT_METADATA_KEY] ?? ""));
+  const waitingForRetry = run.status === "EXECUTING" && retryAt > now;
+  const state = waitingForRetry ? "delayed" : jobState(run.status);
   const snapshot: JobSnapshot = {
     id: jobId,
     name: run.taskIdentifier,
@@ -91,7 +99,8 @@ export function toJobSnapshot(jobId: string, run: AnyRetrieveRunResult, job: Any
     // The run's error is the AttemptOutcomeError the task threw: its name is the Switchyard code.
     snapshot.error = { message: run.error.message, ...(run.error.name ? { code: run.error.name } : {}) };
   }
-  if (state === "delayed" && run.delayedUntil) snapshot.runAt = run.delayedUntil;
+  if (waitingForRetry) snapshot.runAt = new Date(retryAt);
+  else if (state === "delayed" && run.delayedUntil) snapshot.runAt = run.delayedUntil;
   if (run.finishedAt) snapshot.finishedAt = run.finishedAt;
   return snapshot;
 }

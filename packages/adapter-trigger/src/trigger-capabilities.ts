@@ -75,7 +75,8 @@ export const triggerCapabilities: Capabilities = {
       "the task's `concurrency: { perKey }`, enforced by Trigger.dev across all its machines (bounded by the environment's limit)",
     "job.timeout":
       "core aborts the handler's signal and fails the attempt; the adapter sets no `maxDuration`, whose timeout would end the run without retry",
-    "jobs.get": "`runs.retrieve` (status, payload, output, error, metadata, attempt count)",
+    "jobs.get":
+      "`runs.retrieve` (status, payload, output, error, metadata, attempt count); a run between two attempts is EXECUTING for Trigger.dev, so the task records the next attempt's time in the run's metadata and the job shows delayed until then",
     "jobs.cancel": "`runs.cancel`; a delayed or queued run never starts",
     "jobs.cancelRunning":
       "`runs.cancel` aborts the running attempt's signal; the run is CANCELED and not retried",

@@ -178,11 +178,14 @@ describe("batches", () => {
 
 describe("core's decisions, as Trigger.dev records them", () => {
   it("retries at exactly the delay core's policy chose, through catchError's retryAt", async () => {
+    // Each attempt fails as soon as it starts.
+    const calledAt: number[] = [];
     const job = defineJob({
       name: uniqueName("throttled"),
       schema: payload,
       retry: { maxAttempts: 3, backoff: { type: "exponential", delay: "200ms", factor: 3 } },
       handler: (_p, ctx) => {
+        calledAt.push(Date.now());
         if (ctx.attempt === 1) throw new RetryAfterError("700ms", "slow down");
         if (ctx.attempt === 2) throw new Error("flaky");
       },
@@ -191,10 +194,13 @@ describe("core's decisions, as Trigger.dev records them", () => {
     const { id } = await client.enqueue(job, { n: 1 });
     expect(await finalState(client, id)).toBe("completed");
     const [first, second] = emulator.attemptsFor(id);
-    // Core's delay: the RetryAfterError's 700 ms, where the task's retry settings say 200 ms.
-    expect(first!.retryDelayMs).toBeGreaterThanOrEqual(690);
+    // Core's delay, from the failure: the RetryAfterError's 700 ms, where the task's retry settings
+    // say 200 ms; then 600 ms. The retry time is fixed when the attempt fails, so what the platform
+    // waits after it hears of the failure is at most that.
+    expect(calledAt[1]! - calledAt[0]!).toBeGreaterThanOrEqual(700);
+    expect(calledAt[2]! - calledAt[1]!).toBeGreaterThanOrEqual(600);
     expect(first!.retryDelayMs).toBeLessThanOrEqual(700);
-    expect(second!.retryDelayMs).toBeGreaterThanOrEqual(590);
+    expect(first!.retryDelayMs).toBeGreaterThan(500);
     expect(second!.retryDelayMs).toBeLessThanOrEqual(600);
     expect(first!.error).toMatchObject({ name: "SWITCHYARD_RETRY_AFTER", message: "slow down" });
   });
@@ -515,5 +521,32 @@ describe("crash recovery depends on the environment", () => {
     emulator.crashExecutingAttempts();
     expect(await finalState(client, id)).toBe(state);
     expect(calls).toEqual(attempts);
+  });
+});
+
+describe("a job between two attempts", () => {
+  it("shows as delayed until its retry (Trigger.dev says EXECUTING), then cancels as a cancelled job", async () => {
+    const job = defineJob({
+      name: uniqueName("later"),
+      schema: payload,
+      retry: { maxAttempts: 3, backoff: { type: "fixed", delay: "30s" } },
+      handler: () => {
+        throw new Error("not yet");
+      },
+    });
+    const { client, emulator } = await setup([job]);
+    const before = Date.now();
+    const { id } = await client.enqueue(job, { n: 1 });
+    await emulator.waitForRun(id, {
+      until: (run) => run.attempts.length === 1 && run.attempts[0]!.outcome !== "executing",
+    });
+    const snapshot = await client.get(id);
+    expect(snapshot).toMatchObject({ state: "delayed", attempts: 1 });
+    expect(snapshot?.runAt?.getTime()).toBeGreaterThanOrEqual(before + 29_000);
+    expect(await client.cancel(id)).toBe(true);
+    expect(await client.get(id)).toMatchObject({
+      state: "cancelled",
+      error: { code: "SWITCHYARD_JOB_CANCELLED" },
+    });
   });
 });
