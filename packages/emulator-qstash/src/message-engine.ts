@@ -58,6 +58,8 @@ export class MessageEngine {
   private readonly deliveryListeners = new Set<(delivery: DeliveryRecord) => void>();
   private readonly inFlight = new Set<AbortController>();
   private cancelPumpTimer: (() => void) | undefined;
+  /** URL prefixes whose messages are not delivered for now (QStashEmulator.holdDeliveries). */
+  private readonly held = new Set<string>();
   private pumpTimerAt: number | undefined;
 
   constructor(private readonly deps: MessageEngineDeps) {}
@@ -109,8 +111,8 @@ export class MessageEngine {
    * - a message waiting for its (first or next) delivery time logs CANCEL_REQUESTED now and
    *   CANCELLED at that time, with no delivery; until then it is still open (`GET /v2/messages/{id}`
    *   finds it [inferred]);
-   * - a message already due but held back by a queue or flow-control key is past its delivery
-   *   time: CANCELLED follows at once [inferred];
+   * - a message already due but held back by a queue, a flow-control key or a test hold is past
+   *   its delivery time: CANCELLED follows at once [inferred];
    * - a message whose HTTP call is running logs CANCEL_REQUESTED: the call is not aborted, no retry
    *   follows, and CANCELLED is logged when the call ends (unless it delivered).
    */
@@ -128,6 +130,16 @@ export class MessageEngine {
     return true;
   }
 
+  /** Test control: messages to URLs starting with `urlPrefix` wait, due, until released. */
+  hold(urlPrefix: string): void {
+    this.held.add(urlPrefix);
+  }
+
+  release(urlPrefix: string): void {
+    this.held.delete(urlPrefix);
+    this.pump();
+  }
+
   /** Re-examines waiting messages, e.g. after a queue or flow-control key was resumed. */
   pump(): void {
     const { clock, queues, flowControl } = this.deps;
@@ -138,6 +150,10 @@ export class MessageEngine {
       if (record.state !== "CREATED" && record.state !== "RETRY") continue;
       const queueName = record.spec.queueName;
       const flowKey = record.spec.flowControl?.key;
+      if (this.isHeld(record.spec.destination)) {
+        stillWaiting.push(record);
+        continue;
+      }
       if (queueName && !queues.isOpen(queueName)) {
         stillWaiting.push(record);
         continue;
@@ -182,6 +198,11 @@ export class MessageEngine {
     this.deliveries.length = 0;
     this.openCount = 0;
     this.releaseIdleWaiters();
+  }
+
+  private isHeld(destination: string): boolean {
+    for (const prefix of this.held) if (destination.startsWith(prefix)) return true;
+    return false;
   }
 
   private waitUntil(record: MessageRecord, dueAt: number): void {

@@ -403,6 +403,22 @@ describe("QStash emulator: publish options", () => {
     expect((logs[0]?.time ?? 0) - (logs[2]?.time ?? 0)).toBeGreaterThanOrEqual(30_000);
   });
 
+  it("holds the deliveries to a URL prefix while asked (test control): due messages wait undelivered", async () => {
+    const prefix = receiver.url("/held");
+    emulator.holdDeliveries(prefix);
+    const kept = await client.publishJSON({ url: receiver.url("/held/a"), body: {} });
+    const dropped = await client.publishJSON({ url: receiver.url("/held/b"), body: {} });
+    await emulator.waitForDelivery((d) => d.messageId === kept.messageId, { timeoutMs: 100 }).catch(() => {});
+    expect(receiver.to("/held/a")).toHaveLength(0);
+    expect(emulator.getMessage(kept.messageId)?.state).toBe("CREATED");
+    await client.messages.cancel(dropped.messageId);
+    expect(emulator.getMessage(dropped.messageId)?.state).toBe("CANCELLED");
+    emulator.releaseDeliveries(prefix);
+    await emulator.waitForDelivery((d) => d.messageId === kept.messageId);
+    expect(receiver.to("/held/a")).toHaveLength(1);
+    expect(receiver.to("/held/b")).toHaveLength(0);
+  });
+
   it("keeps the message's headers and base64 body on its log entries, after it is delivered", async () => {
     const { messageId } = await client.publishJSON({
       url: receiver.url("/logged"),
