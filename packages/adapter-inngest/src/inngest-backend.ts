@@ -59,11 +59,6 @@ class InngestBackend implements Backend {
     this.#client = resolved.client;
     this.#ownClient = resolved.ownClient;
     this.#runCreationWaitMs = resolved.runCreationWaitMs;
-    if (this.#client.mode === "cloud" && !this.#client.signingKey) {
-      throw new ConfigError(
-        "inngest(): cloud mode needs a signing key, to check that calls come from Inngest and to use its REST API: set signingKey or INNGEST_SIGNING_KEY (or isDev / INNGEST_DEV=1 for the Inngest Dev Server)",
-      );
-    }
     this.#rest = new InngestRestClient({
       baseUrl: this.#client.apiBaseUrl,
       signingKey: this.#client.signingKey,

@@ -33,6 +33,16 @@ const MAX_RUN_CREATION_WAIT_MS = 60_000;
 
 /** Checks every option once; each problem is a ConfigError naming the option. */
 export function resolveInngestOptions(options: InngestBackendOptions): ResolvedInngestOptions {
+  const resolved = resolveClient(options);
+  if (resolved.client.mode === "cloud" && !resolved.client.signingKey) {
+    throw new ConfigError(
+      `${WHERE}: signingKey is required in cloud mode, to check that calls come from Inngest and to use its REST API: set signingKey or INNGEST_SIGNING_KEY (or isDev / INNGEST_DEV=1 for the Inngest Dev Server)`,
+    );
+  }
+  return resolved;
+}
+
+function resolveClient(options: InngestBackendOptions): ResolvedInngestOptions {
   checkOptions(options, WHERE, OPTION_KEYS);
   const runCreationWaitMs = toMilliseconds(options.runCreationWait ?? "2s", `${WHERE}: runCreationWait`);
   if (runCreationWaitMs > MAX_RUN_CREATION_WAIT_MS) {

@@ -374,7 +374,7 @@ describe("inngest adapter: options", () => {
     expect(fromEnv({ INNGEST_DEV: "1" }).capabilities.backend).toBe("inngest");
     expect(fromEnv({ INNGEST_DEV: "http://localhost:8288" }).capabilities.backend).toBe("inngest");
     expect(() => fromEnv({ INNGEST_DEV: "0", INNGEST_BASE_URL: "http://127.0.0.1:9" })).toThrow(
-      /signing key/,
+      /signingKey is required in cloud mode.*INNGEST_SIGNING_KEY/,
     );
   });
 });

@@ -150,6 +150,6 @@ describe("inngest adapter: the served handler checks Inngest's signature", () =>
         baseUrl: "http://127.0.0.1:9",
         logger: silentLogger,
       }),
-    ).toThrow(/signing key/);
+    ).toThrow(/signingKey is required in cloud mode/);
   });
 });
