@@ -62,8 +62,9 @@ export interface InngestExecutorOptions {
   runCreationDelayMs?: number;
   /**
    * Serve `GET /v1` answers from a cache for the time the handler allows, as the server's API
-   * middleware does: `/v1/events/{id}/runs` 15 s, `/v1/events/{id}` 5 s, `/v1/runs/{id}` 3 s
-   * (G:pkg/api/apiv1/events.go:139, 192; runs.go:48; mechanism G:pkg/api/apiv1/cache.go:40-150,
+   * middleware does: `/v1/events/{id}/runs` 15 s, `/v1/events/{id}` 5 s, `/v1/runs/{id}` 3 s,
+   * `/v1/runs/{id}/jobs` 5 s (G:pkg/api/apiv1/events.go:139, 192; runs.go:48, 140; mechanism
+   * G:pkg/api/apiv1/cache.go:40-150,
    * mounted by G:pkg/devserver/devserver.go:653-659). Real milliseconds, not scaled.
    * @default true
    */
