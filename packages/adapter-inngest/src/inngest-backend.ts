@@ -12,7 +12,7 @@ import {
 import { type EnqueueRequest, type JobRuntime, nextCronTime } from "@switchyard/core/adapter";
 import type { Inngest, InngestFunction } from "inngest";
 import { serve } from "inngest/edge";
-import { isDuplicate } from "./deduplication-check.js";
+import { findDuplicates, type SentKeyedEvent } from "./deduplication-check.js";
 import { inngestCapabilities } from "./inngest-capabilities.js";
 import { sendFailure } from "./inngest-failure.js";
 import type { InngestBackendOptions } from "./inngest-options.js";
@@ -94,22 +94,14 @@ class InngestBackend implements Backend {
       }
     }
     try {
-      return await Promise.all(
-        events.map(async (event, index) => {
-          const eventId = ids[index] as string;
-          // Without a key the job's id is the event id Inngest returned (the function sees it as event.id).
-          if (event.id === undefined) return { id: eventId, deduplicated: false };
-          const deduplicated = await isDuplicate({
-            rest: this.#rest,
-            jobName: requests[index]!.job.name,
-            id: event.id,
-            sentEventId: eventId,
-            waitMs: this.#runCreationWaitMs,
-            pause: (ms) => this.#pause(ms),
-          });
-          return { id: event.id, deduplicated };
-        }),
-      );
+      const duplicates = await this.#duplicates(requests, events, ids);
+      // Without a key the job's id is the event id Inngest returned (the function sees it as event.id).
+      return events.map((event, index) => {
+        const eventId = ids[index] as string;
+        return event.id === undefined
+          ? { id: eventId, deduplicated: false }
+          : { id: event.id, deduplicated: duplicates.has(eventId) };
+      });
     } catch (error) {
       throw partlyStored(error, "the events were sent; checking whether Inngest deduplicated them failed");
     }
@@ -243,6 +235,33 @@ class InngestBackend implements Backend {
         tries: this.#ownClient ? tries : undefined,
       });
     }
+  }
+
+  /** The internal ids of the keyed events just sent that Inngest will not run (deduplication-check.ts), one check per job. */
+  async #duplicates(
+    requests: ReadonlyArray<EnqueueRequest>,
+    events: ReadonlyArray<JobEvent>,
+    ids: ReadonlyArray<string>,
+  ): Promise<Set<string>> {
+    const keyed = new Map<string, SentKeyedEvent[]>();
+    events.forEach((event, index) => {
+      if (event.id === undefined) return;
+      const jobName = requests[index]!.job.name;
+      keyed.set(jobName, [
+        ...(keyed.get(jobName) ?? []),
+        { id: event.id, sentEventId: ids[index] as string },
+      ]);
+    });
+    const checks = [...keyed].map(([jobName, sent]) =>
+      findDuplicates({
+        rest: this.#rest,
+        jobName,
+        sent,
+        waitMs: this.#runCreationWaitMs,
+        pause: (ms) => this.#pause(ms),
+      }),
+    );
+    return new Set((await Promise.all(checks)).flatMap((found) => [...found]));
   }
 
   #maxAttempts(jobName: string): number {

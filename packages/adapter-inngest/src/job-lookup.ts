@@ -8,15 +8,15 @@ const KEYED_SCAN_EVENTS = 1_000;
 const EVENTS_PAGE = 50;
 
 /**
- * The events of job `jobName` sent with the id `id` (a keyed job id), newest first, received after
- * `since`, among the job's newest KEYED_SCAN_EVENTS events. `GET /v1/events` is the only way to find
- * events by the sender's id (it filters by name and time, not id) and is not cached
- * (G:pkg/api/apiv1/events.go:47-96).
+ * The events of job `jobName` sent with one of the ids `ids` (keyed job ids), newest first,
+ * received after `since`, among the job's newest KEYED_SCAN_EVENTS events. `GET /v1/events` is the
+ * only way to find events by the sender's id (it filters by name and time, not id) and is not
+ * cached (G:pkg/api/apiv1/events.go:47-96).
  */
-export async function* eventsWithId(
+export async function* eventsWithIds(
   rest: InngestRestClient,
   jobName: string,
-  id: string,
+  ids: ReadonlySet<string>,
   since: Date,
 ): AsyncGenerator<ApiEvent> {
   let cursor: string | undefined;
@@ -27,7 +27,7 @@ export async function* eventsWithId(
       cursor,
       limit: EVENTS_PAGE,
     });
-    for (const event of page) if (event.id === id) yield event;
+    for (const event of page) if (ids.has(event.id)) yield event;
     if (page.length < EVENTS_PAGE) return;
     cursor = page.at(-1)?.internal_id;
   }
@@ -50,7 +50,7 @@ export async function findJob(rest: InngestRestClient, id: string): Promise<Foun
   }
   let newest: FoundJob | undefined;
   const since = new Date(Date.now() - KEYED_LOOKBACK_MS);
-  for await (const event of eventsWithId(rest, ref.jobName, id, since)) {
+  for await (const event of eventsWithIds(rest, ref.jobName, new Set([id]), since)) {
     const found = { event, jobName: ref.jobName, runs: await rest.eventRuns(event.internal_id) };
     if (found.runs.length > 0) return found;
     newest ??= found;

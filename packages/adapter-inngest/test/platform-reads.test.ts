@@ -75,6 +75,31 @@ describe("inngest adapter: keyed enqueues under asynchronous run creation", () =
   });
 });
 
+describe("inngest adapter: keyed enqueueMany", () => {
+  it("reports the repeat of a key within one batch, and one already used, as deduplicated", async () => {
+    let runs = 0;
+    const keys = ["used", "a", "b", "a", "used"];
+    const job = defineJob({
+      name: "batched",
+      schema: payload,
+      idempotencyKey: (p) => keys[p.n],
+      handler: () => void runs++,
+    });
+    const client = await started([job]);
+    const used = await client.enqueue(job, { n: 0 });
+    await waitFor(async () => (await client.get(used.id))?.state === "completed", {
+      message: "the first job",
+    });
+    const results = await client.enqueueMany(job, [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
+    expect(results.map((result) => result.deduplicated)).toEqual([false, false, true, true]);
+    expect(results[2]!.id).toBe(results[0]!.id);
+    expect(results[3]!.id).toBe(used.id);
+    await waitFor(() => runs === 3, { message: "a, b and the first job to run" });
+    await sleep(300);
+    expect(runs).toBe(3);
+  });
+});
+
 describe("inngest adapter: reads under Inngest's REST v1 cache", () => {
   it("reads a cancelled job as cancelled right away, and cancel of a job whose run does not exist yet holds", async () => {
     let ran = 0;
