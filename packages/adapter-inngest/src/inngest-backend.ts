@@ -12,14 +12,16 @@ import {
 import { type EnqueueRequest, type JobRuntime, nextCronTime } from "@switchyard/core/adapter";
 import type { Inngest, InngestFunction } from "inngest";
 import { serve } from "inngest/edge";
+import { findDuplicates, type SentKeyedEvent } from "./deduplication-check.js";
 import { inngestCapabilities } from "./inngest-capabilities.js";
 import { sendFailure } from "./inngest-failure.js";
 import type { InngestBackendOptions } from "./inngest-options.js";
-import { type ApiRunV2, InngestRestClient } from "./inngest-rest-client.js";
+import { type ApiRun, InngestRestClient } from "./inngest-rest-client.js";
 import { type JobEvent, jobEvent } from "./job-event.js";
 import { jobFunction } from "./job-function.js";
-import { eventNameFor, jobNameOf, parseJobId } from "./job-id.js";
-import { type FoundJob, isEndedStatus, jobSnapshot, latestRun } from "./job-snapshot.js";
+import { jobNameOf } from "./job-id.js";
+import { findJob } from "./job-lookup.js";
+import { isEndedStatus, latestRun, toJobSnapshot } from "./job-snapshot.js";
 import { RequestSignals } from "./request-signals.js";
 import { resolveInngestOptions } from "./resolve-inngest-options.js";
 import { cronTrigger } from "./schedule-triggers.js";
@@ -28,10 +30,6 @@ import { observeSend, type SendTries } from "./send-tries.js";
 /** `inngest.send` takes at most this many events, or this many bytes of JSON, per call. */
 const SEND_BATCH_EVENTS = 100;
 const SEND_BATCH_BYTES = 512 * 1024;
-/** How far back, and through how many events, get/cancel/retry look for the event of a keyed job id. */
-const KEYED_LOOKBACK_MS = 7 * 86_400_000;
-const KEYED_SCAN_EVENTS = 1_000;
-const EVENTS_PAGE = 50;
 
 /**
  * The Inngest backend: each job is an Inngest function (id = job name) triggered by the event
@@ -48,9 +46,9 @@ class InngestBackend implements Backend {
   readonly #client: Inngest.Any;
   readonly #ownClient: boolean;
   readonly #rest: InngestRestClient;
-  readonly #deduplicationCheckMs: number;
+  readonly #runCreationWaitMs: number;
   readonly #signals = new RequestSignals();
-  /** Aborted by close(): ends the deduplication checks in flight. */
+  /** Aborted by close(): ends the waits for run creation in flight. */
   readonly #closing = new AbortController();
   #runtime?: JobRuntime;
   #functions: InngestFunction.Any[] = [];
@@ -60,12 +58,7 @@ class InngestBackend implements Backend {
     const resolved = resolveInngestOptions(options);
     this.#client = resolved.client;
     this.#ownClient = resolved.ownClient;
-    this.#deduplicationCheckMs = resolved.deduplicationCheckMs;
-    if (this.#client.mode === "cloud" && !this.#client.signingKey) {
-      throw new ConfigError(
-        "inngest(): cloud mode needs a signing key, to check that calls come from Inngest and to use its REST API: set signingKey or INNGEST_SIGNING_KEY (or isDev / INNGEST_DEV=1 for the Inngest Dev Server)",
-      );
-    }
+    this.#runCreationWaitMs = resolved.runCreationWaitMs;
     this.#rest = new InngestRestClient({
       baseUrl: this.#client.apiBaseUrl,
       signingKey: this.#client.signingKey,
@@ -73,7 +66,6 @@ class InngestBackend implements Backend {
   }
 
   attach(runtime: JobRuntime): void {
-    if (this.#runtime) throw new ConfigError("an inngest backend serves one client; call inngest() for each");
     // Functions are built now so that a job Inngest cannot run fails createSwitchyard.
     this.#functions = [...runtime.jobs.values()].map((job) =>
       jobFunction(this.#client, job, runtime, this.#signals),
@@ -82,7 +74,6 @@ class InngestBackend implements Backend {
   }
 
   async enqueue(requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]> {
-    this.#assertOpen();
     if (this.#client.mode === "cloud" && !this.#client.eventKey) {
       throw new ConfigError(
         "inngest(): sending events in cloud mode needs an event key: set eventKey or INNGEST_EVENT_KEY",
@@ -103,50 +94,59 @@ class InngestBackend implements Backend {
       }
     }
     try {
-      return await Promise.all(
-        events.map(async (event, index) => {
-          const eventId = ids[index] as string;
-          // Without a key the job's id is the event id Inngest returned (the function sees it as event.id).
-          if (event.id === undefined) return { id: eventId, deduplicated: false };
-          return { id: event.id, deduplicated: !(await this.#startedRun(eventId)) };
-        }),
-      );
+      const duplicates = await this.#duplicates(requests, events, ids);
+      // Without a key the job's id is the event id Inngest returned (the function sees it as event.id).
+      return events.map((event, index) => {
+        const eventId = ids[index] as string;
+        return event.id === undefined
+          ? { id: eventId, deduplicated: false }
+          : { id: event.id, deduplicated: duplicates.has(eventId) };
+      });
     } catch (error) {
       throw partlyStored(error, "the events were sent; checking whether Inngest deduplicated them failed");
     }
   }
 
   async get(id: string): Promise<JobSnapshot | undefined> {
-    this.#assertOpen();
-    const found = await this.#find(id);
+    const found = await findJob(this.#rest, id);
     if (!found) return undefined;
     const run = latestRun(found.runs);
-    // REST v1 says Running for a run not called yet as well; v2 tells QUEUED apart.
-    const queued =
-      run !== undefined &&
-      !isEndedStatus(run.status) &&
-      (await this.#rest.run(run.run_id))?.status === "QUEUED";
-    return jobSnapshot(found, run, this.#maxAttempts(found.jobName), queued);
+    if (run?.status === "RUNNING") {
+      // A run between two attempts is RUNNING too: its queue item, due later, tells them apart.
+      const now = Date.now();
+      const waiting = (await this.#rest.runJobs(run.id)).find((job) => Date.parse(job.at) > now);
+      if (waiting) found.retry = { at: new Date(waiting.at), attempts: waiting.attempt };
+    }
+    return toJobSnapshot(found, this.#maxAttempts(found.jobName));
   }
 
+  /**
+   * Cancels the job's newest run through REST v2 (false when it has ended meanwhile). A job sent
+   * moments ago may have no run yet (Inngest creates it after the event API has answered): cancel
+   * waits up to runCreationWait for it, and answers false if none shows (an event Inngest started
+   * nothing for).
+   */
   async cancel(id: string): Promise<boolean> {
-    this.#assertOpen();
-    const run = latestRun((await this.#find(id))?.runs ?? []);
-    if (!run || isEndedStatus(run.status)) return false;
-    await this.#rest.cancelRun(run.run_id);
-    return true;
+    const deadline = Date.now() + this.#runCreationWaitMs;
+    for (let wait = 50; ; wait = Math.min(wait * 2, 500)) {
+      const found = await findJob(this.#rest, id);
+      if (!found) return false;
+      const run = latestRun(found.runs);
+      if (run) return !isEndedStatus(run.status) && (await this.#rest.cancelRun(run.id));
+      if (Date.now() + wait > deadline) return false;
+      await this.#pause(wait);
+    }
   }
 
   async retry(id: string): Promise<boolean> {
-    this.#assertOpen();
-    const run = latestRun((await this.#find(id))?.runs ?? []);
-    if (run?.status !== "Failed") return false;
-    await this.#rest.rerun(run.run_id);
+    const found = await findJob(this.#rest, id);
+    const run = latestRun(found?.runs ?? []);
+    if (run?.status !== "FAILED") return false;
+    await this.#rest.rerun(run.id);
     return true;
   }
 
   async listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]> {
-    this.#assertOpen();
     const failed: JobSnapshot[] = [];
     let cursor: string | undefined;
     do {
@@ -213,16 +213,12 @@ class InngestBackend implements Backend {
   }
 
   /**
-   * Events and REST calls are plain HTTP requests: nothing stays open but the deduplication checks of
-   * enqueues in flight, whose timers this ends (those enqueues reject with ClientClosedError). Later
-   * calls throw ClientClosedError, and the handler answers 503, which Inngest retries.
+   * Events and REST calls are plain HTTP requests: nothing stays open but the waits for Inngest to
+   * create a run (a keyed enqueue or a cancel in flight), which this ends (they reject with
+   * ClientClosedError). The handler answers 503 from then on, which Inngest retries.
    */
   async close(): Promise<void> {
     this.#closing.abort();
-  }
-
-  #assertOpen(): void {
-    if (this.#closing.signal.aborted) throw new ClientClosedError("this inngest backend is closed");
   }
 
   /** One `inngest.send`; its failure as Switchyard's error (inngest-failure.ts). */
@@ -241,18 +237,35 @@ class InngestBackend implements Backend {
     }
   }
 
-  #maxAttempts(jobName: string): number {
-    return this.#runtime?.jobs.get(jobName)?.retry.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts;
+  /** The internal ids of the keyed events just sent that Inngest will not run (deduplication-check.ts), one check per job. */
+  async #duplicates(
+    requests: ReadonlyArray<EnqueueRequest>,
+    events: ReadonlyArray<JobEvent>,
+    ids: ReadonlyArray<string>,
+  ): Promise<Set<string>> {
+    const keyed = new Map<string, SentKeyedEvent[]>();
+    events.forEach((event, index) => {
+      if (event.id === undefined) return;
+      const jobName = requests[index]!.job.name;
+      keyed.set(jobName, [
+        ...(keyed.get(jobName) ?? []),
+        { id: event.id, sentEventId: ids[index] as string },
+      ]);
+    });
+    const checks = [...keyed].map(([jobName, sent]) =>
+      findDuplicates({
+        rest: this.#rest,
+        jobName,
+        sent,
+        waitMs: this.#runCreationWaitMs,
+        pause: (ms) => this.#pause(ms),
+      }),
+    );
+    return new Set((await Promise.all(checks)).flatMap((found) => [...found]));
   }
 
-  /** Polls the runs of a just-sent event until Inngest has started one, or the check times out. */
-  async #startedRun(eventId: string): Promise<boolean> {
-    const deadline = Date.now() + this.#deduplicationCheckMs;
-    for (let wait = 50; ; wait = Math.min(wait * 2, 500)) {
-      if ((await this.#rest.eventRuns(eventId)).length > 0) return true;
-      if (Date.now() + wait > deadline) return false;
-      await this.#pause(wait);
-    }
+  #maxAttempts(jobName: string): number {
+    return this.#runtime?.jobs.get(jobName)?.retry.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts;
   }
 
   /** A short pause (at most 500 ms, ref'd: an enqueue is waiting on it), cut short by close(). */
@@ -261,9 +274,7 @@ class InngestBackend implements Backend {
     return new Promise((resolve, reject) => {
       const closed = () => {
         clearTimeout(timer);
-        reject(
-          new ClientClosedError("the client was closed while checking whether Inngest deduplicated an event"),
-        );
+        reject(new ClientClosedError("the client was closed while waiting for Inngest to create a run"));
       };
       const timer = setTimeout(() => {
         closing.removeEventListener("abort", closed);
@@ -274,42 +285,11 @@ class InngestBackend implements Backend {
     });
   }
 
-  /** The event behind a job id and its runs, or undefined when Inngest does not know it. */
-  async #find(id: string): Promise<FoundJob | undefined> {
-    const ref = parseJobId(id);
-    if (!ref) return undefined;
-    if (ref.kind === "event") {
-      const event = await this.#rest.event(ref.eventId);
-      const jobName = event && jobNameOf(event.name);
-      if (!event || jobName === undefined) return undefined;
-      return { event, jobName, runs: await this.#rest.eventRuns(event.internal_id) };
-    }
-    // A keyed id is the event id of every enqueue with the key: the newest of those events that
-    // started a run holds the job (the others were deduplicated).
-    let newest: FoundJob | undefined;
-    let cursor: string | undefined;
-    const receivedAfter = new Date(Date.now() - KEYED_LOOKBACK_MS);
-    for (let scanned = 0; scanned < KEYED_SCAN_EVENTS; scanned += EVENTS_PAGE) {
-      const page = await this.#rest.events({
-        name: eventNameFor(ref.jobName),
-        receivedAfter,
-        cursor,
-        limit: EVENTS_PAGE,
-      });
-      for (const event of page) {
-        if (event.id !== id) continue;
-        const found = { event, jobName: ref.jobName, runs: await this.#rest.eventRuns(event.internal_id) };
-        if (found.runs.length > 0) return found;
-        newest ??= found;
-      }
-      if (page.length < EVENTS_PAGE) break;
-      cursor = page.at(-1)?.internal_id;
-    }
-    return newest;
-  }
-
-  /** A failed run as listFailed returns it; undefined when a rerun replaced it or it is not a job's. */
-  async #failedSnapshot(run: ApiRunV2, job: string | undefined): Promise<JobSnapshot | undefined> {
+  /**
+   * A failed run as listFailed returns it (REST v2 lists it with its output); undefined when a retry
+   * replaced it, or it is not a job's.
+   */
+  async #failedSnapshot(run: ApiRun, job: string | undefined): Promise<JobSnapshot | undefined> {
     const functionId = run.function?.id ?? "";
     const prefix = `${this.#client.id}-`;
     const jobName = functionId.startsWith(prefix) ? functionId.slice(prefix.length) : functionId;
@@ -319,9 +299,8 @@ class InngestBackend implements Backend {
     const event = await this.#rest.event(eventId);
     if (!event) return undefined;
     const runs = await this.#rest.eventRuns(eventId);
-    const v1 = runs.find((candidate) => candidate.run_id === run.id);
-    if (!v1 || latestRun(runs)?.run_id !== run.id) return undefined;
-    const snapshot = jobSnapshot({ event, jobName, runs }, v1, this.#maxAttempts(jobName), false);
+    if (latestRun(runs)?.id !== run.id) return undefined;
+    const snapshot = toJobSnapshot({ event, jobName, runs }, this.#maxAttempts(jobName));
     if (jobNameOf(event.name) !== undefined) return snapshot;
     // A scheduled run: it was never enqueued, so it is known by its run id.
     const entry = this.#runtime?.jobs

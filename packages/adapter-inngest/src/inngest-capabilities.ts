@@ -55,7 +55,7 @@ export const inngestCapabilities: Capabilities = {
       "Inngest's RetryAfterError; the attempt counts; Inngest waits at least 1 s and at most 24 h",
     "retry.permanentError": "thrown to Inngest as a NonRetriableError",
     idempotency:
-      "the key becomes the event id (`<job>:<sha256 of the key>`), and that is the job's id; Inngest starts one run per event id for 24 h from the first. `deduplicated` is true when Inngest started no run for the event within `deduplicationCheck` (default 2 s)",
+      "the key becomes the event id (`<job>:<sha256 of the key>`), and that is the job's id; Inngest starts one run per event id for 24 h from the first. `deduplicated` is true when another event with the id in that window started a run (read through REST, uncached); never for a new job",
     "idempotency.ttl": "Inngest's event-id window is fixed at 24 h; it cannot be set per job or enqueue",
     "schedule.cron":
       "a cron trigger on the job's function, declared in defineJob; it takes effect when Inngest syncs the app",
@@ -69,9 +69,9 @@ export const inngestCapabilities: Capabilities = {
     "job.timeout":
       "core aborts the handler's signal and fails the attempt; keep it below your platform's request timeout, since each attempt is one HTTP request",
     "jobs.get":
-      "Inngest's REST API (the event, its runs, the run's status); the attempt count comes from the run's output, so a running job shows attempts: 1",
+      "Inngest's REST API: the event (v1), its runs with their states and outputs (v2, uncached), and for a running run its queue item (v1, cached 5 s), due later while it waits for a retry; the attempt count comes from the run's output, so a running job shows attempts: 1",
     "jobs.cancel":
-      "Inngest's REST API cancels the run (DELETE /v1/runs/{id}); a delayed or waiting job never runs",
+      "Inngest's REST API cancels the run (POST /v2/runs/{id}/cancel), waiting briefly for a run Inngest has not created yet; a delayed or waiting job never runs",
     "jobs.cancelRunning":
       "Inngest cancels a run between steps: an attempt already running is not interrupted (its signal does not abort) and its result is dropped",
     "jobs.retry":

@@ -38,10 +38,11 @@ export interface InngestBackendOptions {
   /** The SDK's logger. Default: the SDK's console logger. */
   logger?: ConstructorParameters<typeof Inngest>[0]["logger"] | undefined;
   /**
-   * After sending an event with an idempotency key, how long enqueue waits to see Inngest start
-   * its run before it reports `deduplicated: true`. Inngest's send answers the same way for a new
-   * and for a duplicate event id; only the absence of a run tells them apart. At most one minute.
-   * Default `"2s"`.
+   * Inngest creates a run after its event API has answered. How long the adapter waits for a run
+   * that does not show yet: a keyed enqueue whose earlier event with the key has no run yet (to
+   * tell whether this one is a duplicate; it reports `deduplicated: false` if none shows), and a
+   * cancel of a job sent moments ago. A keyed enqueue that finds no earlier event, or one that
+   * already has its run, does not wait. At most one minute. Default `"2s"`.
    */
-  deduplicationCheck?: Duration | undefined;
+  runCreationWait?: Duration | undefined;
 }

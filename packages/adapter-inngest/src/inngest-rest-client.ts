@@ -16,30 +16,32 @@ export interface ApiEvent {
   received_at?: string;
 }
 
-/** A run as REST v1 returns it (`GET /v1/events/{id}/runs`). */
+/**
+ * A run as REST v2 returns it (`GET /v2/runs`, `GET /v2/events/{id}/runs`; message `FunctionRun`,
+ * G:proto/api/v2/service.proto:2345-2356, in protojson: enum prefixes dropped, G:pkg/api/v2/enum_json.go).
+ */
 export interface ApiRun {
-  run_id: string;
-  run_started_at?: string;
-  event_id: string;
-  /** `Running`, `Completed`, `Failed`, `Cancelled`, ... (v1 reports a queued run as `Running`). */
-  status: string;
-  ended_at?: string | null;
-  /** Completed: the function's return value; failed: the SDK's serialised error. */
-  output?: unknown;
-  original_run_id?: string;
-  cron?: string;
-}
-
-/** A run as REST v2 returns it (`GET /v2/runs`, `GET /v2/runs/{id}`). */
-export interface ApiRunV2 {
   id: string;
-  /** `QUEUED`, `RUNNING`, `COMPLETED`, `FAILED`, `CANCELLED`. */
+  /** `QUEUED`, `RUNNING`, `COMPLETED`, `FAILED`, `CANCELLED` (G:pkg/api/v2/endpoints_runs.go:583-596). */
   status: string;
   function?: { id?: string };
   trigger?: { eventIds?: string[]; eventName?: string; cronSchedule?: string };
   queuedAt?: string;
   endedAt?: string;
+  /**
+   * With `include_output=true`: a listed run's output, its `data` wrapper taken off (a failure stays
+   * `{error}`); a value that is not an object comes as `{data: value}` (see run-output.ts).
+   */
   output?: unknown;
+}
+
+/** A run's item in Inngest's queue, as `GET /v1/runs/{id}/jobs` returns it (G:pkg/execution/queue/queue.go:255-268). */
+export interface ApiRunJob {
+  /** When the item is due: a later time while the run waits for a retry. */
+  at: string;
+  kind: string;
+  /** 0-based attempt the item's next call makes. */
+  attempt: number;
 }
 
 export interface InngestRestClientOptions {
@@ -52,7 +54,12 @@ export interface InngestRestClientOptions {
 
 /**
  * The few calls of Inngest's REST API the adapter makes (https://api-docs.inngest.com): v1 for
- * events and runs, v2 (beta) for listing failed runs and rerunning one.
+ * events, v2 (beta) for runs. Runs are never read through v1: the server caches its `GET /v1`
+ * answers for the time each route allows (`/v1/events/{id}/runs` 15 s, `/v1/runs/{id}` 3 s;
+ * G:pkg/api/apiv1/events.go:192, runs.go:48, cache.go:40-150), so a state read there can be that
+ * old, and an empty list of runs read right after a send stays empty that long. REST v2 has no
+ * cache (only v1 mounts it, G:pkg/api/apiv1/apiv1.go:182-184). An event never changes, so reading
+ * it through v1 (5 s cache) is safe; `GET /v1/events` (the list) is not cached (events.go:96).
  */
 export class InngestRestClient {
   readonly #baseUrl: string;
@@ -88,23 +95,34 @@ export class InngestRestClient {
     return answer.data ?? [];
   }
 
-  /** `GET /v1/events/{internalId}/runs`: the runs the event started, reruns included. */
+  /**
+   * `GET /v2/events/{internalId}/runs` (beta): the runs the event started, reruns included, newest
+   * first, with their outputs (at most 40; a job's event has one run per retry(id)).
+   */
   async eventRuns(internalId: string): Promise<ApiRun[]> {
-    const answer = (await this.#call("GET", `v1/events/${encodeURIComponent(internalId)}/runs`)) as {
-      data?: ApiRun[] | null;
-    };
+    const path = `v2/events/${encodeURIComponent(internalId)}/runs?include_output=true&limit=40`;
+    const answer = (await this.#call("GET", path)) as { data?: ApiRun[] | null };
     return answer.data ?? [];
   }
 
-  /** `GET /v2/runs/{runId}` (beta); undefined when unknown. */
-  async run(runId: string): Promise<ApiRunV2 | undefined> {
-    const answer = await this.#call("GET", `v2/runs/${encodeURIComponent(runId)}`, [404]);
-    return answer === undefined ? undefined : (answer as { data: ApiRunV2 }).data;
+  /**
+   * `POST /v2/runs/{runId}/cancel` (beta): true when it cancelled the run; false when the run had
+   * ended (409) or is unknown (404) (G:pkg/api/v2/endpoints_runs.go:312-345).
+   */
+  async cancelRun(runId: string): Promise<boolean> {
+    const path = `v2/runs/${encodeURIComponent(runId)}/cancel`;
+    return (await this.#call("POST", path, [404, 409], {})) !== undefined;
   }
 
-  /** `DELETE /v1/runs/{runId}`: cancels the run. */
-  async cancelRun(runId: string): Promise<void> {
-    await this.#call("DELETE", `v1/runs/${encodeURIComponent(runId)}`);
+  /**
+   * `GET /v1/runs/{runId}/jobs`: the run's items in Inngest's queue (G:pkg/api/apiv1/runs.go:93-141).
+   * Cached for 5 s like every such answer (runs.go:140), so it can be that old.
+   */
+  async runJobs(runId: string): Promise<ApiRunJob[]> {
+    const answer = (await this.#call("GET", `v1/runs/${encodeURIComponent(runId)}/jobs`)) as {
+      data?: ApiRunJob[] | null;
+    };
+    return answer.data ?? [];
   }
 
   /** `POST /v2/runs/{runId}/rerun` (beta): a new run for the same event; returns its id. */
@@ -123,7 +141,7 @@ export class InngestRestClient {
     limit: number;
     cursor?: string;
     includeOutput: boolean;
-  }): Promise<{ runs: ApiRunV2[]; cursor?: string }> {
+  }): Promise<{ runs: ApiRun[]; cursor?: string }> {
     const params = new URLSearchParams({
       status: query.status,
       app_id: query.appId,
@@ -133,7 +151,7 @@ export class InngestRestClient {
     if (query.cursor) params.set("cursor", query.cursor);
     if (query.includeOutput) params.set("include_output", "true");
     const answer = (await this.#call("GET", `v2/runs?${params}`)) as {
-      data?: ApiRunV2[];
+      data?: ApiRun[];
       page?: { cursor?: string; hasMore?: boolean };
     };
     return { runs: answer.data ?? [], cursor: answer.page?.hasMore ? answer.page.cursor : undefined };

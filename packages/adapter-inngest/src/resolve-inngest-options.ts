@@ -12,7 +12,7 @@ export interface ResolvedInngestOptions {
    * whether any of the SDK's tries may have stored the events.
    */
   ownClient: boolean;
-  deduplicationCheckMs: number;
+  runCreationWaitMs: number;
 }
 
 const WHERE = "inngest()";
@@ -24,23 +24,30 @@ const OPTION_KEYS = [
   "baseUrl",
   "isDev",
   "logger",
-  "deduplicationCheck",
+  "runCreationWait",
 ];
 /** The settings a client carries itself. */
 const CLIENT_SETTINGS = ["appId", "eventKey", "signingKey", "baseUrl", "isDev", "logger"] as const;
-/** An enqueue with an idempotency key waits this long at most: it is a request's latency. */
-const MAX_DEDUPLICATION_CHECK_MS = 60_000;
+/** A keyed enqueue or a cancel waits this long at most: it is a request's latency. */
+const MAX_RUN_CREATION_WAIT_MS = 60_000;
 
 /** Checks every option once; each problem is a ConfigError naming the option. */
 export function resolveInngestOptions(options: InngestBackendOptions): ResolvedInngestOptions {
-  checkOptions(options, WHERE, OPTION_KEYS);
-  const deduplicationCheckMs = toMilliseconds(
-    options.deduplicationCheck ?? "2s",
-    `${WHERE}: deduplicationCheck`,
-  );
-  if (deduplicationCheckMs > MAX_DEDUPLICATION_CHECK_MS) {
+  const resolved = resolveClient(options);
+  if (resolved.client.mode === "cloud" && !resolved.client.signingKey) {
     throw new ConfigError(
-      `${WHERE}: deduplicationCheck must be at most 1 minute (an enqueue with an idempotency key waits that long), got ${deduplicationCheckMs} ms`,
+      `${WHERE}: signingKey is required in cloud mode, to check that calls come from Inngest and to use its REST API: set signingKey or INNGEST_SIGNING_KEY (or isDev / INNGEST_DEV=1 for the Inngest Dev Server)`,
+    );
+  }
+  return resolved;
+}
+
+function resolveClient(options: InngestBackendOptions): ResolvedInngestOptions {
+  checkOptions(options, WHERE, OPTION_KEYS);
+  const runCreationWaitMs = toMilliseconds(options.runCreationWait ?? "2s", `${WHERE}: runCreationWait`);
+  if (runCreationWaitMs > MAX_RUN_CREATION_WAIT_MS) {
+    throw new ConfigError(
+      `${WHERE}: runCreationWait must be at most 1 minute (a keyed enqueue or a cancel may wait that long), got ${runCreationWaitMs} ms`,
     );
   }
   if (options.client !== undefined) {
@@ -57,7 +64,7 @@ export function resolveInngestOptions(options: InngestBackendOptions): ResolvedI
         `${WHERE}: client must be an Inngest client (new Inngest({ id })), got ${describeValue(options.client)}`,
       );
     }
-    return { client: options.client, ownClient: false, deduplicationCheckMs };
+    return { client: options.client, ownClient: false, runCreationWaitMs };
   }
   const appId = text(options.appId, "appId") ?? "switchyard";
   const eventKey = text(options.eventKey, "eventKey");
@@ -76,7 +83,7 @@ export function resolveInngestOptions(options: InngestBackendOptions): ResolvedI
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     fetch: observingFetch,
   });
-  return { client, ownClient: true, deduplicationCheckMs };
+  return { client, ownClient: true, runCreationWaitMs };
 }
 
 /** A string option; empty (an unset variable read as "") is left out. */

@@ -5,20 +5,22 @@ import { z } from "zod";
 import { eventNameFor } from "../src/index.js";
 import { inngestHarness } from "./inngest-harness.js";
 
-// What close() releases: the deduplication checks of enqueues in flight (their timers), and the
-// handler, which answers 503 from then on.
+// What close() releases: the waits for Inngest to create a run (a keyed enqueue deciding whether it
+// is a duplicate), and the handler, which answers 503 from then on.
 
 type Harness = Awaited<ReturnType<typeof inngestHarness>>;
 let harness: Harness;
 beforeAll(async () => {
-  harness = await inngestHarness({ deduplicationCheck: "30s" });
+  // Inngest takes 10 s to create a run here, so a keyed enqueue sent after another with its key
+  // waits (up to runCreationWait, 30 s) to see which of the two gets the run.
+  harness = await inngestHarness({ runCreationWait: "30s" }, { runCreationDelayMs: 10_000 });
 });
 afterAll(() => harness?.dispose?.());
 
 const job = defineJob({ name: "mail.send", schema: z.object({ to: z.string() }), handler: () => {} });
 
 describe("inngest: close()", () => {
-  it("ends a deduplication check in flight at once: that enqueue rejects with ClientClosedError saying the event was sent", async () => {
+  it("ends a wait for run creation in flight at once: that enqueue rejects with ClientClosedError saying the event was sent", async () => {
     const client = createSwitchyard({
       backend: await harness.createBackend(),
       jobs: [job],
@@ -26,7 +28,7 @@ describe("inngest: close()", () => {
     });
     await client.enqueue(job, { to: "a" }, { idempotencyKey: "welcome:a" });
     const sent = harness.executor.events().filter((e) => e.event.name === eventNameFor("mail.send")).length;
-    // A duplicate starts no run: its check would wait the whole 30 s.
+    // Neither event has a run yet: the second enqueue waits to see which gets it.
     const duplicate = client
       .enqueue(job, { to: "a" }, { idempotencyKey: "welcome:a" })
       .catch((error: unknown) => error);

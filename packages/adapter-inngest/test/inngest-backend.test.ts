@@ -325,7 +325,7 @@ describe("inngest adapter: options", () => {
       baseUrl: "",
       isDev: true,
       logger: silentLogger,
-      deduplicationCheck: undefined,
+      runCreationWait: undefined,
     });
     expect(backend.capabilities).toBe(inngestCapabilities);
     const wrong = (options: object) => () => inngest({ isDev: true, ...options } as never);
@@ -333,7 +333,7 @@ describe("inngest adapter: options", () => {
     expect(wrong({ baseUrl: "localhost:8288" })).toThrow(/baseUrl must be an absolute http\(s\) URL/);
     expect(wrong({ appId: 7 })).toThrow(/appId must be a string, got 7/);
     expect(wrong({ isDev: "yes" })).toThrow(/isDev must be true or false/);
-    expect(wrong({ deduplicationCheck: "2h" })).toThrow(/deduplicationCheck must be at most 1 minute/);
+    expect(wrong({ runCreationWait: "2h" })).toThrow(/runCreationWait must be at most 1 minute/);
   });
 
   it("refuses to send in cloud mode without an event key, naming INNGEST_EVENT_KEY", async () => {
@@ -374,7 +374,7 @@ describe("inngest adapter: options", () => {
     expect(fromEnv({ INNGEST_DEV: "1" }).capabilities.backend).toBe("inngest");
     expect(fromEnv({ INNGEST_DEV: "http://localhost:8288" }).capabilities.backend).toBe("inngest");
     expect(() => fromEnv({ INNGEST_DEV: "0", INNGEST_BASE_URL: "http://127.0.0.1:9" })).toThrow(
-      /signing key/,
+      /signingKey is required in cloud mode.*INNGEST_SIGNING_KEY/,
     );
   });
 });

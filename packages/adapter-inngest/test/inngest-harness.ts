@@ -2,7 +2,11 @@ import { randomBytes } from "node:crypto";
 import type { Backend, StopOptions } from "@switchyard/core";
 import type { EnqueueRequest, JobRuntime } from "@switchyard/core/adapter";
 import { toMilliseconds } from "@switchyard/core/adapter";
-import { type InngestExecutor, startInngestExecutor } from "@switchyard/emulator-inngest";
+import {
+  type InngestExecutor,
+  type InngestExecutorOptions,
+  startInngestExecutor,
+} from "@switchyard/emulator-inngest";
 import type { ConformanceHarness, RunningRuntime } from "@switchyard/testkit";
 import { type InngestBackendOptions, inngest } from "../src/index.js";
 import { AppServer } from "./app-server.js";
@@ -25,14 +29,23 @@ export const silentLogger = { info() {}, warn() {}, error() {}, debug() {} };
  *   Inngest retries it after its backoff; holding keeps the scenarios' timing without that.
  * - `stop()` holds the app again and drains (graceful) or cuts off the calls in flight;
  *   `crash()` cuts them off at once, as a killed process: Inngest sees a broken connection.
+ * - Once started, the app server answers through `client.handler()`, the app's public entry point
+ *   (before that, only the sync reaches it, through the backend's handler).
  */
 export async function inngestHarness(
   overrides: Partial<InngestBackendOptions> = {},
+  executorOptions: InngestExecutorOptions = {},
 ): Promise<ConformanceHarness & { executor: InngestExecutor }> {
-  const executor = await startInngestExecutor({ retryJitter: false });
+  const executor = await startInngestExecutor({ retryJitter: false, ...executorOptions });
   return {
     name: "inngest",
     executor,
+    providedByHarness: {
+      "worker.gracefulStop":
+        "the test's HTTP server drains its connections on stop; in production, your HTTP server's graceful shutdown (the frameworks' default)",
+      "worker.crashRecovery":
+        "the emulator retries a call whose connection broke, as Inngest does; in production, Inngest",
+    },
     createBackend() {
       const appId = `conformance-${randomBytes(4).toString("hex")}`;
       executor.holdApp(appId);
@@ -52,6 +65,7 @@ export async function inngestHarness(
       if (!(hosted instanceof HostedBackend))
         throw new Error("the client's backend is not from this harness");
       await hosted.deploy();
+      hosted.serveThrough(client.handler());
       await client.schedules.sync();
       executor.releaseApp(hosted.appId);
       return hosted.runtime();
@@ -69,6 +83,8 @@ class HostedBackend implements Backend {
   readonly #inner: Backend;
   readonly #executor: InngestExecutor;
   #server?: Promise<AppServer>;
+  /** The client's `handler()` once started. */
+  #handler?: (request: Request) => Promise<Response>;
 
   constructor(inner: Backend, executor: InngestExecutor, appId: string) {
     this.#inner = inner;
@@ -80,10 +96,15 @@ class HostedBackend implements Backend {
     return this.#inner.capabilities;
   }
 
+  /** Answers every call from now on through `handler` (the client's). */
+  serveThrough(handler: (request: Request) => Promise<Response>): void {
+    this.#handler = handler;
+  }
+
   /** Serves the handler and syncs the app, once. */
   deploy(): Promise<AppServer> {
     this.#server ??= (async () => {
-      const server = await AppServer.start((request) => this.#inner.handler!()(request));
+      const server = await AppServer.start((request) => (this.#handler ?? this.#inner.handler!())(request));
       await this.#executor.sync(server.url);
       return server;
     })();

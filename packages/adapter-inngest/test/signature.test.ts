@@ -30,7 +30,11 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** An execution request as Inngest sends it to run the job's function (see shared/protocols/inngest.md §5). */
+/**
+ * An execution request as Inngest sends it to run the job's function: the server's `SDKRequest`
+ * (inngest/inngest pkg/execution/driver/request.go:44-126), as the SDK parses it (inngest 4.24.0
+ * helpers/functions.js, the request body schema with `event`, `events`, `steps` and `ctx`).
+ */
 function executionBody(payload: unknown): string {
   const event = {
     name: `switchyard/${JOB}`,
@@ -146,6 +150,6 @@ describe("inngest adapter: the served handler checks Inngest's signature", () =>
         baseUrl: "http://127.0.0.1:9",
         logger: silentLogger,
       }),
-    ).toThrow(/signing key/);
+    ).toThrow(/signingKey is required in cloud mode/);
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { ConfigError } from "@switchyard/core";
+import { describeValue } from "@switchyard/core/adapter";
 
 /**
  * Names the adapter gives things on the QStash account. QStash scopes deduplication ids, flow-control
@@ -49,7 +50,7 @@ const NAMESPACE = /^[A-Za-z0-9_-]{1,64}$/;
 export function assertNamespace(namespace: string, where: string): void {
   if (!NAMESPACE.test(namespace)) {
     throw new ConfigError(
-      `${where}: namespace must be 1-64 letters, digits, "_" or "-", got ${JSON.stringify(namespace)}`,
+      `${where}: namespace must be 1-64 letters, digits, "_" or "-", got ${describeValue(namespace)}`,
     );
   }
 }

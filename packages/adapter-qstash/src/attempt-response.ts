@@ -11,6 +11,10 @@ const NON_RETRYABLE_HEADER = "Upstash-NonRetryable-Error";
 /** QStash ignores a `Retry-After` beyond one day and falls back to the backoff (features/retry.mdx). */
 export const MAX_RETRY_AFTER_MS = 86_400_000;
 
+/** The retry answer's status: 503 for a RetryAfterError (the handler asked to be called later), else 500. */
+const RETRY_STATUS = 500;
+const RETRY_LATER_STATUS = 503;
+
 const MAX_MESSAGE_LENGTH = 2_000;
 
 /**
@@ -28,32 +32,33 @@ export interface AttemptReport {
 /**
  * The answer to one delivery, from core's decision (`decideAttemptOutcome` via `runAttempt`):
  * - completed: 200;
- * - retry: 500, or 503 for a RetryAfterError; with `Retry-After` when the delay is not the one the
- *   message's `Upstash-Retry-Delay` expression gives (a RetryAfterError, or a policy with jitter);
+ * - retry: 500, or 503 for a RetryAfterError, always with `Retry-After` = the delay core chose (the
+ *   job's backoff with its jitter, or the RetryAfterError's). Messages carry no `Upstash-Retry-Delay`:
+ *   QStash documents `Retry-After` as used "instead of the default backoff algorithm"
+ *   (qstash/features/retry.mdx) and says nothing of which wins over a custom expression, so the
+ *   adapter never sends both. A delivery that gets no answer (a crash, a timeout) is retried after
+ *   QStash's default backoff (12 s, 2 min 28 s, 30 min, ...);
  * - failed (permanent, or no attempt left) and cancelled: 489 + `Upstash-NonRetryable-Error: true`, so
  *   QStash stops exactly when core says so.
  */
 export function attemptResponse(
   outcome: AttemptOutcome,
   attempt: number,
-  options: { jitter: boolean; log?: (message: string) => void },
+  options: { log?: (message: string) => void } = {},
 ): Response {
   switch (outcome.type) {
     case "completed":
       return jsonResponse(200, { switchyard: 1, status: "completed", attempt } satisfies AttemptReport);
     case "retry": {
       const retryAfter = hasErrorCode(outcome.cause, RETRY_AFTER_ERROR_CODE);
-      const headers: Record<string, string> = {};
-      if (retryAfter || options.jitter) {
-        if (outcome.delayMs > MAX_RETRY_AFTER_MS) {
-          options.log?.(
-            `retry in ${outcome.delayMs} ms asked for, but QStash honours Retry-After up to one day: retrying in one day`,
-          );
-        }
-        headers["Retry-After"] = formatRetryAfter(Math.min(outcome.delayMs, MAX_RETRY_AFTER_MS));
+      if (outcome.delayMs > MAX_RETRY_AFTER_MS) {
+        options.log?.(
+          `retry in ${outcome.delayMs} ms asked for, but QStash honours Retry-After up to one day: retrying in one day`,
+        );
       }
+      const headers = { "Retry-After": formatRetryAfter(Math.min(outcome.delayMs, MAX_RETRY_AFTER_MS)) };
       const body: AttemptReport = { switchyard: 1, status: "retry", attempt, error: clip(outcome.error) };
-      return jsonResponse(retryAfter ? 503 : 500, body, headers);
+      return jsonResponse(retryAfter ? RETRY_LATER_STATUS : RETRY_STATUS, body, headers);
     }
     case "failed":
     case "cancelled": {

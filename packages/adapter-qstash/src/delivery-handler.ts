@@ -75,9 +75,7 @@ export function createDeliveryHandler(
       ...(maxRetries === undefined ? {} : { maxAttempts: maxRetries + 1 }),
       signal: request.signal,
     });
-    const jitter = (runtime.jobs.get(target.job)?.retry.jitter ?? 0) > 0;
     return attemptResponse(outcome, attempt, {
-      jitter,
       log: (message) => runtime.logger.warn(message, { job: target.job, id }),
     });
   };
@@ -95,9 +93,7 @@ function unauthorized(options: DeliveryHandlerOptions, reason: string): Response
 /** A signed delivery that cannot run at all: failed for good, answered like any permanent failure. */
 function permanentFailure(message: string, attempt: number): Response {
   const error = { message, code: PERMANENT_ERROR_CODE };
-  return attemptResponse({ type: "failed", permanent: true, error, cause: undefined }, attempt, {
-    jitter: false,
-  });
+  return attemptResponse({ type: "failed", permanent: true, error, cause: undefined }, attempt);
 }
 
 function nonNegativeInteger(value: string | null): number | undefined {

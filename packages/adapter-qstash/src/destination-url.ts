@@ -1,4 +1,5 @@
 import { ConfigError } from "@switchyard/core";
+import { describeValue } from "@switchyard/core/adapter";
 
 /** Query parameter naming the job a delivery is for. */
 export const JOB_PARAM = "job";
@@ -48,16 +49,16 @@ export function assertHandlerUrl(url: string, where: string): void {
     parsed = new URL(url);
   } catch {
     throw new ConfigError(
-      `${where}: url must be the absolute public URL of jobs.handler(), got ${JSON.stringify(url)}`,
+      `${where}: url must be the absolute public URL of jobs.handler(), got ${describeValue(url)}`,
     );
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-    throw new ConfigError(`${where}: url must be an http(s) URL, got ${JSON.stringify(url)}`);
+    throw new ConfigError(`${where}: url must be an http(s) URL, got ${describeValue(url)}`);
   }
   for (const reserved of [JOB_PARAM, RETRY_PARAM]) {
     if (parsed.searchParams.has(reserved)) {
       throw new ConfigError(
-        `${where}: url must not have a "${reserved}" query parameter; the adapter adds it`,
+        `${where}: url must not have a "${reserved}" query parameter (the adapter adds it), got ${describeValue(url)}`,
       );
     }
   }

@@ -1,5 +1,3 @@
-// Kept here too for existing imports; it lives in core because every push backend needs it.
-export { type NodeRequest, RawBodyUnavailableError, toNodeHandler } from "@switchyard/core";
 export type { AttemptReport } from "./attempt-response.js";
 export { fromEnv, QSTASH_ENV } from "./from-env.js";
 export { QSTASH_API_ERROR_CODE, QStashApiError } from "./qstash-api-error.js";

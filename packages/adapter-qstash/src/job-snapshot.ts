@@ -1,4 +1,4 @@
-import type { JobError, JobSnapshot, JobState } from "@switchyard/core";
+import { JOB_CANCELLED_ERROR_CODE, type JobError, type JobSnapshot, type JobState } from "@switchyard/core";
 import type { Log, Message } from "@upstash/qstash";
 import { type AttemptReport, parseAttemptReport } from "./attempt-response.js";
 import { deliveryTarget } from "./destination-url.js";
@@ -26,12 +26,16 @@ export type DeadLetter = Message & {
 /**
  * One job's state from QStash's log of one message (newest entry first), the message itself while it is
  * in flight, and its dead-letter entry once it failed. QStash states map as:
- * CREATED → waiting (delayed while before its not-before time), ACTIVE / CANCEL_REQUESTED → active
- * (a cancelled message's running call is not interrupted), ERROR → waiting (between attempts),
- * RETRY → delayed until the next delivery, DELIVERED → completed, FAILED → failed (cancelled when the
- * handler answered that the job cancelled itself), CANCELLED → cancelled.
+ * CREATED → waiting (delayed while before its not-before time), ACTIVE → active, ERROR → waiting
+ * (between attempts), RETRY → delayed until the next delivery, DELIVERED → completed, FAILED → failed
+ * (cancelled when the handler answered that the job cancelled itself), CANCELLED → cancelled.
+ * CANCEL_REQUESTED is logged when a cancel is received, and CANCELLED only at the message's next
+ * delivery time (qstash/howto/debug-logs.mdx, "Lifecycle of a Message"): after a waiting state it
+ * means cancelled, at once; right after ACTIVE, the call in flight goes on (it is not interrupted),
+ * so the job is active until it ends. A cancelled job's error is SWITCHYARD_JOB_CANCELLED, never an
+ * earlier attempt's failure.
  */
-export function snapshotFromLogs(
+export function toJobSnapshot(
   id: string,
   entries: ReadonlyArray<LogRecord>,
   extras: { message?: Message; deadLetter?: DeadLetter; maxAttempts?: number; now?: number } = {},
@@ -69,8 +73,10 @@ export function snapshotFromLogs(
       break;
     case "ACTIVE":
     case "IN_PROGRESS":
-    case "CANCEL_REQUESTED":
       state = "active";
+      break;
+    case "CANCEL_REQUESTED":
+      state = RUNNING.has(entries[1]?.state ?? "") ? "active" : "cancelled";
       break;
     case "RETRY":
       runAt = latest?.nextDeliveryTime;
@@ -90,7 +96,8 @@ export function snapshotFromLogs(
     attempts,
     maxAttempts: maxRetries === undefined ? (extras.maxAttempts ?? attempts) : maxRetries + 1,
   };
-  const error = errorOf(report, lastError, extras.deadLetter);
+  const error =
+    state === "cancelled" ? cancellationError(id, report) : errorOf(report, lastError, extras.deadLetter);
   if (error && state !== "completed") snapshot.error = error;
   const createdAt = created?.time ?? extras.message?.createdAt;
   if (createdAt !== undefined) snapshot.createdAt = new Date(createdAt);
@@ -100,8 +107,17 @@ export function snapshotFromLogs(
   return snapshot;
 }
 
-/** A dead-lettered job as `listFailed` reports it. */
-export function snapshotFromDeadLetter(deadLetter: DeadLetter): JobSnapshot | undefined {
+/** Log states of a message whose HTTP call is in flight. */
+const RUNNING: ReadonlySet<string> = new Set(["ACTIVE", "IN_PROGRESS"]);
+
+/** A cancelled job's error: the handler's own when the job cancelled itself, else the cancellation. */
+function cancellationError(id: string, report: AttemptReport | undefined): JobError {
+  if (report?.error?.code === JOB_CANCELLED_ERROR_CODE) return report.error;
+  return { message: `job ${id} was cancelled`, code: JOB_CANCELLED_ERROR_CODE };
+}
+
+/** A dead-lettered job as `listFailed` reports it (its state is failed, or cancelled by its handler). */
+export function toJobSnapshotFromDeadLetter(deadLetter: DeadLetter): JobSnapshot | undefined {
   const target = deliveryTarget(deadLetter.url);
   if (!target) return undefined;
   const report = deadLetterReport(deadLetter);
@@ -114,7 +130,10 @@ export function snapshotFromDeadLetter(deadLetter: DeadLetter): JobSnapshot | un
     attempts: report?.attempt ?? maxAttempts,
     maxAttempts,
   };
-  const error = errorOf(report, undefined, deadLetter);
+  const error =
+    snapshot.state === "cancelled"
+      ? cancellationError(snapshot.id, report)
+      : errorOf(report, undefined, deadLetter);
   if (error) snapshot.error = error;
   if (deadLetter.createdAt) snapshot.createdAt = new Date(deadLetter.createdAt);
   // DLQ ids start with the time the message was dead-lettered, e.g. "1725323658779-0" (features/callbacks.mdx).

@@ -3,7 +3,6 @@ import type { EnqueueRequest } from "@switchyard/core/adapter";
 import type { PublishRequest } from "@upstash/qstash";
 import type { AccountKeys } from "./account-keys.js";
 import { destinationUrl } from "./destination-url.js";
-import { retryDelayExpression } from "./retry-delay-expression.js";
 
 /** Where this app's jobs are published to, and the account-wide names of its namespace. */
 export interface PublishContext {
@@ -18,10 +17,12 @@ export type JobPublishRequest = PublishRequest<unknown> & { url: string; body: u
 /** Settings every message of a job carries, whether enqueued, scheduled or published again by retry(id). */
 export interface JobMessageSettings {
   url: string;
-  /** `Upstash-Retries`: QStash counts retries after the first attempt, so maxAttempts - 1. */
+  /**
+   * `Upstash-Retries`: QStash counts retries after the first attempt, so maxAttempts - 1. No
+   * `Upstash-Retry-Delay` is sent: the handler answers every failed attempt with the delay core's
+   * policy chose, as `Retry-After` (attempt-response.ts).
+   */
   retries: number;
-  /** `Upstash-Retry-Delay`: the job's backoff, see retry-delay-expression.ts. */
-  retryDelay: string;
   /** `Upstash-Flow-Control-*`: the job's concurrency as a per-key parallelism. */
   flowControl?: { key: string; parallelism: number };
   /** `Upstash-Label`: the namespace (for listFailed) and the job. */
@@ -40,7 +41,6 @@ export function jobMessageSettings(
       ...(options.retryOf === undefined ? {} : { retryOf: options.retryOf }),
     }),
     retries: job.retry.maxAttempts - 1,
-    retryDelay: retryDelayExpression(job.retry),
     ...(job.concurrency === undefined
       ? {}
       : {

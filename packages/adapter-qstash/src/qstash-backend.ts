@@ -1,7 +1,6 @@
 import {
   type Backend,
   BackendUnavailableError,
-  ClientClosedError,
   ConfigError,
   type EnqueueResult,
   type JobSnapshot,
@@ -17,8 +16,8 @@ import {
   type DeadLetter,
   deadLetterReport,
   type LogRecord,
-  snapshotFromDeadLetter,
-  snapshotFromLogs,
+  toJobSnapshot,
+  toJobSnapshotFromDeadLetter,
 } from "./job-snapshot.js";
 import { jobMessageSettings, jobPublishRequest, type PublishContext } from "./publish-request.js";
 import { qstashCapabilities } from "./qstash-capabilities.js";
@@ -34,9 +33,17 @@ const BATCH_SIZE = 100;
 /** Log entries read per `GET /v2/events` call (the API's maximum). */
 const LOG_PAGE = 1_000;
 
-const TERMINAL: ReadonlySet<string> = new Set(["DELIVERED", "FAILED", "CANCELLED", "CANCELED"]);
-/** Cancelled while its call runs: the call ends on its own and is not retried. */
-const CANCELLING: ReadonlySet<string> = new Set(["CANCEL_REQUESTED"]);
+/**
+ * A message past these states cannot be cancelled (again): CANCEL_REQUESTED is logged when a cancel is
+ * received, before CANCELLED at the message's delivery time (qstash/howto/debug-logs.mdx).
+ */
+const DONE: ReadonlySet<string> = new Set([
+  "DELIVERED",
+  "FAILED",
+  "CANCELLED",
+  "CANCELED",
+  "CANCEL_REQUESTED",
+]);
 
 /**
  * The Upstash QStash backend: jobs are published to QStash, which calls `jobs.handler()` at `url` for
@@ -66,7 +73,6 @@ class QStashBackend implements Backend {
   }
 
   attach(runtime: JobRuntime): void {
-    if (this.#runtime) throw new ConfigError("a qstash backend serves one client; call qstash() for each");
     this.#runtime = runtime;
   }
 
@@ -104,7 +110,7 @@ class QStashBackend implements Backend {
     if (entries.length === 0) {
       // Logs may lag behind a publish: a message still in flight is found directly.
       const message = await this.#message(id);
-      return message && snapshotFromLogs(id, [], { message, ...this.#maxAttemptsOf(message.url) });
+      return message && toJobSnapshot(id, [], { message, ...this.#maxAttemptsOf(message.url) });
     }
     const latest = entries[0]!;
     if (latest.state === "FAILED") {
@@ -120,9 +126,9 @@ class QStashBackend implements Backend {
     const latest = entries[0];
     if (latest?.state === "FAILED") {
       const republished = await this.#republished(id, latest.url);
-      if (!republished || TERMINAL.has(republished.entries[0]?.state ?? "")) return false;
+      if (!republished || DONE.has(republished.entries[0]?.state ?? "")) return false;
       messageId = republished.messageId;
-    } else if (latest && (TERMINAL.has(latest.state) || CANCELLING.has(latest.state))) {
+    } else if (latest && DONE.has(latest.state)) {
       return false;
     }
     try {
@@ -194,7 +200,7 @@ class QStashBackend implements Backend {
       };
       const page = await this.#call("dlq.listMessages", "read", () => dlq.listMessages(request));
       for (const message of page.messages as DeadLetter[]) {
-        const snapshot = snapshotFromDeadLetter(message);
+        const snapshot = toJobSnapshotFromDeadLetter(message);
         if (snapshot?.state === "failed") failed.push(snapshot);
         if (failed.length >= options.limit) return failed;
       }
@@ -253,9 +259,9 @@ class QStashBackend implements Backend {
   }
 
   /**
-   * Nothing is held open (each API call is a plain HTTP request, and there is no worker): closing
-   * refuses every later call, and the handler answers later deliveries with 503, which QStash
-   * retries after the job's backoff, so they run where a client is still open.
+   * Nothing is held open (each API call is a plain HTTP request, and there is no worker; core refuses
+   * every later call): the handler answers later deliveries with 503, which QStash retries after its
+   * default backoff, so they run where a client is still open.
    */
   async close(): Promise<void> {
     this.#closed = true;
@@ -264,7 +270,6 @@ class QStashBackend implements Backend {
   // ---- internal ----
 
   #api(): Client {
-    if (this.#closed) throw new ClientClosedError("this qstash backend is closed");
     this.#client ??= new Client({
       token: this.#options.token,
       ...(this.#options.baseUrl === undefined ? {} : { baseUrl: this.#options.baseUrl }),
@@ -310,7 +315,7 @@ class QStashBackend implements Backend {
       const deadLetter = await this.#deadLetter({ messageId });
       if (deadLetter) extras.deadLetter = deadLetter;
     }
-    return snapshotFromLogs(id, entries, extras);
+    return toJobSnapshot(id, entries, extras);
   }
 
   /** The newest message published by `retry(id)` for job `id`, with its log, if there is one. */

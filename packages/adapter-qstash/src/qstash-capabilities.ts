@@ -17,9 +17,9 @@ export const qstashCapabilities: Capabilities = {
     "enqueue.runAt": "native",
     "enqueue.bulk": "native",
     "enqueue.concurrencyKey": "native",
-    "retry.backoff.fixed": "native",
-    "retry.backoff.exponential": "native",
-    "retry.backoff.max": "native",
+    "retry.backoff.fixed": "emulated",
+    "retry.backoff.exponential": "emulated",
+    "retry.backoff.max": "emulated",
     "retry.jitter": "emulated",
     "retry.retryAfter": "native",
     "retry.permanentError": "native",
@@ -45,10 +45,12 @@ export const qstashCapabilities: Capabilities = {
     "enqueue.delay":
       "QStash delays have one-second resolution (Upstash-Delay / Upstash-Not-Before); a fraction of a second is rounded up, never down",
     "enqueue.priority": "QStash delivers messages without any priority order",
+    "retry.backoff.fixed":
+      "core computes each delay and the handler answers the failed attempt with Retry-After; messages carry no Upstash-Retry-Delay (whether Retry-After beats one is not documented). A delivery that gets no answer is retried after QStash's default backoff (12 s first)",
     "retry.backoff.exponential":
-      "sent as an Upstash-Retry-Delay expression, e.g. min(60000, 2000 * pow(2, retried))",
-    "retry.jitter":
-      "QStash's retry-delay expressions have no random function: the handler computes the jittered delay and answers with Retry-After",
+      "core computes each delay (any factor) and the handler answers with Retry-After, as for fixed backoff",
+    "retry.backoff.max": "applied by core before the Retry-After answer; QStash honours up to one day",
+    "retry.jitter": "core's jittered delay, answered as Retry-After",
     idempotency:
       "the key becomes an Upstash-Deduplication-Id; QStash remembers it for a fixed 10 minutes from the first enqueue, whatever the job finished with",
     "idempotency.ttl": "QStash fixes the deduplication window at 10 minutes; a ttl cannot be chosen",
@@ -68,6 +70,8 @@ export const qstashCapabilities: Capabilities = {
     "worker.gracefulStop":
       "the HTTP server (or the platform) lets in-flight deliveries finish before it stops",
     "worker.crashRecovery":
-      "a delivery whose connection breaks is a failed attempt for QStash, which retries it after the job's backoff; that attempt counts",
+      "a delivery whose connection breaks is a failed attempt for QStash, which retries it after its default backoff (12 s first); that attempt counts",
+    "jobs.cancel":
+      "messages.cancel; QStash logs CANCEL_REQUESTED at once and CANCELLED at the message's delivery time, and the job reads cancelled from the first",
   },
 };

@@ -27,7 +27,6 @@ export function createScheduleRequest(
     body: JSON.stringify(entry.payload ?? {}),
     headers: { "Content-Type": "application/json" },
     retries: settings.retries,
-    retryDelay: settings.retryDelay,
     label: settings.label,
     ...(settings.flowControl ? { flowControl: settings.flowControl } : {}),
   };

@@ -117,13 +117,18 @@ describe("qstash handler: answers QStash acts on", () => {
     expect(response.headers.get("retry-after")).toBe("86400");
   });
 
-  it("maps another error to a retryable 500 and leaves the delay to the Upstash-Retry-Delay expression", async () => {
-    const { handler } = setup(() => {
-      throw new Error("database down");
-    });
-    const response = await handler(delivery({ maxRetries: 2 }));
+  it("maps another error to a retryable 500 with the job's backoff as Retry-After", async () => {
+    const { handler } = setup(
+      () => {
+        throw new Error("database down");
+      },
+      { maxAttempts: 3, backoff: { type: "exponential", delay: "2s", factor: 3 } },
+    );
+    const first = await handler(delivery({ maxRetries: 2 }));
+    expect(first.headers.get("retry-after")).toBe("2");
+    const response = await handler(delivery({ maxRetries: 2, retried: 1 }));
     expect(response.status).toBe(500);
-    expect(response.headers.get("retry-after")).toBeNull();
+    expect(response.headers.get("retry-after")).toBe("6");
     expect(await response.json()).toMatchObject({ status: "retry", error: { message: "database down" } });
   });
 

@@ -1,13 +1,19 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { type AnyJobDefinition, createSwitchyard, type Switchyard, silentLogger } from "@switchyard/core";
+import {
+  type AnyJobDefinition,
+  createSwitchyard,
+  type Switchyard,
+  silentLogger,
+  toNodeHandler,
+} from "@switchyard/core";
 import {
   type QStashEmulator,
   type QStashEmulatorOptions,
   startQStashEmulator,
 } from "@switchyard/emulator-qstash";
 import { Client } from "@upstash/qstash";
-import { qstash, toNodeHandler } from "../src/index.js";
+import { qstash } from "../src/index.js";
 
 /** An app on the QStash emulator: its client, the route QStash delivers to, and the emulator itself. */
 export interface EmulatedApp {

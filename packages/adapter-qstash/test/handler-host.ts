@@ -1,8 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { StopOptions } from "@switchyard/core";
+import { toNodeHandler } from "@switchyard/core";
 import { toMilliseconds } from "@switchyard/core/adapter";
-import { toNodeHandler } from "../src/index.js";
 
 interface Exchange {
   req: http.IncomingMessage;

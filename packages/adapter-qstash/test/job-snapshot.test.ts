@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
   type DeadLetter,
   type LogRecord,
-  snapshotFromDeadLetter,
-  snapshotFromLogs,
+  toJobSnapshot,
+  toJobSnapshotFromDeadLetter,
 } from "../src/job-snapshot.js";
 
 // The mapping of QStash's log states onto JobState, on hand-written logs (newest entry first), so that it
@@ -20,9 +20,9 @@ function log(state: string, time: number, extra: Partial<LogRecord> = {}): LogRe
   return { state, time, messageId: "msg_1", url, maxRetries: 2, body, ...extra } as LogRecord;
 }
 
-describe("snapshotFromLogs", () => {
+describe("toJobSnapshot", () => {
   it("shows a message before its not-before time as delayed, with its due time", () => {
-    const snapshot = snapshotFromLogs("msg_1", [log("CREATED", now - 10)], {
+    const snapshot = toJobSnapshot("msg_1", [log("CREATED", now - 10)], {
       message: { messageId: "msg_1", url, createdAt: now - 10, notBefore: now + 30_000 } as never,
       now,
     });
@@ -38,7 +38,7 @@ describe("snapshotFromLogs", () => {
   });
 
   it("shows a message waiting for its retry as delayed, with the last error and the attempts so far", () => {
-    const snapshot = snapshotFromLogs(
+    const snapshot = toJobSnapshot(
       "msg_1",
       [
         log("RETRY", now - 5, { nextDeliveryTime: now + 2_000 }),
@@ -53,7 +53,7 @@ describe("snapshotFromLogs", () => {
   });
 
   it("counts attempts from ERROR entries when QStash logs no ACTIVE ones", () => {
-    const snapshot = snapshotFromLogs(
+    const snapshot = toJobSnapshot(
       "msg_1",
       [log("DELIVERED", now), log("RETRY", now - 5), log("ERROR", now - 5), log("CREATED", now - 10)],
       { now },
@@ -63,8 +63,28 @@ describe("snapshotFromLogs", () => {
     expect(snapshot?.finishedAt?.getTime()).toBe(now);
   });
 
+  it("shows a waiting message cancelled (CANCEL_REQUESTED until its delivery time) as cancelled at once, never its earlier failure", () => {
+    const snapshot = toJobSnapshot(
+      "msg_1",
+      [
+        log("CANCEL_REQUESTED", now),
+        log("RETRY", now - 5, { nextDeliveryTime: now + 3_600_000 }),
+        log("ERROR", now - 5, { responseStatus: 500, responseBody: failure(1) }),
+        log("ACTIVE", now - 8),
+        log("CREATED", now - 10),
+      ],
+      { now },
+    );
+    expect(snapshot).toMatchObject({
+      state: "cancelled",
+      error: { message: "job msg_1 was cancelled", code: "SWITCHYARD_JOB_CANCELLED" },
+    });
+    expect(snapshot?.finishedAt?.getTime()).toBe(now);
+    expect(snapshot?.runAt).toBeUndefined();
+  });
+
   it("keeps a message cancelled mid-delivery active until its call ends (QStash does not interrupt it)", () => {
-    const snapshot = snapshotFromLogs("msg_1", [
+    const snapshot = toJobSnapshot("msg_1", [
       log("CANCEL_REQUESTED", now),
       log("ACTIVE", now - 1),
       log("CREATED", now - 2),
@@ -94,26 +114,24 @@ describe("snapshotFromLogs", () => {
       log("ACTIVE", now - 2),
       log("CREATED", now - 3),
     ];
-    expect(snapshotFromLogs("msg_1", entries, { deadLetter: deadLetter("failed") })).toMatchObject({
+    expect(toJobSnapshot("msg_1", entries, { deadLetter: deadLetter("failed") })).toMatchObject({
       state: "failed",
       attempts: 2,
       error: { message: "gave up", code: "X" },
     });
-    expect(snapshotFromLogs("msg_1", entries, { deadLetter: deadLetter("cancelled") })?.state).toBe(
-      "cancelled",
-    );
+    expect(toJobSnapshot("msg_1", entries, { deadLetter: deadLetter("cancelled") })?.state).toBe("cancelled");
   });
 
   it("returns undefined for a message that is not a Switchyard job", () => {
     expect(
-      snapshotFromLogs("msg_1", [log("CREATED", now, { url: "https://app.example.com/hook" })]),
+      toJobSnapshot("msg_1", [log("CREATED", now, { url: "https://app.example.com/hook" })]),
     ).toBeUndefined();
   });
 });
 
-describe("snapshotFromDeadLetter", () => {
+describe("toJobSnapshotFromDeadLetter", () => {
   it("reports a job published again by retry(id) under its Switchyard id", () => {
-    const snapshot = snapshotFromDeadLetter({
+    const snapshot = toJobSnapshotFromDeadLetter({
       messageId: "msg_copy",
       url: `${url}&retry=msg_original`,
       createdAt: now,

@@ -29,18 +29,19 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 describe("enqueue through publishJSON / batchJSON", () => {
-  it("publishes the payload as JSON to ?job=<name>, with retries, backoff, flow control and labels", async () => {
+  it("publishes the payload as JSON to ?job=<name>, with retries, flow control and labels, and no retry-delay expression", async () => {
     const { id } = await jobs.enqueue(resize, { n: 1 }, { delay: "1h", concurrencyKey: "tenant-a" });
     const message = await api.messages.get(id);
     expect(message).toMatchObject({
       url: `${handlerUrl}?job=image.resize`,
       body: '{"n":1}',
       maxRetries: 3,
-      retryDelayExpression: "min(10000, 1000 * pow(3, retried))",
       parallelism: 2,
       labels: ["shop", "shop.image.resize"],
     });
     expect(message.flowControlKey).toMatch(/^shop\.image\.resize\.[0-9a-f]{16}$/);
+    // No Upstash-Retry-Delay: every retry delay is answered as Retry-After (attempt-response.ts).
+    expect(message.retryDelayExpression).toBeUndefined();
     expect(message.header?.["Content-Type"]).toEqual(["application/json"]);
   });
 

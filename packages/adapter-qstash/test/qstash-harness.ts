@@ -52,6 +52,12 @@ export function realQStashTarget(
  * gets its own namespace, so deduplication ids, flow-control keys, schedules and DLQ labels never mix.
  * Starting a runtime syncs the declared schedules (a deploy) and opens the route; stop drains or breaks
  * the route's connections; crash breaks them, and QStash retries what broke.
+ *
+ * "Not started" is, on the emulator, QStash holding the route's deliveries (a test control): the
+ * messages stay waiting and nothing calls the app, as if it were not deployed yet, without the
+ * failed calls and default backoff a real app that is down causes. A job cancelled before its app
+ * starts is then a waiting message, as it would be on QStash. Against the real QStash the route
+ * holds the requests instead, so QStash sees those calls in flight.
  */
 export async function qstashHarness(): Promise<QStashHarness> {
   const real = realQStashTarget();
@@ -73,7 +79,8 @@ export async function qstashHarness(): Promise<QStashHarness> {
     devMode: false,
   });
   const run = randomBytes(3).toString("hex");
-  const routes = new Map<Backend, HostedRoute>();
+  /** Each backend's route, and the public URL QStash delivers its jobs to. */
+  const routes = new Map<Backend, { route: HostedRoute; url: string }>();
   let count = 0;
 
   /** Cancels what a closed backend left behind, so that nothing of one scenario leaks into the next. */
@@ -91,11 +98,18 @@ export async function qstashHarness(): Promise<QStashHarness> {
     name: "qstash",
     emulator,
     host,
+    providedByHarness: {
+      "worker.gracefulStop":
+        "the test's HTTP server drains the route's connections on stop; in production, your HTTP server's graceful shutdown (or the platform's)",
+      "worker.crashRecovery":
+        "QStash (here the emulator) retries a delivery whose connection broke; in production, QStash",
+    },
     createBackend() {
       count++;
       const namespace = `kit${run}b${count}`;
       const path = `/${namespace}/jobs`;
       const route = host.route(path);
+      emulator?.holdDeliveries(`${publicUrl}${path}`);
       const backend = qstash({
         token: target.token,
         ...(target.baseUrl ? { baseUrl: target.baseUrl } : {}),
@@ -110,15 +124,26 @@ export async function qstashHarness(): Promise<QStashHarness> {
         await close();
         await cleanUp(namespace, route);
       };
-      routes.set(backend, route);
+      routes.set(backend, { route, url: `${publicUrl}${path}` });
       return backend;
     },
     async start(client, { concurrency }) {
-      const route = routes.get(client.backend);
-      if (!route) throw new Error("start(): the client's backend was not created by this harness");
+      const hosted = routes.get(client.backend);
+      if (!hosted) throw new Error("start(): the client's backend was not created by this harness");
+      const { route, url } = hosted;
       await client.schedules.sync();
       route.start(client.handler(), concurrency);
-      return { stop: (options) => route.stop(options), crash: () => route.crash() };
+      emulator?.releaseDeliveries(url);
+      return {
+        stop: (options) => {
+          emulator?.holdDeliveries(url);
+          return route.stop(options);
+        },
+        crash: () => {
+          emulator?.holdDeliveries(url);
+          return route.crash();
+        },
+      };
     },
     async dispose() {
       await host.close();

@@ -12,12 +12,15 @@ type Unsuccessful = Exclude<AttemptOutcome, { type: "completed" }>;
  */
 export class AttemptOutcomeError extends Error {
   readonly outcome: Unsuccessful;
+  /** For a retry: when the next attempt starts (now + core's delay), fixed once for the run's metadata and `catchError`. */
+  readonly retryAt?: Date;
   readonly [BRAND] = true;
 
-  constructor(outcome: Unsuccessful) {
+  constructor(outcome: Unsuccessful, now = Date.now()) {
     super(outcome.error.message);
     this.name = outcome.error.code ?? "Error";
     this.outcome = outcome;
+    if (outcome.type === "retry") this.retryAt = new Date(now + outcome.delayMs);
   }
 }
 
@@ -33,6 +36,6 @@ export function isAttemptOutcomeError(error: unknown): error is AttemptOutcomeEr
  */
 export function catchAttemptError(error: unknown): { retryAt: Date } | { skipRetrying: true } | undefined {
   if (!isAttemptOutcomeError(error)) return undefined;
-  if (error.outcome.type === "retry") return { retryAt: new Date(Date.now() + error.outcome.delayMs) };
+  if (error.retryAt) return { retryAt: error.retryAt };
   return { skipRetrying: true };
 }

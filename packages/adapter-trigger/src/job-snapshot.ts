@@ -1,6 +1,12 @@
-import type { AnyJobDefinition, JobProgress, JobSnapshot, JobState } from "@switchyard/core";
+import {
+  type AnyJobDefinition,
+  JOB_CANCELLED_ERROR_CODE,
+  type JobProgress,
+  type JobSnapshot,
+  type JobState,
+} from "@switchyard/core";
 import type { AnyRetrieveRunResult } from "@trigger.dev/sdk";
-import { PROGRESS_METADATA_KEY } from "./job-task.js";
+import { PROGRESS_METADATA_KEY, RETRY_AT_METADATA_KEY } from "./job-task.js";
 
 type RunStatus = AnyRetrieveRunResult["status"];
 
@@ -38,8 +44,8 @@ export function isFailed(status: RunStatus): boolean {
 
 /**
  * A job's state from its run's status. Between two attempts Trigger.dev reports the run as
- * EXECUTING, so a job waiting for its retry is `active`; PENDING_VERSION (no deployed version
- * has the task yet) is `waiting`.
+ * EXECUTING (toJobSnapshot tells that wait apart by the run's metadata); PENDING_VERSION (no
+ * deployed version has the task yet) is `waiting`.
  */
 export function jobState(status: RunStatus): JobState {
   switch (status) {
@@ -61,9 +67,20 @@ export function jobState(status: RunStatus): JobState {
   }
 }
 
-/** `get(id)`: the job `jobId` as its newest run shows it. */
-export function jobSnapshot(jobId: string, run: AnyRetrieveRunResult, job: AnyJobDefinition): JobSnapshot {
-  const state = jobState(run.status);
+/**
+ * `get(id)`: the job `jobId` as its newest run shows it. A cancelled job's error is
+ * SWITCHYARD_JOB_CANCELLED, never an earlier attempt's failure.
+ */
+export function toJobSnapshot(
+  jobId: string,
+  run: AnyRetrieveRunResult,
+  job: AnyJobDefinition,
+  now = Date.now(),
+): JobSnapshot {
+  // An EXECUTING run whose next attempt is due later (job-task.ts records it) waits for its retry.
+  const retryAt = Date.parse(String(run.metadata?.[RETRY_AT_METADATA_KEY] ?? ""));
+  const waitingForRetry = run.status === "EXECUTING" && retryAt > now;
+  const state = waitingForRetry ? "delayed" : jobState(run.status);
   const snapshot: JobSnapshot = {
     id: jobId,
     name: run.taskIdentifier,
@@ -76,11 +93,14 @@ export function jobSnapshot(jobId: string, run: AnyRetrieveRunResult, job: AnyJo
   const progress = run.metadata?.[PROGRESS_METADATA_KEY] as JobProgress | undefined;
   if (progress !== undefined) snapshot.progress = progress;
   if (state === "completed") snapshot.result = run.output;
-  if (run.error && state !== "completed") {
+  if (state === "cancelled") {
+    snapshot.error = { message: `job ${jobId} was cancelled`, code: JOB_CANCELLED_ERROR_CODE };
+  } else if (run.error && state !== "completed") {
     // The run's error is the AttemptOutcomeError the task threw: its name is the Switchyard code.
     snapshot.error = { message: run.error.message, ...(run.error.name ? { code: run.error.name } : {}) };
   }
-  if (state === "delayed" && run.delayedUntil) snapshot.runAt = run.delayedUntil;
+  if (waitingForRetry) snapshot.runAt = new Date(retryAt);
+  else if (state === "delayed" && run.delayedUntil) snapshot.runAt = run.delayedUntil;
   if (run.finishedAt) snapshot.finishedAt = run.finishedAt;
   return snapshot;
 }

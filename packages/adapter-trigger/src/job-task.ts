@@ -9,6 +9,14 @@ import { triggerRetryOptions } from "./retry-options.js";
 export const PROGRESS_METADATA_KEY = "progress";
 
 /**
+ * The run metadata key that holds when the run's next attempt starts, written before an attempt
+ * that will be retried ends: between two attempts Trigger.dev reports a run as EXECUTING
+ * (RETRYING_AFTER_FAILURE is shown as EXECUTING, W:apps/webapp/app/presenters/v3/
+ * ApiRetrieveRunPresenter.server.ts:403-428) and says nothing of the next attempt's time.
+ */
+export const RETRY_AT_METADATA_KEY = "switchyard.retryAt";
+
+/**
  * A job as a Trigger.dev task, with the job's name as its id:
  * - `schemaTask`, typed with the job's payload, whose parser passes the payload through
  *   unchanged: core validates it before the handler (the one place that does, so a payload that
@@ -56,7 +64,19 @@ async function runJobAttempt(
     progress: reportProgress,
   });
   if (outcome.type === "completed") return outcome.result;
-  throw new AttemptOutcomeError(outcome);
+  const error = new AttemptOutcomeError(outcome);
+  if (error.retryAt) await recordRetryAt(error.retryAt);
+  throw error;
+}
+
+/** Keeps the next attempt's time in the run's metadata, for `get(id)`; the retry happens regardless. */
+async function recordRetryAt(retryAt: Date): Promise<void> {
+  try {
+    metadata.set(RETRY_AT_METADATA_KEY, retryAt.toISOString());
+    await metadata.flush();
+  } catch {
+    // Only `get(id)` loses something: it shows the job active, not delayed, until its next attempt.
+  }
 }
 
 /** Progress lives in the run's metadata; flushed at once so that `get(id)` sees it. */

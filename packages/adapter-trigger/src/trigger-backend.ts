@@ -10,12 +10,14 @@ import {
   type Switchyard,
 } from "@switchyard/core";
 import type { EnqueueRequest, JobRuntime } from "@switchyard/core/adapter";
+import { apiClientManager } from "@trigger.dev/core/v3";
 import { type AnyRetrieveRunResult, TriggerClient } from "@trigger.dev/sdk";
 import { batchItemTag, waitForBatchRuns } from "./batch-runs.js";
-import { FAILED_STATUSES, isFailed, isFinished, jobSnapshot } from "./job-snapshot.js";
-import { jobIdOf, jobTag, RETRY_TAG } from "./job-tags.js";
+import { FAILED_STATUSES, isFailed, isFinished, toJobSnapshot } from "./job-snapshot.js";
+import { jobIdOf } from "./job-tags.js";
 import { type ResolvedTriggerOptions, resolveTriggerOptions } from "./resolve-trigger-options.js";
 import { MAX_TRIGGER_ATTEMPTS } from "./retry-options.js";
+import { RunHistory } from "./run-history.js";
 import { runOptions } from "./run-options.js";
 import {
   declaredScheduleTaskId,
@@ -26,7 +28,6 @@ import {
 import { TriggerApiError } from "./trigger-api-error.js";
 import { triggerCapabilities } from "./trigger-capabilities.js";
 import type { TriggerBackendOptions } from "./trigger-options.js";
-import { triggerPriority } from "./trigger-priority.js";
 import { type TriggerWrite, triggerFailure, writeToTrigger } from "./trigger-request.js";
 import { buildTriggerTasks, type TriggerTasks } from "./trigger-tasks.js";
 
@@ -71,6 +72,23 @@ export class TriggerBackend implements Backend {
   #client?: TriggerClient;
   #runtime?: JobRuntime;
   #tasks?: TriggerTasks;
+  readonly #history = new RunHistory({
+    retrieve: (runId) => this.#retrieve(runId),
+    newestTagged: async (tag, taskIdentifier) => {
+      const runs = this.#api.runs;
+      const page = await this.#read("runs.list", () => runs.list({ tag, taskIdentifier, limit: 1 }));
+      return page.data[0]?.id;
+    },
+    addTags: (runId, tags) => this.#addTags(runId, tags),
+    replay: async (runId) => {
+      const runs = this.#api.runs;
+      // A second replay would be a second run: not tried again once one may have arrived.
+      const replay = await this.#write({ operation: "runs.replay", effect: "once" }, () =>
+        runs.replay(runId, undefined, ONE_TRY),
+      );
+      return replay.id;
+    },
+  });
 
   constructor(options: TriggerBackendOptions = {}) {
     this.#options = resolveTriggerOptions(options);
@@ -80,8 +98,6 @@ export class TriggerBackend implements Backend {
   }
 
   attach(runtime: JobRuntime): void {
-    if (this.#runtime)
-      throw new ConfigError("a trigger() backend serves one client; call trigger() for each");
     const taskIds = new Map<string, string>([[this.scheduleTaskId, "the schedule task (scheduleTaskId)"]]);
     const claim = (id: string, what: string) => {
       const holder = taskIds.get(id);
@@ -107,7 +123,6 @@ export class TriggerBackend implements Backend {
   }
 
   async enqueue(requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]> {
-    this.#assertOpen();
     const results: EnqueueResult[] = new Array(requests.length);
     try {
       await this.#enqueueInto(results, requests);
@@ -147,13 +162,11 @@ export class TriggerBackend implements Backend {
   }
 
   async get(id: string): Promise<JobSnapshot | undefined> {
-    this.#assertOpen();
     const found = await this.#newestRun(id);
-    return found && jobSnapshot(id, found.run, found.job);
+    return found && toJobSnapshot(id, found.run, found.job);
   }
 
   async cancel(id: string): Promise<boolean> {
-    this.#assertOpen();
     const found = await this.#newestRun(id);
     if (!found || isFinished(found.run.status)) return false;
     const runs = this.#api.runs;
@@ -166,23 +179,23 @@ export class TriggerBackend implements Backend {
     return !(after && isFinished(after.status) && after.status !== "CANCELED");
   }
 
+  /** Replays the job's newest run, a failed one, as the next run of its chain (run-history.ts). */
   async retry(id: string): Promise<boolean> {
-    this.#assertOpen();
     const found = await this.#newestRun(id);
     if (!found || !isFailed(found.run.status)) return false;
-    const runs = this.#api.runs;
-    // A second replay would be a second run: not tried again once one may have arrived.
-    await this.#write({ operation: "runs.replay", effect: "once" }, () =>
-      runs.replay(found.run.id, { tags: [jobTag(id), RETRY_TAG], priority: triggerPriority() }, ONE_TRY),
-    );
+    await this.#history.replay(id, found.run);
     return true;
   }
 
   listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]> {
-    this.#assertOpen();
     return this.#read("runs.list", () => this.#listFailed(options));
   }
 
+  /**
+   * Failed runs of the client's tasks, newest first, one per job: a run replayed since (it carries a
+   * link to its replay) is not its job's state any more, and each candidate is checked against its
+   * job's newest run (run-history.ts), which also reads the payload and error the list leaves out.
+   */
   async #listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]> {
     const jobs = this.#attached().jobs;
     const names = options.job === undefined ? [...jobs.keys()] : jobs.has(options.job) ? [options.job] : [];
@@ -194,33 +207,29 @@ export class TriggerBackend implements Backend {
     });
     const listed: JobSnapshot[] = [];
     const seen = new Set<string>();
-    let candidates: Array<{ runId: string; jobId: string; createdAt: Date }> = [];
+    let candidates: Array<{ runId: string; jobId: string }> = [];
     const settle = async () => {
-      if (candidates.length === 0) return;
-      const newest = await this.#newestReplays(names, candidates);
-      // A failed run that was retried since is not the job's state any more.
-      const current = candidates.filter(
-        (candidate) => (newest.get(candidate.jobId) ?? candidate.runId) === candidate.runId,
-      );
-      candidates = [];
-      for (let start = 0; start < current.length; start += RETRIEVE_CONCURRENCY) {
-        const runs = await Promise.all(
-          current
-            .slice(start, start + RETRIEVE_CONCURRENCY)
-            .map((candidate) => this.#retrieve(candidate.runId)),
-        );
-        for (const [position, run] of runs.entries()) {
+      for (
+        let start = 0;
+        start < candidates.length && listed.length < options.limit;
+        start += RETRIEVE_CONCURRENCY
+      ) {
+        const batch = candidates.slice(start, start + RETRIEVE_CONCURRENCY);
+        const newest = await Promise.all(batch.map((candidate) => this.#history.newest(candidate.jobId)));
+        for (const [position, run] of newest.entries()) {
           const job = run && jobs.get(run.taskIdentifier);
-          if (run && job && isFailed(run.status))
-            listed.push(jobSnapshot(current[start + position]!.jobId, run, job));
+          if (run && job && run.id === batch[position]!.runId && isFailed(run.status))
+            listed.push(toJobSnapshot(batch[position]!.jobId, run, job));
         }
       }
+      candidates = [];
     };
     for await (const run of failedRuns) {
+      if (RunHistory.wasReplayed(run)) continue;
       const jobId = jobIdOf(run.tags, run.id);
       if (seen.has(jobId)) continue;
       seen.add(jobId);
-      candidates.push({ runId: run.id, jobId, createdAt: run.createdAt });
+      candidates.push({ runId: run.id, jobId });
       if (listed.length + candidates.length >= options.limit) {
         await settle();
         if (listed.length >= options.limit) break;
@@ -231,7 +240,6 @@ export class TriggerBackend implements Backend {
   }
 
   async upsertSchedule(entry: ScheduleEntry, options: { declared: boolean }): Promise<void> {
-    this.#assertOpen();
     // A declared schedule is the cron of its own `schedules.task` (see toTriggerTasks), which
     // Trigger.dev syncs when the tasks are deployed: there is nothing to store at run time.
     if (options.declared) return;
@@ -250,7 +258,6 @@ export class TriggerBackend implements Backend {
   }
 
   async removeSchedule(id: string): Promise<boolean> {
-    this.#assertOpen();
     const key = `${SCHEDULE_KEY_PREFIX}${id}`;
     const schedules = this.#api.schedules;
     const found = await this.#read("schedules.list", async () => {
@@ -277,7 +284,6 @@ export class TriggerBackend implements Backend {
   }
 
   listSchedules(): Promise<ScheduleEntry[]> {
-    this.#assertOpen();
     return this.#read("schedules.list", () => this.#listSchedules());
   }
 
@@ -316,8 +322,8 @@ export class TriggerBackend implements Backend {
 
   /**
    * Every call is a plain HTTP request: nothing stays open but the waits of batches in flight for
-   * their run ids, which this ends (those enqueues reject with ClientClosedError). Later calls
-   * throw ClientClosedError.
+   * their run ids, which this ends (those enqueues reject with ClientClosedError). Core refuses
+   * every later call.
    */
   async close(): Promise<void> {
     this.#closing.abort();
@@ -369,10 +375,6 @@ export class TriggerBackend implements Backend {
     if (!this.#runtime)
       throw new ConfigError("the trigger() backend is not attached to a client: pass it to createSwitchyard");
     return this.#runtime;
-  }
-
-  #assertOpen(): void {
-    if (this.#closing.signal.aborted) throw new ClientClosedError("this trigger() backend is closed");
   }
 
   async #triggerOne(request: EnqueueRequest): Promise<EnqueueResult> {
@@ -443,39 +445,26 @@ export class TriggerBackend implements Backend {
     }
   }
 
-  /** The newest run of a job of this client: its first run, or the last `retry(id)` replay. */
+  /** The newest run of a job of this client (run-history.ts), with its job; undefined for another task's run. */
   async #newestRun(jobId: string): Promise<{ run: AnyRetrieveRunResult; job: AnyJobDefinition } | undefined> {
-    const first = await this.#retrieve(jobId);
-    const job = first && this.#attached().jobs.get(first.taskIdentifier);
-    if (!first || !job) return undefined;
-    // Only a failed run is ever replayed, and the original stays failed.
-    if (!isFailed(first.status)) return { run: first, job };
-    const runs = this.#api.runs;
-    const page = await this.#read("runs.list", () =>
-      runs.list({ tag: jobTag(jobId), taskIdentifier: job.name, limit: 1 }),
-    );
-    const newest = page.data[0];
-    const run = newest && newest.id !== first.id ? await this.#retrieve(newest.id) : undefined;
-    return { run: run ?? first, job };
+    const run = await this.#history.newest(jobId);
+    const job = run && this.#attached().jobs.get(run.taskIdentifier);
+    return run && job ? { run, job } : undefined;
   }
 
-  /** The newest replay of each job, among those created since the oldest candidate. */
-  async #newestReplays(
-    names: string[],
-    candidates: ReadonlyArray<{ createdAt: Date }>,
-  ): Promise<Map<string, string>> {
-    const from = new Date(Math.min(...candidates.map((candidate) => candidate.createdAt.getTime())));
-    const newest = new Map<string, string>();
-    for await (const run of this.#api.runs.list({
-      tag: RETRY_TAG,
-      taskIdentifier: names,
-      from,
-      limit: 100,
-    })) {
-      const jobId = jobIdOf(run.tags, run.id);
-      if (!newest.has(jobId)) newest.set(jobId, run.id);
-    }
-    return newest;
+  /**
+   * Adds tags to a run through the SDK's own API client (`ApiClient.addTags`, what `tags.add` calls
+   * inside a run); TriggerClient has no call for it. Repeating it adds nothing twice.
+   */
+  #addTags(runId: string, tags: string[]): Promise<void> {
+    const { secretKey, baseURL } = this.#options;
+    const api = apiClientManager.clientOrThrow({
+      ...(secretKey === undefined ? {} : { secretKey }),
+      ...(baseURL === undefined ? {} : { baseURL }),
+    });
+    return this.#write({ operation: "runs.addTags", effect: "repeatable" }, async () => {
+      await api.addTags(runId, { tags }, ONE_TRY);
+    });
   }
 }
 

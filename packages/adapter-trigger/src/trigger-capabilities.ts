@@ -75,18 +75,19 @@ export const triggerCapabilities: Capabilities = {
       "the task's `concurrency: { perKey }`, enforced by Trigger.dev across all its machines (bounded by the environment's limit)",
     "job.timeout":
       "core aborts the handler's signal and fails the attempt; the adapter sets no `maxDuration`, whose timeout would end the run without retry",
-    "jobs.get": "`runs.retrieve` (status, payload, output, error, metadata, attempt count)",
+    "jobs.get":
+      "`runs.retrieve` (status, payload, output, error, metadata, attempt count); a run between two attempts is EXECUTING for Trigger.dev, so the task records the next attempt's time in the run's metadata and the job shows delayed until then",
     "jobs.cancel": "`runs.cancel`; a delayed or queued run never starts",
     "jobs.cancelRunning":
       "`runs.cancel` aborts the running attempt's signal; the run is CANCELED and not retried",
     "jobs.retry":
-      "`runs.replay`: a new run with the same payload and fresh attempts, tagged with the job's id so that it keeps the same job id",
+      "`runs.replay`: a new run with the same payload and fresh attempts under the same job id; the replay route ignores overrides, so the run is tagged with the job's id before the replay (which copies its tags) and with the replay's id after it",
     "jobs.listFailed": "`runs.list` filtered by status and task, then `runs.retrieve` for payload and error",
     progress: "`metadata.set('progress', value)` on the run, flushed at once; `get(id)` reads it back",
     results: "the run's output",
     "worker.gracefulStop":
       "there is no worker in the application: Trigger.dev runs the tasks, and a new deploy lets attempts in flight finish on the version they started on. The test kit's emulator drains its attempts on a graceful stop",
     "worker.crashRecovery":
-      "Trigger.dev fails an attempt whose machine died once its heartbeats stop (5 minutes) with TASK_RUN_STALLED_EXECUTING and retries it 250 ms later; the lost attempt counts",
+      "in deployed environments (production, staging, preview) Trigger.dev fails an attempt whose machine died once its heartbeats stop (5 minutes) with TASK_RUN_STALLED_EXECUTING and retries it 250 ms later; the lost attempt counts. Under `trigger dev` (DEVELOPMENT) it does not retry: the run ends CANCELED and the job reads cancelled",
   },
 };

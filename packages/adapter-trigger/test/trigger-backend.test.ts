@@ -178,11 +178,14 @@ describe("batches", () => {
 
 describe("core's decisions, as Trigger.dev records them", () => {
   it("retries at exactly the delay core's policy chose, through catchError's retryAt", async () => {
+    // Each attempt fails as soon as it starts.
+    const calledAt: number[] = [];
     const job = defineJob({
       name: uniqueName("throttled"),
       schema: payload,
       retry: { maxAttempts: 3, backoff: { type: "exponential", delay: "200ms", factor: 3 } },
       handler: (_p, ctx) => {
+        calledAt.push(Date.now());
         if (ctx.attempt === 1) throw new RetryAfterError("700ms", "slow down");
         if (ctx.attempt === 2) throw new Error("flaky");
       },
@@ -191,10 +194,13 @@ describe("core's decisions, as Trigger.dev records them", () => {
     const { id } = await client.enqueue(job, { n: 1 });
     expect(await finalState(client, id)).toBe("completed");
     const [first, second] = emulator.attemptsFor(id);
-    // Core's delay: the RetryAfterError's 700 ms, where the task's retry settings say 200 ms.
-    expect(first!.retryDelayMs).toBeGreaterThanOrEqual(690);
+    // Core's delay, from the failure: the RetryAfterError's 700 ms, where the task's retry settings
+    // say 200 ms; then 600 ms. The retry time is fixed when the attempt fails, so what the platform
+    // waits after it hears of the failure is at most that.
+    expect(calledAt[1]! - calledAt[0]!).toBeGreaterThanOrEqual(700);
+    expect(calledAt[2]! - calledAt[1]!).toBeGreaterThanOrEqual(600);
     expect(first!.retryDelayMs).toBeLessThanOrEqual(700);
-    expect(second!.retryDelayMs).toBeGreaterThanOrEqual(590);
+    expect(first!.retryDelayMs).toBeGreaterThan(500);
     expect(second!.retryDelayMs).toBeLessThanOrEqual(600);
     expect(first!.error).toMatchObject({ name: "SWITCHYARD_RETRY_AFTER", message: "slow down" });
   });
@@ -269,7 +275,7 @@ describe("core's decisions, as Trigger.dev records them", () => {
 });
 
 describe("job ids across retry(id)", () => {
-  it("tags the replay with the job's id: the handler sees it, get and listFailed follow the newest run", async () => {
+  it("carries the job's id to each replay without replay overrides: the handler sees it, get and listFailed follow the newest run", async () => {
     let healthy = false;
     const seen: Array<[string, number]> = [];
     const job = defineJob({
@@ -290,7 +296,10 @@ describe("job ids across retry(id)", () => {
     expect(await finalState(client, id)).toBe("failed"); // still down: the replay failed too
     const runs = emulator.listRuns({ taskIdentifier: job.name });
     expect(runs).toHaveLength(2);
-    expect(runs[1]!.tags).toEqual(expect.arrayContaining([`switchyard_job:${id}`, "switchyard_retry"]));
+    // The first run was tagged with the job's id before the replay (which copied it), and with the
+    // replay's id after it: the link get(id) follows with runs.retrieve, not a run list.
+    expect(runs[0]!.tags).toEqual([`switchyard_job:${id}`, `switchyard_replayed_as:${runs[1]!.id}`]);
+    expect(runs[1]!.tags).toEqual([`switchyard_job:${id}`]);
     expect((await client.listFailed()).map((snapshot) => snapshot.id)).toEqual([id]);
     healthy = true;
     expect(await client.retry(id)).toBe(true);
@@ -300,7 +309,10 @@ describe("job ids across retry(id)", () => {
       [id, 1],
       [id, 1],
     ]);
+    const lists = () => emulator.requests.filter((request) => request.path === "/api/v1/runs").length;
+    const listsBefore = lists();
     expect(await client.get(id)).toMatchObject({ id, state: "completed", result: "up", attempts: 1 });
+    expect(lists()).toBe(listsBefore); // followed with runs.retrieve only
     expect(await client.listFailed()).toEqual([]);
     expect(await client.retry(id)).toBe(false);
     expect(await client.cancel(id)).toBe(false);
@@ -476,5 +488,65 @@ describe("configuration", () => {
     expect(exportName("daily_report")).toBe("dailyReport");
     expect(exportName("job:1")).toBe("job1");
     expect(exportName("3d-render")).toBe("_3dRender");
+  });
+});
+
+describe("crash recovery depends on the environment", () => {
+  const crashing = (name: string, calls: number[]) =>
+    defineJob({
+      name: uniqueName(name),
+      schema: payload,
+      retry: { maxAttempts: 3, backoff: { type: "fixed", delay: "100ms" } },
+      handler: (_p, ctx) => {
+        calls.push(ctx.attempt);
+        if (ctx.attempt > 1) return Promise.resolve("recovered");
+        return new Promise<string>((resolve) => ctx.signal.addEventListener("abort", () => resolve("lost")));
+      },
+    });
+
+  it.each([
+    [
+      "a deployed environment (PRODUCTION) runs a job whose machine died again",
+      "PRODUCTION",
+      "completed",
+      [1, 2],
+    ],
+    ["trigger dev (DEVELOPMENT) does not: the job ends cancelled", "DEVELOPMENT", "cancelled", [1]],
+  ] as const)("%s", async (_title, environmentType, state, attempts) => {
+    const calls: number[] = [];
+    const job = crashing("crashing", calls);
+    const { client, emulator } = await setup([job], { heartbeatTimeoutMs: 200, environmentType });
+    const { id } = await client.enqueue(job, { n: 1 });
+    await emulator.waitForRun(id, { until: (run) => run.status === "EXECUTING" });
+    emulator.crashExecutingAttempts();
+    expect(await finalState(client, id)).toBe(state);
+    expect(calls).toEqual(attempts);
+  });
+});
+
+describe("a job between two attempts", () => {
+  it("shows as delayed until its retry (Trigger.dev says EXECUTING), then cancels as a cancelled job", async () => {
+    const job = defineJob({
+      name: uniqueName("later"),
+      schema: payload,
+      retry: { maxAttempts: 3, backoff: { type: "fixed", delay: "30s" } },
+      handler: () => {
+        throw new Error("not yet");
+      },
+    });
+    const { client, emulator } = await setup([job]);
+    const before = Date.now();
+    const { id } = await client.enqueue(job, { n: 1 });
+    await emulator.waitForRun(id, {
+      until: (run) => run.attempts.length === 1 && run.attempts[0]!.outcome !== "executing",
+    });
+    const snapshot = await client.get(id);
+    expect(snapshot).toMatchObject({ state: "delayed", attempts: 1 });
+    expect(snapshot?.runAt?.getTime()).toBeGreaterThanOrEqual(before + 29_000);
+    expect(await client.cancel(id)).toBe(true);
+    expect(await client.get(id)).toMatchObject({
+      state: "cancelled",
+      error: { code: "SWITCHYARD_JOB_CANCELLED" },
+    });
   });
 });

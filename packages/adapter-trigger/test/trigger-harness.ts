@@ -32,7 +32,8 @@ export interface TriggerHarness extends ConformanceHarness {
  *   those, and its environment concurrency limit becomes the kit's worker concurrency.
  * - `stop()` stops starting attempts and drains (graceful) or crashes the ones in flight;
  *   `crash()` crashes them at once: their machines die, and the platform retries them once the
- *   heartbeats stop (after HEARTBEAT_TIMEOUT_MS here).
+ *   heartbeats stop (after HEARTBEAT_TIMEOUT_MS here). The emulator runs as a PRODUCTION
+ *   environment (its default): under `trigger dev` (DEVELOPMENT) Trigger.dev does not retry them.
  * - `dispose()` fails if the emulator answered any request with a 5xx: with `validateResponses`
  *   on, that is how it reports an answer the SDK's schemas would reject.
  */
@@ -46,6 +47,12 @@ export function triggerHarness(): TriggerHarness {
   return {
     name: "trigger",
     emulatorOf,
+    providedByHarness: {
+      "worker.gracefulStop":
+        "the emulator stops starting attempts and drains the running ones on stop; in production, Trigger.dev (a new deploy lets attempts in flight finish on their version)",
+      "worker.crashRecovery":
+        "the emulator, as a PRODUCTION environment, fails a dead machine's attempt once its heartbeats stop and retries it; in production, Trigger.dev's run engine in deployed environments (not under `trigger dev`)",
+    },
     async createBackend() {
       const emulator = await startTriggerEmulator({ heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS });
       emulator.deploy([]);

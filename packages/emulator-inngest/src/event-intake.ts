@@ -17,6 +17,12 @@ export interface EventIntakeDeps {
   events: EventRecord[];
   timeScale: number;
   dedupWindowMs: number;
+  /**
+   * Runs `process` once the server gets to an accepted event: after the event API has answered
+   * (runs are created asynchronously, see `runCreationDelayMs`). Events are processed in the
+   * order they were accepted.
+   */
+  later: (process: () => void) => void;
 }
 
 /** An event payload that cannot be accepted (answered 400). */
@@ -39,7 +45,9 @@ export class EventIntake {
    * Accepts one event. `internalId` is the server id (ULID): seeded by the
    * SDK's `x-inngest-event-id-seed` when present, so a client retry gets the
    * same id. A missing `id` becomes the internal id and `ts` defaults to now
-   * (G:pkg/event/legacy_types.go:13-35).
+   * (G:pkg/event/legacy_types.go:13-35). The event is stored at once; its
+   * runs are created later (`later`): the event API answers first
+   * (G:pkg/devserver/service.go:387-425).
    */
   accept(raw: unknown, internalId = newUlid()): EventRecord {
     const event = this.#normalise(raw, internalId);
@@ -51,6 +59,13 @@ export class EventIntake {
       skippedFunctions: [],
     };
     this.#deps.events.push(record);
+    this.#deps.later(() => this.#process(record));
+    return record;
+  }
+
+  /** What the runner does with an event: cancel runs waiting for it, start the functions it triggers. */
+  #process(record: EventRecord): void {
+    const { event } = record;
     this.#cancelWaitingRuns(event);
     for (const fn of this.#deps.registry.all()) {
       const triggered = fn.eventTriggers.some(
@@ -58,7 +73,7 @@ export class EventIntake {
       );
       if (triggered) this.#schedule(fn, event, record);
     }
-    return record;
+    record.processedAt = new Date();
   }
 
   /**
@@ -83,6 +98,7 @@ export class EventIntake {
     };
     this.#deps.events.push(record);
     this.#schedule(fn, event, record, expression);
+    record.processedAt = new Date();
     return record;
   }
 
@@ -195,6 +211,7 @@ export class EventIntake {
       calls: 0,
       maxAttempts: fn.info.maxAttempts,
       version: -1,
+      queue: new Map(),
       slots: fn.concurrency.map((rule) => {
         const key = rule.key ? keyValue(rule.key({ event })) : "";
         return { key: rule.scope === "fn" ? `fn:${slug}:${key}` : `${rule.scope}:${key}`, limit: rule.limit };

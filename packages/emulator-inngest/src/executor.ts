@@ -11,7 +11,8 @@ import { ExpiringKeys } from "./expiring-keys.js";
 import type { FunctionConfigWire, RegisteredFunction } from "./function-config.js";
 import { sendJson } from "./http-io.js";
 import { handleRegisterApi } from "./register-api.js";
-import { handleRestV1 } from "./rest-v1.js";
+import { ResponseCache } from "./response-cache.js";
+import { handleRestV1, type RestAnswer } from "./rest-v1.js";
 import { handleRestV2 } from "./rest-v2.js";
 import { RunEngine } from "./run-engine.js";
 import { isEnded, type RunState, snapshotRun } from "./run-state.js";
@@ -31,6 +32,8 @@ import type {
 const LIFECYCLE_EVENTS = new Set(["inngest/function.failed", "inngest/function.finished"]);
 /** Event-id and `idempotency` windows: 24 h (G:pkg/consts/consts.go:140; idempotency doc in event-intake.ts). */
 const DEDUP_WINDOW_MS = 86_400_000;
+/** Default of `runCreationDelayMs` (see InngestExecutorOptions). */
+const RUN_CREATION_DELAY_MS = 100;
 
 /** Options of the waiting helpers. */
 export interface WaitOptions {
@@ -63,6 +66,8 @@ export class InngestExecutor {
   readonly #cronStops = new Map<string, (() => void)[]>();
   readonly #listeners = new Set<() => void>();
   readonly #registered: SyncResult[] = [];
+  /** REST v1's answer cache; undefined with `restCache: false`. */
+  readonly #cache: ResponseCache | undefined;
 
   private constructor(server: Server, url: string, options: InngestExecutorOptions) {
     this.#server = server;
@@ -72,6 +77,9 @@ export class InngestExecutor {
     this.eventKey = options.eventKey ?? generateEventKey();
     this.timeScale = options.timeScale ?? 1;
     if (!(this.timeScale >= 0)) throw new RangeError("timeScale must be a number >= 0");
+    const runCreationDelayMs = options.runCreationDelayMs ?? RUN_CREATION_DELAY_MS;
+    if (!(runCreationDelayMs >= 0)) throw new RangeError("runCreationDelayMs must be a number >= 0");
+    this.#cache = (options.restCache ?? true) ? new ResponseCache() : undefined;
     this.#engine = new RunEngine({
       registry: this.#registry,
       tracker: this.#tracker,
@@ -91,6 +99,7 @@ export class InngestExecutor {
       events: this.#events,
       timeScale: this.timeScale,
       dedupWindowMs: options.idempotencyWindowMs ?? DEDUP_WINDOW_MS,
+      later: (process) => this.#tracker.after(runCreationDelayMs, process),
     });
     this.#tracker.onChange(() => this.#changed());
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
@@ -156,7 +165,10 @@ export class InngestExecutor {
     return run && snapshotRun(run);
   }
 
-  /** Runs started by the event whose id `send` returned. */
+  /**
+   * Runs started by the event whose id `send` returned. Empty until the server has processed the
+   * event (see `runCreationDelayMs`): wait with {@link waitForEvent} or {@link waitForEventRuns}.
+   */
   runsForEvent(eventId: string): RunSnapshot[] {
     return this.#store.forEvent(eventId).map(snapshotRun);
   }
@@ -241,10 +253,20 @@ export class InngestExecutor {
     return this.run(runId) as RunSnapshot;
   }
 
-  /** Resolves with the runs an event started once all have ended. */
+  /** Resolves with the runs an event started once the server has created them (they may still be going). */
+  async waitForEvent(eventId: string, options: WaitOptions = {}): Promise<RunSnapshot[]> {
+    await this.#waitUntil(
+      () => this.#processed(eventId),
+      options.timeoutMs ?? 10_000,
+      `event ${eventId} to be processed`,
+    );
+    return this.runsForEvent(eventId);
+  }
+
+  /** Resolves with the runs an event started once they were created and all have ended. */
   async waitForEventRuns(eventId: string, options: WaitOptions = {}): Promise<RunSnapshot[]> {
     await this.#waitUntil(
-      () => this.#store.forEvent(eventId).every(isEnded),
+      () => this.#processed(eventId) && this.#store.forEvent(eventId).every(isEnded),
       options.timeoutMs ?? 10_000,
       `the runs of event ${eventId} to end`,
     );
@@ -256,6 +278,7 @@ export class InngestExecutor {
     for (const stops of this.#cronStops.values()) for (const stop of stops) stop();
     this.#cronStops.clear();
     this.#tracker.close();
+    this.#cache?.clear();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
@@ -322,8 +345,15 @@ export class InngestExecutor {
           sendJson(res, 401, { errors: [{ code: "invalid_signing_key", message: "Invalid signing key" }] });
         return;
       }
-      if (handleRestV1(req, res, path, this.#store, this.#engine, this.#events)) return;
-      if (handleRestV2(req, res, url, this.#store, this.#engine, (run) => this.#intake.rerun(run))) return;
+      if (this.#serveCached(req, res, url)) return;
+      const method = req.method ?? "GET";
+      const answer =
+        handleRestV1(method, url, this.#store, this.#engine, this.#events) ??
+        handleRestV2(method, url, this.#store, this.#engine, (run) => this.#intake.rerun(run));
+      if (answer) {
+        this.#writeRest(req, res, url, answer);
+        return;
+      }
     }
     sendJson(res, 404, { error: `No route for ${req.method} ${path}`, status: 404 });
   }
@@ -351,6 +381,38 @@ export class InngestExecutor {
     if (run.status === "Failed") this.#intake.accept({ name: "inngest/function.failed", id: run.id, data });
     if (run.status === "Cancelled")
       this.#intake.accept({ name: "inngest/function.cancelled", id: run.id, data });
+  }
+
+  /** Answers a `GET /v1` request from the cache, with the stored body alone (G:pkg/api/apiv1/cache.go:57-79). */
+  #serveCached(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+    if (!this.#cache || req.method !== "GET" || !url.pathname.startsWith("/v1/")) return false;
+    const body = this.#cache.get(ResponseCache.keyOf(url.pathname + url.search, req.headers.authorization));
+    if (body === undefined) return false;
+    res.writeHead(200, { "content-length": Buffer.byteLength(body) });
+    res.end(body);
+    return true;
+  }
+
+  /** Writes a REST answer; a cacheable `GET /v1` answer is stored with its max-age (`Cache-Control`). */
+  #writeRest(req: IncomingMessage, res: ServerResponse, url: URL, answer: RestAnswer): void {
+    const body = answer.body === undefined ? "" : JSON.stringify(answer.body);
+    const headers: Record<string, string | number> = {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+    };
+    if (answer.maxAgeSeconds) {
+      headers["cache-control"] = `private, max-age=${answer.maxAgeSeconds}`;
+      if (this.#cache && req.method === "GET" && url.pathname.startsWith("/v1/")) {
+        const key = ResponseCache.keyOf(url.pathname + url.search, req.headers.authorization);
+        this.#cache.set(key, body, answer.maxAgeSeconds);
+      }
+    }
+    res.writeHead(answer.status, headers);
+    res.end(body);
+  }
+
+  #processed(eventId: string): boolean {
+    return this.#events.some((record) => record.internalId === eventId && record.processedAt !== undefined);
   }
 
   #changed(): void {

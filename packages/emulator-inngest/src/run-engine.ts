@@ -6,6 +6,7 @@ import { backoffDelayMs, retryAfterDelayMs } from "./retry-backoff.js";
 import { isEnded, type RunState } from "./run-state.js";
 import { callSdk, type SdkAnswer, type StepOp } from "./sdk-call.js";
 import type { InvocationRecord, RunStatus } from "./types.js";
+import { newUlid } from "./ulid.js";
 
 /** What the engine needs from the executor. */
 export interface RunEngineDeps {
@@ -81,6 +82,7 @@ export class RunEngine {
    * scaled; a future event `ts` delays the run, G:executor.go:1503-1511).
    */
   start(run: RunState, delayMs: number): void {
+    this.#enqueueItem(run, DISCOVERY.stepId, "start", delayMs, 0);
     this.#deps.tracker.after(
       delayMs,
       () => {
@@ -114,10 +116,26 @@ export class RunEngine {
   }
 
   #later(run: RunState, realMs: number, item: WorkItem): void {
+    const kind = run.queue.get(item.stepId)?.kind ?? "edge";
+    this.#enqueueItem(run, item.stepId, kind, this.#scaled(realMs), item.attempt);
     this.#deps.tracker.after(this.#scaled(realMs), () => this.#dispatch(run, item), run.id);
   }
 
+  /** Puts (or requeues) the run's item for `stepId`, due in `delayMs` real milliseconds. */
+  #enqueueItem(
+    run: RunState,
+    stepId: string,
+    kind: "start" | "edge" | "sleep",
+    delayMs: number,
+    attempt: number,
+  ) {
+    const id = run.queue.get(stepId)?.id ?? newUlid();
+    run.queue.set(stepId, { id, at: new Date(Date.now() + delayMs), kind, attempt });
+  }
+
   #dispatch(run: RunState, item: WorkItem): void {
+    if (!isEnded(run) && !run.queue.has(item.stepId))
+      this.#enqueueItem(run, item.stepId, "edge", 0, item.attempt);
     const parked = this.#held.get(run.appId);
     if (parked) {
       if (!isEnded(run)) parked.push({ run, item });
@@ -178,7 +196,10 @@ export class RunEngine {
       } finally {
         release();
       }
+      const queued = run.queue.get(item.stepId);
       if (!isEnded(run)) this.#handle(run, item, answer);
+      // Answered: the item leaves the queue, unless a retry put it back with a later time.
+      if (run.queue.get(item.stepId) === queued) run.queue.delete(item.stepId);
     });
   }
 
@@ -287,6 +308,7 @@ export class RunEngine {
             return;
           }
           run.pending.add(op.id);
+          this.#enqueueItem(run, op.id, "sleep", this.#scaled(ms), 0);
           // A finished sleep is memoised as null (G:executor.go:1937-1976).
           this.#deps.tracker.after(this.#scaled(ms), () => this.#resume(run, op.id, null), run.id);
           break;
@@ -322,6 +344,7 @@ export class RunEngine {
   }
 
   #resume(run: RunState, stepId: string, value: unknown): void {
+    run.queue.delete(stepId);
     if (isEnded(run)) return;
     this.#memoise(run, stepId, value);
     if (run.pending.size === 0) this.#dispatch(run, DISCOVERY);
@@ -339,6 +362,7 @@ export class RunEngine {
     if ("error" in fields) run.error = fields.error;
     if (fields.cancelReason) run.cancelReason = fields.cancelReason;
     run.pending.clear();
+    run.queue.clear();
     this.#deps.tracker.cancelOwner(run.id);
     this.#deps.onRunEnded(run);
   }

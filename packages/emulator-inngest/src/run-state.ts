@@ -32,6 +32,24 @@ export interface RunState {
   /** Execution version the SDK answered with (`x-inngest-req-version`); -1 lets the SDK decide. */
   version: number;
   slots: Slot[];
+  /**
+   * The run's items in the server's queue, by step id ("step" = discovery, a sleep's op id): each
+   * due at `at` (past while its call is in flight or it waits for a slot), with the attempt it will
+   * make. A retry requeues the item with a later `at` and `attempt + 1`
+   * (G:pkg/execution/queue/process.go:503-525); an item leaves the queue once its call was answered.
+   * Read by `GET /v1/runs/{id}/jobs`.
+   */
+  queue: Map<string, QueuedJob>;
+}
+
+/** One queue item of a run, as `GET /v1/runs/{id}/jobs` shows it (G:pkg/execution/queue/queue.go:255-268). */
+export interface QueuedJob {
+  id: string;
+  at: Date;
+  /** `start` (first call), `edge` (a later call), `sleep` (G:pkg/execution/queue/kind.go:6-8). */
+  kind: "start" | "edge" | "sleep";
+  /** 0-based attempt of the item's next call. */
+  attempt: number;
 }
 
 export function isEnded(run: RunState): boolean {

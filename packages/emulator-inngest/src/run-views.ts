@@ -41,12 +41,26 @@ export function statusFromV2(value: string): RunState["status"] | undefined {
 }
 
 /**
+ * How a v2 answer carries a run's output:
+ * - `none`: without `include_output=true`, no output;
+ * - `trace` (`GET /v2/runs/{id}`): the root span's output, which the executor always wraps as
+ *   `{"data": T}`, or `{"error": T}` for a failure (G:pkg/api/v2/endpoints_runs.go:813-840,
+ *   G:pkg/execution/state/driver_response.go:375-455);
+ * - `list` (`GET /v2/runs`, `GET /v2/events/{id}/runs`): the same output with a `data` wrapper
+ *   taken off, so a completed run shows its return value and a failed one `{"error": T}`
+ *   (G:pkg/devserver/run_provider.go:299-360, `publicRunOutput`).
+ * Either way a value that is not an object is wrapped as `{"data": value}`, since the field is a
+ * protobuf Struct (G:pkg/api/v2/endpoints_runs.go:598-627, `jsonToStruct`).
+ */
+export type V2OutputForm = "none" | "trace" | "list";
+
+/**
  * A run as REST v2 (beta) returns it: message `FunctionRun` of
  * G:proto/api/v2/service.proto:2345-2356 in protojson form — camelCase
  * names, unset fields left out, enum prefixes dropped
  * (G:pkg/api/v2/enum_json.go), 64-bit `durationMs` as a string.
  */
-export function toV2Run(run: RunState, includeOutput: boolean): Record<string, unknown> {
+export function toV2Run(run: RunState, output: V2OutputForm): Record<string, unknown> {
   const view: Record<string, unknown> = {
     id: run.id,
     function: { id: run.functionId, name: run.functionName, app: { id: run.appId } },
@@ -64,6 +78,14 @@ export function toV2Run(run: RunState, includeOutput: boolean): Record<string, u
     view.endedAt = run.endedAt.toISOString();
     view.durationMs = String(run.endedAt.getTime() - (run.startedAt ?? run.queuedAt).getTime());
   }
-  if (includeOutput && run.endedAt && run.output !== undefined) view.output = run.output;
+  if (output !== "none" && run.endedAt && run.output !== undefined) {
+    const failed = run.status === "Failed";
+    const value = failed ? { error: run.output } : output === "trace" ? { data: run.output } : run.output;
+    view.output = asStruct(value);
+  }
   return view;
+}
+
+function asStruct(value: unknown): unknown {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? value : { data: value };
 }

@@ -52,6 +52,24 @@ export interface InngestExecutorOptions {
    */
   idempotencyWindowMs?: number;
   /**
+   * How long after the event API answers the server creates the runs an event starts, in real
+   * milliseconds (not scaled). Inngest creates runs asynchronously: the event API publishes the
+   * event to a stream and returns its ids before any run exists (G:pkg/devserver/service.go:387-425,
+   * `HandleEvent` publishes and returns the internal id). The delay here is a fixed stand-in for that
+   * latency [inferred: the platform's latency varies]. `0` still creates them after the answer.
+   * @default 100
+   */
+  runCreationDelayMs?: number;
+  /**
+   * Serve `GET /v1` answers from a cache for the time the handler allows, as the server's API
+   * middleware does: `/v1/events/{id}/runs` 15 s, `/v1/events/{id}` 5 s, `/v1/runs/{id}` 3 s,
+   * `/v1/runs/{id}/jobs` 5 s (G:pkg/api/apiv1/events.go:139, 192; runs.go:48, 140; mechanism
+   * G:pkg/api/apiv1/cache.go:40-150,
+   * mounted by G:pkg/devserver/devserver.go:653-659). Real milliseconds, not scaled.
+   * @default true
+   */
+  restCache?: boolean;
+  /**
    * TCP port on 127.0.0.1.
    * @default 0 (a random free port)
    */
@@ -82,8 +100,13 @@ export interface EventRecord {
   internalId: string;
   event: InngestEvent;
   receivedAt: Date;
-  /** Ids of the runs this event started (empty when deduplicated or unmatched). */
+  /** Ids of the runs this event started (empty when deduplicated or unmatched, and until `processedAt`). */
   runIds: string[];
+  /**
+   * When the server created the runs of this event (see `runCreationDelayMs`); absent until then.
+   * Cron events are processed at once.
+   */
+  processedAt?: Date;
   /** Functions whose run this event did not start because of idempotency (event id or `idempotency` key). */
   skippedFunctions: string[];
 }

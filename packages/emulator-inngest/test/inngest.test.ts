@@ -54,6 +54,15 @@ async function sendOne(inngest: Inngest, payload: Parameters<Inngest["send"]>[0]
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Polls `done` every 10 ms until it holds (fails the test after 5 s). */
+async function waitUntil(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error("condition not met within 5 s");
+    await sleep(10);
+  }
+}
+
 describe("Inngest executor: sync", () => {
   it("syncs in-band through a signed PUT and keeps triggers, retries and cron zones", async () => {
     const { executor, inngest } = await setup("sync-app");
@@ -312,7 +321,7 @@ describe("Inngest executor: events", () => {
     const fn = inngest.createFunction({ id: "later", triggers: { event: "app/delayed" } }, async () => "ok");
     await host(executor, inngest, [fn]);
     const eventId = await sendOne(inngest, { name: "app/delayed", ts: Date.now() + 4_000 });
-    expect(executor.runsForEvent(eventId)[0]?.status).toBe("Scheduled");
+    expect((await executor.waitForEvent(eventId))[0]?.status).toBe("Scheduled");
     const [run] = await executor.waitForEventRuns(eventId);
     const waited = (run?.startedAt?.getTime() ?? 0) - (run?.queuedAt.getTime() ?? 0);
     expect(waited).toBeGreaterThanOrEqual(180); // 4 s × 0.05
@@ -401,7 +410,8 @@ describe("Inngest executor: concurrency and cancellation", () => {
     );
     await host(executor, inngest, [fn]);
     const eventId = await sendOne(inngest, { name: "app/sleep" });
-    await sleep(100);
+    await executor.waitForEvent(eventId);
+    await waitUntil(() => executor.runsForEvent(eventId)[0]?.status === "Running");
     const run = executor.runsForEvent(eventId)[0];
     expect(run?.status).toBe("Running");
     const response = await fetch(`${executor.url}/v1/runs/${run?.id}`, {
@@ -448,7 +458,8 @@ describe("Inngest executor: concurrency and cancellation", () => {
       status: "FAILED",
       function: { id: "doomed", app: { id: "dlq-app" } },
       trigger: { eventIds: [eventId], eventName: "app/doomed" },
-      output: { message: "kaput" },
+      // A list answer carries a failure wrapped as {error} (G:pkg/devserver/run_provider.go publicRunOutput).
+      output: { error: { message: "kaput" } },
     });
     expect(body.page).toEqual({ hasMore: false, limit: 20 });
   });

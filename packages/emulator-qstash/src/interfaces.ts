@@ -57,6 +57,16 @@ export interface QStashEmulatorOptions {
    * @default 600_000 (10 minutes, per the current QStash docs; the SDK JSDoc still says 90 days)
    */
   deduplicationWindowMs?: number;
+  /**
+   * Whether a `Retry-After`-style answer also overrides a message's `Upstash-Retry-Delay`
+   * expression. The docs only say such an answer is used "instead of the default backoff
+   * algorithm" (qstash/features/retry.mdx); what wins over a custom expression is not documented
+   * either way [unconfirmed]. `false` follows the docs literally: the answer's delay applies only
+   * to messages without `Upstash-Retry-Delay`, and the expression wins on the others. That is the
+   * rule an app must survive if it cannot know, so it is the default.
+   * @default false
+   */
+  retryAfterOverridesRetryDelay?: boolean;
 }
 
 /** Lifecycle states, as QStash names them in its logs (`GET /v2/events`). */

@@ -25,6 +25,8 @@ export interface MessageEngineDeps {
   signingKey: () => string;
   /** Default per-attempt timeout, real ms. */
   maxResponseDurationMs: number;
+  /** See QStashEmulatorOptions.retryAfterOverridesRetryDelay. */
+  retryAfterOverridesRetryDelay: boolean;
 }
 
 export interface CreateMessageOptions {
@@ -42,7 +44,7 @@ export interface CreateMessageOptions {
  *   (qstash/features/retry.mdx).
  * - `maxRetries` retries after the first attempt, so 1 + retries attempts in all (OA Upstash-Retries).
  * - status 489 with `Upstash-NonRetryable-Error: true` fails at once, to the DLQ
- *   (qstash/features/retry.mdx; protocols/qstash.md §7.2).
+ *   (qstash/features/retry.mdx).
  * - retry delay: see nextRetryDelayMs.
  * - after the last failure the message goes to the DLQ with the last response (features/dlq.mdx).
  */
@@ -56,6 +58,8 @@ export class MessageEngine {
   private readonly deliveryListeners = new Set<(delivery: DeliveryRecord) => void>();
   private readonly inFlight = new Set<AbortController>();
   private cancelPumpTimer: (() => void) | undefined;
+  /** URL prefixes whose messages are not delivered for now (QStashEmulator.holdDeliveries). */
+  private readonly held = new Set<string>();
   private pumpTimerAt: number | undefined;
 
   constructor(private readonly deps: MessageEngineDeps) {}
@@ -101,21 +105,39 @@ export class MessageEngine {
   }
 
   /**
-   * Cancels a message that is not finished (OA DELETE /v2/messages/{id}). A message whose HTTP call
-   * is running goes to CANCEL_REQUESTED: the call is not aborted, but no retry follows.
+   * Cancels a message that is not finished (OA DELETE /v2/messages/{id}). "When the request is
+   * received, CANCEL_REQUESTED will be logged first. If retries are not exhausted yet, in the next
+   * deliver time, the message will be marked as CANCELLED" (qstash/howto/debug-logs.mdx). So:
+   * - a message waiting for its (first or next) delivery time logs CANCEL_REQUESTED now and
+   *   CANCELLED at that time, with no delivery; until then it is still open (`GET /v2/messages/{id}`
+   *   finds it [inferred]);
+   * - a message already due but held back by a queue, a flow-control key or a test hold is past
+   *   its delivery time: CANCELLED follows at once [inferred];
+   * - a message whose HTTP call is running logs CANCEL_REQUESTED: the call is not aborted, no retry
+   *   follows, and CANCELLED is logged when the call ends (unless it delivered).
    */
   cancel(messageId: string): boolean {
     const record = this.messages.get(messageId);
     if (!record || isTerminal(record.state) || record.state === "CANCEL_REQUESTED") return false;
-    if (record.state === "ACTIVE") {
-      record.state = "CANCEL_REQUESTED";
-      this.logState(record, "CANCEL_REQUESTED");
-      return true;
+    const held = this.ready.includes(record);
+    record.state = "CANCEL_REQUESTED";
+    this.logState(record, "CANCEL_REQUESTED");
+    if (held) {
+      this.ready = this.ready.filter((candidate) => candidate !== record);
+      this.finish(record, "CANCELLED");
     }
-    record.cancelTimer?.();
-    this.ready = this.ready.filter((candidate) => candidate !== record);
-    this.finish(record, "CANCELLED");
+    // Waiting: the timer set by waitUntil finishes it at its delivery time; running: attempt() does.
     return true;
+  }
+
+  /** Test control: messages to URLs starting with `urlPrefix` wait, due, until released. */
+  hold(urlPrefix: string): void {
+    this.held.add(urlPrefix);
+  }
+
+  release(urlPrefix: string): void {
+    this.held.delete(urlPrefix);
+    this.pump();
   }
 
   /** Re-examines waiting messages, e.g. after a queue or flow-control key was resumed. */
@@ -128,6 +150,10 @@ export class MessageEngine {
       if (record.state !== "CREATED" && record.state !== "RETRY") continue;
       const queueName = record.spec.queueName;
       const flowKey = record.spec.flowControl?.key;
+      if (this.isHeld(record.spec.destination)) {
+        stillWaiting.push(record);
+        continue;
+      }
       if (queueName && !queues.isOpen(queueName)) {
         stillWaiting.push(record);
         continue;
@@ -174,10 +200,20 @@ export class MessageEngine {
     this.releaseIdleWaiters();
   }
 
+  private isHeld(destination: string): boolean {
+    for (const prefix of this.held) if (destination.startsWith(prefix)) return true;
+    return false;
+  }
+
   private waitUntil(record: MessageRecord, dueAt: number): void {
     record.dueAt = dueAt;
     record.cancelTimer = this.deps.clock.at(dueAt, () => {
       record.cancelTimer = undefined;
+      // Cancelled while it waited: marked CANCELLED at its delivery time, not delivered (see cancel).
+      if (record.state === "CANCEL_REQUESTED") {
+        this.finish(record, "CANCELLED");
+        return;
+      }
       this.ready.push(record);
       this.pump();
     });
@@ -250,7 +286,7 @@ export class MessageEngine {
     for (const listener of this.deliveryListeners) listener(delivery);
 
     if (!delivered) this.logState(record, "ERROR", errorFields(result));
-    // Callback after each attempt, delivered or not [protocols/qstash.md §7.5, OA Upstash-Callback].
+    // Callback after each attempt, delivered or not (qstash/features/callbacks.mdx, OA Upstash-Callback).
     if (record.spec.callback) this.publishCallback(record, "callback", result, retried);
 
     if (outcome === "delivered") this.finish(record, "DELIVERED");
@@ -264,6 +300,7 @@ export class MessageEngine {
           : {}),
         responseHeaders: result.headers,
         realNowMs: Date.now(),
+        retryAfterOverridesRetryDelay: this.deps.retryAfterOverridesRetryDelay,
       });
       record.retried += 1;
       record.state = "RETRY";

@@ -32,6 +32,7 @@ export function resolveOptions(options: QStashEmulatorOptions = {}): ResolvedOpt
     defaultRetries,
     maxResponseDurationMs: options.maxResponseDurationMs ?? DEFAULT_MAX_RESPONSE_DURATION_MS,
     deduplicationWindowMs: options.deduplicationWindowMs ?? DEFAULT_DEDUPLICATION_WINDOW_MS,
+    retryAfterOverridesRetryDelay: options.retryAfterOverridesRetryDelay ?? false,
   };
 }
 

@@ -138,7 +138,7 @@ function parseCallback(headers: HeaderBag, kind: "callback" | "failure-callback"
 
 /**
  * Reads the `Upstash-*` request headers of a publish / enqueue / batch item / schedule
- * (protocols/qstash.md §2; OA /v2/publish parameters). Anything not listed here, including the
+ * (OA /v2/publish parameters). Anything not listed here, including the
  * SDK's `Upstash-Telemetry-*` headers and `Upstash-Redact-Fields`, is ignored and not forwarded.
  */
 export function parsePublishRequest(options: {

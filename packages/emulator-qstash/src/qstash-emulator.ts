@@ -186,6 +186,22 @@ export class QStashEmulator {
     return publishMessage(this.state, request).messageId;
   }
 
+  /**
+   * Test control, no platform counterpart: messages to URLs starting with `urlPrefix` are not
+   * delivered while held. They stay due and waiting (state CREATED or RETRY, like the messages of
+   * a paused queue), as if the app were not deployed yet, without the failed calls and default
+   * backoff a real app that is down would cause. A call in flight finishes. Harnesses hold a route
+   * until its app "starts".
+   */
+  holdDeliveries(urlPrefix: string): void {
+    this.state.engine.hold(urlPrefix);
+  }
+
+  /** Ends {@link holdDeliveries}: the held messages are delivered now, oldest first. */
+  releaseDeliveries(urlPrefix: string): void {
+    this.state.engine.release(urlPrefix);
+  }
+
   /** Rolls the signing keys like `POST /v2/keys/rotate`: current ← next, new next. */
   rotateSigningKeys(): { current: string; next: string } {
     return rotateSigningKeys(this.state);
@@ -230,6 +246,7 @@ export async function startQStashEmulator(options: QStashEmulatorOptions = {}): 
     log,
     signingKey: () => keys.current,
     maxResponseDurationMs: resolved.maxResponseDurationMs,
+    retryAfterOverridesRetryDelay: resolved.retryAfterOverridesRetryDelay,
   });
   const state: EmulatorState = {
     options: resolved,

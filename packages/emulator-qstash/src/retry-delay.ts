@@ -55,22 +55,28 @@ function parseRetryAfterValue(value: string, nowMs: number): number | undefined 
 }
 
 /**
- * Delay before the next attempt after a failed one (emulator-clock ms). Precedence: a
- * `Retry-After`-style response header, then `Upstash-Retry-Delay` (evaluated with `retried` = retries
- * done so far, 0 for the first retry, OA Upstash-Retry-Delay), then the default backoff. That a
- * response header beats a custom expression too is [inferred]: the docs only contrast it with
- * the default backoff.
+ * Delay before the next attempt after a failed one (emulator-clock ms):
+ * - a message without `Upstash-Retry-Delay`: a `Retry-After`-style answer, else the default backoff
+ *   ("Instead of using the default backoff algorithm, you can specify when QStash should retry",
+ *   qstash/features/retry.mdx);
+ * - a message with it: the expression (evaluated with `retried` = retries done so far, 0 for the
+ *   first retry, OA Upstash-Retry-Delay), unless `retryAfterOverridesRetryDelay`, then the answer
+ *   first. Which of the two QStash applies is [unconfirmed]: the docs contrast a `Retry-After`
+ *   answer with the default backoff only.
  */
 export function nextRetryDelayMs(options: {
   retriesSoFar: number;
   expression?: RetryDelayFn;
   responseHeaders?: Record<string, string | string[] | undefined>;
   realNowMs: number;
+  retryAfterOverridesRetryDelay: boolean;
 }): number {
   const fromResponse = options.responseHeaders
     ? retryAfterMs(options.responseHeaders, options.realNowMs)
     : undefined;
-  if (fromResponse !== undefined) return fromResponse;
+  if (fromResponse !== undefined && (!options.expression || options.retryAfterOverridesRetryDelay)) {
+    return fromResponse;
+  }
   if (options.expression) {
     const value = options.expression(options.retriesSoFar);
     if (Number.isFinite(value)) return Math.max(0, value);

@@ -25,7 +25,7 @@ export interface ScheduleRecord {
 /** Publishes one tick's message; returns its id. */
 export type FireSchedule = (schedule: ScheduleRecord) => string;
 
-/** Schedule ids: `[A-Za-z0-9._-]` (protocols/qstash.md §2; OA Upstash-Schedule-Id). */
+/** Schedule ids: `[A-Za-z0-9._-]` (OA Upstash-Schedule-Id). */
 const SCHEDULE_ID = /^[A-Za-z0-9._-]+$/;
 
 /**

@@ -187,18 +187,13 @@ describe("QStash emulator: retries and the DLQ", () => {
     expect(emulator.getMessage(stop.messageId)).toMatchObject({ state: "FAILED", retried: 0 });
   });
 
-  it("honours Retry-After in seconds and as a Go duration", async () => {
+  it("honours Retry-After in seconds and as a Go duration instead of the default backoff", async () => {
     receiver.respond("/retry-after", (_, index) => ({
       status: index === 0 ? 503 : 200,
       headers: { "Retry-After": "30" },
     }));
     receiver.respond("/retry-after-go", () => ({ status: 429, headers: { "Retry-After": "1m5s" } }));
-    const seconds = await client.publishJSON({
-      url: receiver.url("/retry-after"),
-      body: {},
-      retries: 1,
-      retryDelay: "0",
-    });
+    const seconds = await client.publishJSON({ url: receiver.url("/retry-after"), body: {}, retries: 1 });
     const goDuration = await client.publishJSON({
       url: receiver.url("/retry-after-go"),
       body: {},
@@ -216,6 +211,29 @@ describe("QStash emulator: retries and the DLQ", () => {
     await expect(client.messages.cancel(goDuration.messageId)).resolves.toEqual({ cancelled: 1 });
     await emulator.waitForIdle();
     expect(receiver.to("/retry-after-go")).toHaveLength(1);
+  });
+
+  it("lets Upstash-Retry-Delay win over Retry-After unless retryAfterOverridesRetryDelay says otherwise", async () => {
+    receiver.respond("/both", () => ({ status: 503, headers: { "Retry-After": "30" } }));
+    const publish = (target: Client) =>
+      target.publishJSON({ url: receiver.url("/both"), body: {}, retries: 1, retryDelay: "2000" });
+    const literal = await publish(client);
+    const overriding = await startQStashEmulator({
+      timeScale: TIME_SCALE,
+      retryAfterOverridesRetryDelay: true,
+    });
+    try {
+      const other = new Client({ baseUrl: overriding.url, token: overriding.token });
+      const overridden = await publish(other);
+      await emulator.waitForDelivery((d) => d.messageId === literal.messageId && d.retried === 1);
+      await overriding.waitForDelivery((d) => d.messageId === overridden.messageId && d.retried === 1);
+      expect(await retryGaps(literal.messageId)).toEqual([2_000]);
+      const { logs } = await other.logs({ messageIds: [overridden.messageId] });
+      const retry = logs.find((log) => log.state === "RETRY");
+      expect((retry?.nextDeliveryTime as number) - (retry?.time as number)).toBe(30_000);
+    } finally {
+      await overriding.close();
+    }
   });
 
   it("times out an attempt after Upstash-Timeout (real time, not scaled)", async () => {
@@ -357,11 +375,11 @@ describe("QStash emulator: publish options", () => {
     expect(emulator.getMessage(absolute.messageId)?.state).toBe("DELIVERED");
   });
 
-  it("gets a pending message and cancels it", async () => {
+  it("gets a pending message and cancels it: CANCEL_REQUESTED now, CANCELLED at its delivery time", async () => {
     const { messageId } = await client.publishJSON({
       url: receiver.url("/cancel"),
       body: { x: 1 },
-      delay: "1h",
+      delay: "30s",
       label: "to-cancel",
     });
     const message = await client.messages.get(messageId);
@@ -374,11 +392,32 @@ describe("QStash emulator: publish options", () => {
     expect(message.body).toBe('{"x":1}');
 
     await expect(client.messages.cancel(messageId)).resolves.toEqual({ cancelled: 1 });
-    await expect(client.messages.get(messageId)).rejects.toMatchObject({ status: 404 });
+    const requested = await client.logs({ messageIds: [messageId] });
+    expect(requested.logs.map((log) => log.state)).toEqual(["CANCEL_REQUESTED", "CREATED"]);
+    await expect(client.messages.get(messageId)).resolves.toMatchObject({ messageId });
     await emulator.waitForIdle();
     expect(receiver.to("/cancel")).toHaveLength(0);
+    await expect(client.messages.get(messageId)).rejects.toMatchObject({ status: 404 });
     const { logs } = await client.logs({ messageIds: [messageId] });
-    expect(logs[0]?.state).toBe("CANCELLED");
+    expect(logs.map((log) => log.state)).toEqual(["CANCELLED", "CANCEL_REQUESTED", "CREATED"]);
+    // At its delivery time, 30 s after it was created (a real timer at 1/100 scale is ±1 ms: ±100 ms here).
+    expect((logs[0]?.time ?? 0) - (logs[2]?.time ?? 0)).toBeGreaterThanOrEqual(30_000 - 200);
+  });
+
+  it("holds the deliveries to a URL prefix while asked (test control): due messages wait undelivered", async () => {
+    const prefix = receiver.url("/held");
+    emulator.holdDeliveries(prefix);
+    const kept = await client.publishJSON({ url: receiver.url("/held/a"), body: {} });
+    const dropped = await client.publishJSON({ url: receiver.url("/held/b"), body: {} });
+    await emulator.waitForDelivery((d) => d.messageId === kept.messageId, { timeoutMs: 100 }).catch(() => {});
+    expect(receiver.to("/held/a")).toHaveLength(0);
+    expect(emulator.getMessage(kept.messageId)?.state).toBe("CREATED");
+    await client.messages.cancel(dropped.messageId);
+    expect(emulator.getMessage(dropped.messageId)?.state).toBe("CANCELLED");
+    emulator.releaseDeliveries(prefix);
+    await emulator.waitForDelivery((d) => d.messageId === kept.messageId);
+    expect(receiver.to("/held/a")).toHaveLength(1);
+    expect(receiver.to("/held/b")).toHaveLength(0);
   });
 
   it("keeps the message's headers and base64 body on its log entries, after it is delivered", async () => {

@@ -193,7 +193,8 @@ export class TriggerEmulator {
    * reports is ignored. Each run stays EXECUTING until the platform misses its heartbeats for
    * `heartbeatTimeoutMs`, then the attempt fails with TASK_RUN_STALLED_EXECUTING and, as on the
    * platform, is retried 250 ms later if attempts remain (the lost attempt counts), else the run
-   * ends in SYSTEM_FAILURE. Returns the crashed attempts.
+   * FAILS. In a DEVELOPMENT environment (`environmentType`) it is not retried and the run ends
+   * CANCELED, as under `trigger dev` (see RunEngine.crashExecuting). Returns the crashed attempts.
    */
   crashExecutingAttempts(): AttemptRecord[] {
     return this.#state.runs.crashExecuting();

@@ -29,9 +29,9 @@ export interface RunEngineOptions {
 }
 
 /**
- * The run engine retries a stalled attempt 250 ms after it notices it (W:internal-packages/
- * run-engine/src/engine/index.ts, the EXECUTING case of the heartbeat handler: `attemptFailed`
- * with `retry: { delay: 250 }` and `forceRequeue`).
+ * The run engine retries a stalled attempt 250 ms after it notices it, outside DEVELOPMENT
+ * environments (W:internal-packages/run-engine/src/engine/index.ts:2705-2765, the EXECUTING case of
+ * the heartbeat handler: `attemptFailed` with `retry: { delay: 250 }` and `forceRequeue`).
  */
 const STALLED_RETRY_DELAY_MS = 250;
 
@@ -86,10 +86,17 @@ export class RunEngine {
    * any more; each run stays EXECUTING until the platform misses its heartbeats for
    * `heartbeatTimeoutMs` ("If we don't receive a heartbeat within 5 minutes, we mark the run as
    * stalled and stop it with a TASK_RUN_STALLED_EXECUTING error", DOC:runs/heartbeats.mdx). Then
-   * the attempt fails with that error, which counts as an attempt and is retried 250 ms later
-   * while attempts remain (W:internal-packages/run-engine/src/engine/retrying.ts
-   * retryOutcomeFromCompletion: retriable, `attemptNumber >= run.maxAttempts` fails), else the run
-   * ends in SYSTEM_FAILURE (W:internal-packages/run-engine/src/engine/errors.ts runStatusFromError).
+   * the attempt fails with that error, which counts as an attempt:
+   * - in a deployed environment (PRODUCTION, STAGING, PREVIEW) it is retried 250 ms later while
+   *   attempts remain (W:internal-packages/run-engine/src/engine/retrying.ts:46-136
+   *   retryOutcomeFromCompletion: `attemptNumber >= run.maxAttempts` fails), else the run FAILS
+   *   (COMPLETED_WITH_ERRORS, W:internal-packages/run-engine/src/engine/errors.ts:28-35, which the
+   *   API reports as FAILED, W:apps/webapp/app/presenters/v3/ApiRetrieveRunPresenter.server.ts:388-390);
+   * - in DEVELOPMENT (`trigger dev`) it is not retried: `shouldRetry = environmentType !==
+   *   "DEVELOPMENT"` ("Dev runs don't retry, because the vast majority of the time these snapshots
+   *   stall because they have quit the CLI", W:internal-packages/run-engine/src/engine/index.ts:2719-2721),
+   *   no retry settings are looked up for a stall (W:packages/core/src/v3/errors.ts:415-445), and the
+   *   run ends CANCELED (errors.ts:28-35).
    * Its concurrency slots stay taken until then.
    */
   crashExecuting(): AttemptRecord[] {
@@ -136,9 +143,11 @@ export class RunEngine {
   }
 
   /**
-   * `runs.replay`: a new run of the same task with the original payload, seed metadata, tags,
-   * queue, concurrency key, machine and test flag, each overridable, and no idempotency key
-   * unless one is given (W:apps/webapp/app/v3/services/replayTaskRun.server.ts).
+   * `runs.replay`: a new run of the same task with the original payload, seed metadata, tags (as
+   * the original carries them now), queue, concurrency key, machine and test flag, and no
+   * idempotency key (W:apps/webapp/app/v3/services/replayTaskRun.server.ts:95-160). The service
+   * takes overrides, but the API route passes none (see the route); `overrides` is for a caller
+   * that stands for another entry point.
    */
   async replay(original: RunRecord, overrides: ReplayRunRequestBody = {}): Promise<RunRecord> {
     const payload =
@@ -306,13 +315,16 @@ export class RunEngine {
     this.#dispatcher.release(run.id);
     attempt.finishedAt = new Date();
     run.durationMs += attempt.finishedAt.getTime() - attempt.startedAt.getTime();
+    const development = this.#options.attemptContext.environment.type === "DEVELOPMENT";
     attempt.error = {
       type: "INTERNAL_ERROR",
       code: "TASK_RUN_STALLED_EXECUTING",
-      message: "The run stopped sending heartbeats: its machine is gone.",
+      message: development
+        ? "Run timed out due to missing heartbeats. Check if your `trigger.dev dev` CLI is still running."
+        : "Run timed out due to missing heartbeats.",
     };
     const maxAttempts = this.#maxAttempts(run);
-    if (maxAttempts !== undefined && attempt.number < maxAttempts) {
+    if (!development && maxAttempts !== undefined && attempt.number < maxAttempts) {
       const waitMs = STALLED_RETRY_DELAY_MS * this.#options.timeScale;
       attempt.retryDelayMs = STALLED_RETRY_DELAY_MS;
       attempt.scaledRetryDelayMs = waitMs;
@@ -322,7 +334,7 @@ export class RunEngine {
       return;
     }
     run.error = attempt.error;
-    this.#finish(run, "SYSTEM_FAILURE");
+    this.#finish(run, development ? "CANCELED" : "FAILED");
   }
 
   /**

@@ -7,6 +7,8 @@ export type TriggerFunction = "trigger" | "triggerAndWait" | "batchTrigger" | "b
 /** The emulator's mutable record of a run; {@link EmulatedRun} is its read-only public face. */
 export interface RunRecord extends EmulatedRun {
   status: RunStatus;
+  /** Set at trigger time; `POST /api/v1/runs/{id}/tags` adds to them. */
+  tags: string[];
   /** Serialised payload exactly as triggered (`stringifyIO` output). */
   payloadPacket: { data?: string; dataType: string };
   payload: unknown;

@@ -32,7 +32,11 @@ export interface TriggerEmulatorOptions {
    * Default: none.
    */
   retries?: { default?: RetryOptions; enabledInDev?: boolean };
-  /** `ctx.environment.type` of every run. Default: `"PRODUCTION"`. */
+  /**
+   * `ctx.environment.type` of every run, and the run engine's rules that depend on it: a stalled
+   * attempt (see `heartbeatTimeoutMs`) is retried in PRODUCTION, STAGING and PREVIEW, and not in
+   * DEVELOPMENT (`trigger dev`), where the run ends CANCELED. Default: `"PRODUCTION"`.
+   */
   environmentType?: EmulatedEnvironmentType;
   /**
    * How many runs may execute at once in the environment, across all queues.

@@ -1,7 +1,7 @@
 // Deployed versions, and the test controls over execution: pause/resume, the environment's
 // concurrency limit, and machines that die mid-attempt. The emulator loads before the SDK.
 import "../src/index.js";
-import { configure, runs, schedules, task, tasks } from "@trigger.dev/sdk";
+import { configure, runs, schedules, TriggerClient, task, tasks } from "@trigger.dev/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTriggerEmulator, type TriggerEmulator } from "../src/index.js";
 
@@ -150,17 +150,41 @@ describe("crashed machines", () => {
     expect((await runs.retrieve(handle.id)).attemptCount).toBe(2);
   });
 
-  it("ends the run in SYSTEM_FAILURE when the crashed attempt was its last", async () => {
+  it("fails the run (COMPLETED_WITH_ERRORS, reported FAILED) when the crashed attempt was its last", async () => {
     emulator.deploy([fragileOnce]);
     const handle = await tasks.trigger<typeof fragileOnce>(fragileOnce.id, { n: 1 });
     await emulator.waitForRun(handle.id, { until: (run) => run.status === "EXECUTING" });
     emulator.crashExecutingAttempts();
     const run = await emulator.waitForRun(handle.id);
-    expect(run.status).toBe("SYSTEM_FAILURE");
+    expect(run.status).toBe("FAILED");
     expect(run.error).toMatchObject({ code: "TASK_RUN_STALLED_EXECUTING" });
     const retrieved = await runs.retrieve(handle.id);
     expect(retrieved.isFailed).toBe(true);
     expect(retrieved.attemptCount).toBe(1);
+  });
+
+  it("does not retry a stalled attempt in a DEVELOPMENT environment (trigger dev): the run ends CANCELED", async () => {
+    const development = await startTriggerEmulator({
+      heartbeatTimeoutMs: 300,
+      environmentType: "DEVELOPMENT",
+    });
+    try {
+      development.deploy([fragile]);
+      const client = new TriggerClient(development.sdkConfig);
+      const before = calls.length;
+      const handle = await client.tasks.trigger<typeof fragile>(fragile.id, { n: 3 });
+      await development.waitForRun(handle.id, { until: (run) => run.status === "EXECUTING" });
+      development.crashExecutingAttempts();
+      const run = await development.waitForRun(handle.id);
+      expect(run.status).toBe("CANCELED");
+      expect(run.error).toMatchObject({ type: "INTERNAL_ERROR", code: "TASK_RUN_STALLED_EXECUTING" });
+      expect(run.attempts).toHaveLength(1);
+      await sleep(400);
+      expect(calls.length - before).toBe(1);
+      expect(development.requests.filter((request) => request.status >= 500)).toEqual([]);
+    } finally {
+      await development.close();
+    }
   });
 
   it("keeps a run cancelled while its crashed attempt waited for the heartbeat check", async () => {

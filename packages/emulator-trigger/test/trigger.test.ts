@@ -51,6 +51,16 @@ const isCached = (handle: object) => (handle as { isCached?: boolean }).isCached
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** `POST /api/v1/runs/{id}/tags` as the SDK's ApiClient.addTags sends it. */
+async function tags(runId: string, added: string | string[]): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${emulator.url}/api/v1/runs/${runId}/tags`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${emulator.secretKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ tags: added }),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
 describe("triggering and reading runs", () => {
   const seen: { attempt: number; runId: string; env: string; queue: string }[] = [];
   const refreshed: unknown[] = [];
@@ -556,7 +566,7 @@ describe("delays, ttl, cancel, replay", () => {
     expect((await runs.retrieve(done)).status).toBe("COMPLETED");
   });
 
-  it("replays a run with its payload, or with overrides", async () => {
+  it("replays a run with its payload and its tags as they are now, ignoring the request's overrides as the webapp does", async () => {
     const original = await blocking.trigger({ label: "original" }, { tags: ["replayed"] });
     await emulator.waitForRun(original.id);
     const replay = await runs.replay(original.id);
@@ -565,8 +575,26 @@ describe("delays, ttl, cancel, replay", () => {
     expect(replayed.output).toBe("original");
     expect(replayed.tags).toEqual(["replayed"]);
     expect(replayed.replayedFromRunId).toBe(original.id);
-    const changed = await runs.replay(original.id, { payload: { label: "changed" } });
-    expect((await emulator.waitForRun(changed.id)).output).toBe("changed");
+    await tags(original.id, ["added:later"]);
+    const overridden = await runs.replay(original.id, { payload: { label: "changed" }, tags: ["override"] });
+    const second = await emulator.waitForRun(overridden.id);
+    expect(second.output).toBe("original");
+    expect(second.tags).toEqual(["replayed", "added:later"]);
+  });
+
+  it("adds tags to any run, finished or not: new ones only, at most 10, 404 for an unknown run", async () => {
+    const run = await blocking.trigger({ label: "tagged" }, { tags: ["a"] });
+    await emulator.waitForRun(run.id);
+    expect(await tags(run.id, ["a", "b", " "])).toEqual({
+      status: 200,
+      body: { message: "Successfully set 1 new tags." },
+    });
+    expect(await tags(run.id, "b")).toEqual({ status: 200, body: { message: "No new tags to add" } });
+    expect((await runs.retrieve(run.id)).tags).toEqual(["a", "b"]);
+    const many = Array.from({ length: 9 }, (_, n) => `t${n}`);
+    expect((await tags(run.id, many)).status).toBe(422);
+    expect((await runs.retrieve(run.id)).tags).toEqual(["a", "b"]);
+    expect((await tags("run_doesnotexist0000000000", ["x"])).status).toBe(404);
   });
 });
 

@@ -9,5 +9,5 @@ export const backend = inngest({
   baseUrl: process.env.INNGEST_BASE_URL,
   isDev: process.env.INNGEST_DEV ? true : undefined,
   logger: undefined,
-  deduplicationCheck: process.env.CI ? "5s" : undefined,
+  runCreationWait: process.env.CI ? "5s" : undefined,
 });

@@ -1,7 +1,7 @@
 import {
+  AddTagsRequestBody,
   CanceledRunResponse,
   ListRunResponse,
-  ReplayRunRequestBody,
   ReplayRunResponse,
   RescheduleRunRequestBody,
   RetrieveRunResponse,
@@ -15,7 +15,10 @@ import { listRuns } from "../list-runs.js";
 import { presentListedRun, presentRetrievedRun } from "../run-presenter.js";
 import type { RunRecord } from "../run-record.js";
 
-/** `runs.retrieve/list/cancel/replay/reschedule` and the run metadata endpoints. */
+/** Tags a run can carry (W:apps/webapp/app/models/taskRunTag.server.ts:1, `MAX_TAGS_PER_RUN`). */
+const MAX_TAGS_PER_RUN = 10;
+
+/** `runs.retrieve/list/cancel/replay/reschedule`, adding tags, and the run metadata endpoints. */
 export function runRoutes(state: EmulatorState): Route[] {
   const findRun = (id: string | undefined): RunRecord => {
     const run = id ? state.store.get(id) : undefined;
@@ -65,10 +68,35 @@ export function runRoutes(state: EmulatorState): Route[] {
       path: "/api/v1/runs/:runId/replay",
       responseSchema: ReplayRunResponse,
       async handle(request) {
-        const original = findRun(request.params.runId);
-        const overrides = request.json === undefined ? {} : parseBody(ReplayRunRequestBody, request.json);
-        const run = await state.runs.replay(original, overrides);
+        // The webapp's route reads no body: it replays with `{ triggerSource }` only, so the SDK's
+        // overrides (tags, payload, metadata, ...) are ignored and the replay copies the original's
+        // (W:apps/webapp/app/routes/api.v1.runs.$runParam.replay.ts:133-137,
+        // W:apps/webapp/app/v3/services/replayTaskRun.server.ts:95-99).
+        const run = await state.runs.replay(findRun(request.params.runId));
         return { body: { id: run.id } };
+      },
+    },
+    {
+      method: "POST",
+      path: "/api/v1/runs/:runId/tags",
+      handle(request) {
+        // W:apps/webapp/app/routes/api.v1.runs.$runId.tags.ts:53-104: one tag or several; blank ones
+        // and those the run has are dropped; past MAX_TAGS_PER_RUN nothing is added (422). Any run,
+        // finished or not.
+        const run = findRun(request.params.runId);
+        const { tags } = parseBody(AddTagsRequestBody, request.json);
+        const given = (typeof tags === "string" ? [tags] : tags).filter((tag) => tag.trim().length > 0);
+        const added = [...new Set(given)].filter((tag) => !run.tags.includes(tag));
+        if (run.tags.length + added.length > MAX_TAGS_PER_RUN) {
+          throw new HttpError(
+            422,
+            `Runs can only have ${MAX_TAGS_PER_RUN} tags, you're trying to set ${run.tags.length + added.length}.`,
+          );
+        }
+        if (added.length === 0) return { body: { message: "No new tags to add" } };
+        run.tags = [...run.tags, ...added];
+        state.store.changed(run);
+        return { body: { message: `Successfully set ${added.length} new tags.` } };
       },
     },
     {
