@@ -55,7 +55,7 @@ export const multiProcessScenarios = [
         concurrency: 3,
         handler: async (p, ctx) => {
           const leave = probe.enter(p, ctx);
-          await sleep(150);
+          await sleep(300); // long next to an HTTP backend's ~20 ms of delivery per job
           leave();
         },
       });
