@@ -1,15 +1,15 @@
 import { createSwitchyard, defineJob, silentLogger as quiet, type Switchyard } from "@switchyard/core";
-import { Inngest } from "inngest";
-import { afterEach, describe, expect, it } from "vitest";
-import { z } from "zod";
-import { inngest, keyedJobId } from "../src/index.js";
 import {
   answeringPlatform,
   closedPort,
   type FailingPlatform,
   resettingPlatform,
   scriptedPlatform,
-} from "./failing-platform.js";
+} from "@switchyard/testkit";
+import { Inngest } from "inngest";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { inngest, keyedJobId } from "../src/index.js";
 import { silentLogger } from "./inngest-harness.js";
 
 // Inngest unreachable or refusing, for every operation that calls it: one BackendUnavailableError

@@ -1,14 +1,14 @@
 import { createSwitchyard, defineJob, type Switchyard, silentLogger } from "@switchyard/core";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { z } from "zod";
-import { type QStashBackendOptions, qstash } from "../src/index.js";
 import {
   answeringPlatform,
   closedPort,
   type FailingPlatform,
   resettingPlatform,
   scriptedPlatform,
-} from "./failing-platform.js";
+} from "@switchyard/testkit";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
+import { type QStashBackendOptions, qstash } from "../src/index.js";
 
 // QStash unreachable or refusing, for every operation: one BackendUnavailableError (backend
 // "qstash", the SDK's error as cause), and `stored` telling a publish that never left from one that

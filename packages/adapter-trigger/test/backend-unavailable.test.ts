@@ -1,16 +1,16 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createSwitchyard, defineJob, type Switchyard, silentLogger } from "@switchyard/core";
-import { afterEach, describe, expect, it } from "vitest";
-import { z } from "zod";
-import { type TriggerBackendOptions, trigger } from "../src/index.js";
 import {
   answeringPlatform,
   closedPort,
   type FailingPlatform,
   resettingPlatform,
   scriptedPlatform,
-} from "./failing-platform.js";
+} from "@switchyard/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { type TriggerBackendOptions, trigger } from "../src/index.js";
 
 // Trigger.dev unreachable or refusing, for every operation: one BackendUnavailableError (backend
 // "trigger", the SDK's error as cause), and `stored` telling a trigger that never left from one that
