@@ -96,8 +96,11 @@ async function progress(client: Switchyard) {
   };
 }
 
+// The last progress seen: the counts the summary reports, read while the worker still ran.
+let final = { completed: 0, failed: 0, pending: tracked.length };
 for (;;) {
   const now = await progress(jobs);
+  final = now;
   const line = `  ${((Date.now() - started) / 1000).toFixed(1)}s  done ${now.completed}  dead-lettered ${now.failed}  pending ${now.pending}  webhooks accepted ${receiver.stats.accepted}  reports ${stats.reports}`;
   process.stdout.write(process.stdout.isTTY ? `\r${line}` : `${line}\n`);
   if (now.pending === 0 && stats.reports >= 2) break;
@@ -117,7 +120,7 @@ await jobs.close();
 await receiver.close();
 
 printSummary({
-  processed: snapshots.filter((s) => s.state === "completed").length + stats.reports,
+  processed: final.completed + stats.reports,
   retried: snapshots.reduce((sum, s) => sum + Math.max(0, s.attempts - 1), 0),
   deadLettered: deadLettered.length,
   deduplicated: deduplicatedAtEnqueue + receiver.stats.duplicatesDropped,
@@ -130,7 +133,9 @@ printSummary({
     ordersFulfilled: snapshots.filter((s) => s.name === fulfilOrder.name && s.state === "completed").length,
     confirmationsSent: provider.sent.filter((line) => line.includes("confirmed")).length,
     cardsCharged: orderStats.charges,
-    deadLetters: deadLettered.map((job) => `${job.name}: ${job.error?.message}`),
+    deadLetters: deadLettered.map(
+      (job) => `${job.name}: ${job.error?.message} (attempt ${job.attempts} of ${job.maxAttempts})`,
+    ),
   },
   seconds: (Date.now() - started) / 1000,
 });

@@ -25,7 +25,7 @@ export function orderJobs(provider: FakeEmailProvider, stats: OrderStats) {
   const fulfilOrder = defineJob({
     name: "order.fulfil",
     schema: z.object({ orderId: z.string(), email: z.email(), cents: z.number().int().positive() }),
-    // The provider fails every third call: the retries replay the stored steps, never re-run them.
+    // The provider fails some first tries: the retries replay the stored steps, never re-run them.
     retry: { maxAttempts: 5, backoff: { type: "fixed", delay: "200ms" } },
     async handler(order, ctx) {
       await ctx.step.run("send-confirmation", () =>
