@@ -1,5 +1,11 @@
 import { ConfigError } from "@switchyard/core";
-import { checkOptions, describeValue, toMilliseconds } from "@switchyard/core/adapter";
+import {
+  checkHttpUrl,
+  checkOptions,
+  describeValue,
+  optionalText,
+  toMilliseconds,
+} from "@switchyard/core/adapter";
 import { Inngest } from "inngest";
 import type { InngestBackendOptions } from "./inngest-options.js";
 import { observingFetch } from "./send-tries.js";
@@ -66,11 +72,11 @@ function resolveClient(options: InngestBackendOptions): ResolvedInngestOptions {
     }
     return { client: options.client, ownClient: false, runCreationWaitMs };
   }
-  const appId = text(options.appId, "appId") ?? "switchyard";
-  const eventKey = text(options.eventKey, "eventKey");
-  const signingKey = text(options.signingKey, "signingKey");
-  const baseUrl = text(options.baseUrl, "baseUrl");
-  if (baseUrl !== undefined) assertHttpUrl(baseUrl);
+  const appId = optionalText(options.appId, `${WHERE}: appId`) ?? "switchyard";
+  const eventKey = optionalText(options.eventKey, `${WHERE}: eventKey`);
+  const signingKey = optionalText(options.signingKey, `${WHERE}: signingKey`);
+  const baseUrl = optionalText(options.baseUrl, `${WHERE}: baseUrl`);
+  if (baseUrl !== undefined) checkHttpUrl(baseUrl, `${WHERE}: baseUrl`);
   if (options.isDev !== undefined && typeof options.isDev !== "boolean") {
     throw new ConfigError(`${WHERE}: isDev must be true or false, got ${describeValue(options.isDev)}`);
   }
@@ -84,25 +90,4 @@ function resolveClient(options: InngestBackendOptions): ResolvedInngestOptions {
     fetch: observingFetch,
   });
   return { client, ownClient: true, runCreationWaitMs };
-}
-
-/** A string option; empty (an unset variable read as "") is left out. */
-function text(value: unknown, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "string") {
-    throw new ConfigError(`${WHERE}: ${name} must be a string, got ${describeValue(value)}`);
-  }
-  return value.trim() === "" ? undefined : value.trim();
-}
-
-function assertHttpUrl(value: string): void {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(value);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
-    throw new ConfigError(`${WHERE}: baseUrl must be an absolute http(s) URL, got ${describeValue(value)}`);
-  }
 }

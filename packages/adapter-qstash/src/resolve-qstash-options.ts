@@ -1,5 +1,5 @@
 import { ConfigError } from "@switchyard/core";
-import { checkOptions, describeValue } from "@switchyard/core/adapter";
+import { checkHttpUrl, checkOptions, describeValue, optionalText } from "@switchyard/core/adapter";
 import { assertNamespace } from "./account-keys.js";
 import { assertHandlerUrl } from "./destination-url.js";
 import { DEFAULT_NAMESPACE, type QStashBackendOptions } from "./qstash-options.js";
@@ -57,9 +57,9 @@ export function resolveQStashOptions(options: QStashBackendOptions): ResolvedQSt
   }
   const url = options.url as string;
   assertHandlerUrl(url, WHERE);
-  const baseUrl = optionalString(options.baseUrl, "baseUrl");
-  if (baseUrl !== undefined) assertHttpUrl(baseUrl, "baseUrl");
-  const namespace = optionalString(options.namespace, "namespace") ?? DEFAULT_NAMESPACE;
+  const baseUrl = optionalText(options.baseUrl, `${WHERE}: baseUrl`);
+  if (baseUrl !== undefined) checkHttpUrl(baseUrl, `${WHERE}: baseUrl`);
+  const namespace = optionalText(options.namespace, `${WHERE}: namespace`) ?? DEFAULT_NAMESPACE;
   assertNamespace(namespace, WHERE);
   const tolerance = options.clockToleranceSeconds ?? 0;
   if (typeof tolerance !== "number" || !Number.isFinite(tolerance) || tolerance < 0) {
@@ -94,23 +94,4 @@ function resolveRetry(retry: QStashBackendOptions["retry"]): RequestRetry {
     throw new ConfigError(`${WHERE}: retry.backoff must be a function, got ${describeValue(backoff)}`);
   }
   return { retries, backoff };
-}
-
-function optionalString(value: unknown, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "string")
-    throw new ConfigError(`${WHERE}: ${name} must be a string, got ${describeValue(value)}`);
-  return value.trim() === "" ? undefined : value.trim();
-}
-
-function assertHttpUrl(value: string, name: string): void {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(value);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
-    throw new ConfigError(`${WHERE}: ${name} must be an absolute http(s) URL, got ${describeValue(value)}`);
-  }
 }

@@ -1,5 +1,11 @@
 import { ConfigError } from "@switchyard/core";
-import { checkOptions, describeValue, toMilliseconds } from "@switchyard/core/adapter";
+import {
+  checkHttpUrl,
+  checkOptions,
+  describeValue,
+  optionalText,
+  toMilliseconds,
+} from "@switchyard/core/adapter";
 import type { TriggerBackendOptions } from "./trigger-options.js";
 import { DEFAULT_REQUEST_RETRY, type RequestRetry } from "./trigger-request.js";
 
@@ -23,9 +29,9 @@ const MAX_ATTEMPTS = 20;
 /** Checks every option once; each problem is a ConfigError naming the option. */
 export function resolveTriggerOptions(options: TriggerBackendOptions): ResolvedTriggerOptions {
   checkOptions(options, WHERE, OPTION_KEYS);
-  const secretKey = text(options.secretKey, "secretKey");
-  const baseURL = text(options.baseURL, "baseURL");
-  if (baseURL !== undefined) assertHttpUrl(baseURL);
+  const secretKey = optionalText(options.secretKey, `${WHERE}: secretKey`);
+  const baseURL = optionalText(options.baseURL, `${WHERE}: baseURL`);
+  if (baseURL !== undefined) checkHttpUrl(baseURL, `${WHERE}: baseURL`);
   const batchTimeoutMs = toMilliseconds(options.batchTimeout ?? "30s", `${WHERE}: batchTimeout`);
   if (batchTimeoutMs > MAX_BATCH_TIMEOUT_MS) {
     throw new ConfigError(`${WHERE}: batchTimeout must be at most 10 minutes, got ${batchTimeoutMs} ms`);
@@ -33,7 +39,8 @@ export function resolveTriggerOptions(options: TriggerBackendOptions): ResolvedT
   return {
     secretKey,
     baseURL,
-    scheduleTaskId: text(options.scheduleTaskId, "scheduleTaskId") ?? DEFAULT_SCHEDULE_TASK_ID,
+    scheduleTaskId:
+      optionalText(options.scheduleTaskId, `${WHERE}: scheduleTaskId`) ?? DEFAULT_SCHEDULE_TASK_ID,
     batchTimeoutMs,
     requestRetry: resolveRequestRetry(options.requestRetry),
   };
@@ -71,25 +78,4 @@ function resolveRequestRetry(retry: TriggerBackendOptions["requestRetry"]): Requ
     throw new ConfigError(`${where}.factor must be a number of at least 1, got ${describeValue(factor)}`);
   }
   return { maxAttempts, minDelayMs, maxDelayMs, factor };
-}
-
-/** A string option; empty (an unset variable read as "") is left out. */
-function text(value: unknown, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "string") {
-    throw new ConfigError(`${WHERE}: ${name} must be a string, got ${describeValue(value)}`);
-  }
-  return value.trim() === "" ? undefined : value.trim();
-}
-
-function assertHttpUrl(value: string): void {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(value);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
-    throw new ConfigError(`${WHERE}: baseURL must be an absolute http(s) URL, got ${describeValue(value)}`);
-  }
 }

@@ -68,3 +68,24 @@ export function hasControlCharacter(text: string): boolean {
   }
   return false;
 }
+
+/** A string option, trimmed; empty (an unset variable read as "") counts as not given. */
+export function optionalText(value: unknown, what: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string")
+    throw new ConfigError(`${what} must be a string, got ${describeValue(value)}`);
+  return value.trim() === "" ? undefined : value.trim();
+}
+
+/** Throws ConfigError unless `value` is an absolute http: or https: URL. */
+export function checkHttpUrl(value: string, what: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(value);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+    throw new ConfigError(`${what} must be an absolute http(s) URL, got ${describeValue(value)}`);
+  }
+}
