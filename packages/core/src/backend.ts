@@ -3,9 +3,12 @@ import type { AttemptOutcome, StepAttemptOutcome } from "./attempt-outcome.js";
 import type { Capabilities } from "./capabilities.js";
 import type {
   EnqueueResult,
+  JobCounts,
   JobDefinition,
   JobLogger,
+  JobPage,
   JobSnapshot,
+  JobState,
   ScheduleEntry,
   StopOptions,
   WorkerOptions,
@@ -77,6 +80,22 @@ export interface Backend {
   /** Runs a failed job again with a fresh attempt count; false when it is not failed. */
   retry(id: string): Promise<boolean>;
   listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]>;
+  /**
+   * With feature `jobs.counts`: jobs per state, every state of `capabilities.jobStates.counted` and
+   * no other (core drops the rest). `job` filters by job name, registered with this client or not.
+   */
+  counts?(options: { job?: string }): Promise<JobCounts>;
+  /**
+   * With feature `jobs.list`: one page of jobs in `state` (core has checked it is one of
+   * `capabilities.jobStates.listed`, and `limit` is 1..1000), newest first. `cursor` is what this
+   * method returned for the previous page, opaque to core; an unusable cursor is a ConfigError.
+   */
+  list?(options: { state: JobState; job?: string; limit: number; cursor?: string }): Promise<JobPage>;
+  /**
+   * With feature `jobs.retryFailed` native: retries up to `limit` failed jobs at once, returning their
+   * ids. Without it (`emulated`), core lists failed jobs and calls `retry(id)` for each.
+   */
+  retryFailed?(options: { job?: string; limit: number }): Promise<string[]>;
   /** `declared`: the schedule comes from `defineJob` (declarative backends may already know it). */
   upsertSchedule(entry: ScheduleEntry, options: { declared: boolean }): Promise<void>;
   removeSchedule(id: string): Promise<boolean>;

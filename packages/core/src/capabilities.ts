@@ -1,4 +1,5 @@
 import { NotSupportedError } from "./errors/not-supported-error.js";
+import type { JobState } from "./interfaces.js";
 
 /**
  * How a backend runs handlers:
@@ -39,6 +40,9 @@ export const FEATURES = [
   "jobs.cancelRunning",
   "jobs.retry",
   "jobs.listFailed",
+  "jobs.counts",
+  "jobs.list",
+  "jobs.retryFailed",
   "progress",
   "results",
   "worker.gracefulStop",
@@ -72,6 +76,14 @@ export interface Capabilities {
     fixedWindowMs?: number;
     /** True when a failed job frees its key at once (Trigger.dev). Default false. */
     clearedOnFailure: boolean;
+  };
+  /**
+   * The states `jobs.counts()` reports and `jobs.list()` accepts, where those features are supported.
+   * Default: none.
+   */
+  jobStates?: {
+    readonly counted: ReadonlyArray<JobState>;
+    readonly listed: ReadonlyArray<JobState>;
   };
   /** Plain-words notes for the docs: what is emulated and how, what is declared and why. */
   notes?: Readonly<Partial<Record<Feature, string>>>;

@@ -11,19 +11,26 @@ import type { JobEventListener, JobEventType } from "./events/job-event.js";
 import { JobEvents } from "./events/job-events.js";
 import type {
   AnyJobDefinition,
+  CountOptions,
   EnqueueOptions,
   EnqueueResult,
+  JobCounts,
   JobDefinition,
   JobLogger,
+  JobPage,
   JobSnapshot,
   ListFailedOptions,
+  ListOptions,
   PayloadInput,
   PayloadSchema,
+  RetryFailedOptions,
+  RetryFailedResult,
   ScheduleEntry,
   ScheduleSpec,
   Worker,
   WorkerOptions,
 } from "./interfaces.js";
+import { countJobs, listJobs, retryFailedJobs } from "./job-listing.js";
 import { consoleLogger, type PinoLikeLogger, toJobLogger } from "./logger.js";
 import { memory } from "./memory/memory-backend.js";
 import { checkJobArgument, checkOptions, describeValue } from "./option-checks.js";
@@ -67,6 +74,12 @@ export interface Switchyard {
   /** Runs a failed job again with a fresh attempt count. True when it was failed. */
   retry(id: string): Promise<boolean>;
   listFailed(options?: ListFailedOptions): Promise<JobSnapshot[]>;
+  /** Jobs per state (queue depth), for the states the backend can count (`capabilities.jobStates`). */
+  counts(options?: CountOptions): Promise<JobCounts>;
+  /** One page of jobs in a state, newest first; pass the page's `cursor` back for the next one. */
+  list(options: ListOptions): Promise<JobPage>;
+  /** Runs failed jobs again (dead letters, in bulk), each with a fresh attempt count. */
+  retryFailed(options?: RetryFailedOptions): Promise<RetryFailedResult>;
   readonly schedules: {
     /** Creates or replaces a schedule (by id; default id: the job name). */
     upsert<S extends PayloadSchema>(
@@ -364,6 +377,19 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
       }
       requireFeature(capabilities, "jobs.listFailed", "listFailed()");
       return backend.listFailed({ job: checked.job, limit });
+    },
+
+    async counts(countOptions) {
+      assertOpen("counts()");
+      return countJobs(backend, countOptions);
+    },
+    async list(listOptions) {
+      assertOpen("list()");
+      return listJobs(backend, listOptions);
+    },
+    async retryFailed(retryOptions) {
+      assertOpen("retryFailed()");
+      return retryFailedJobs(backend, retryOptions);
     },
 
     schedules: {

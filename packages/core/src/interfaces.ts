@@ -227,6 +227,44 @@ export interface ListFailedOptions {
   limit?: number;
 }
 
+/** Jobs per state. A state the backend cannot count is absent (`capabilities.jobStates.counted` lists the others). */
+export type JobCounts = Partial<Record<JobState, number>>;
+
+export interface CountOptions {
+  /** Only this job's. Default: all jobs. */
+  job?: string;
+}
+
+export interface ListOptions {
+  /** The state of the jobs to list; one of `capabilities.jobStates.listed`. */
+  state: JobState;
+  /** Only this job's. Default: all jobs. */
+  job?: string;
+  /** The most jobs in one page, 1..1000. Default 100. */
+  limit?: number;
+  /** The `cursor` of the previous page, to get the next one. Default: the first page. */
+  cursor?: string;
+}
+
+/** One page of `jobs.list()`: newest first (by creation, or by when the job reached its state where the backend orders that way). */
+export interface JobPage {
+  jobs: JobSnapshot[];
+  /** Pass it as `cursor` for the next page; absent on the last page. */
+  cursor?: string;
+}
+
+export interface RetryFailedOptions {
+  /** Only this job's failures. Default: all jobs. */
+  job?: string;
+  /** The most jobs retried by this call. Default 1000. */
+  limit?: number;
+}
+
+export interface RetryFailedResult {
+  /** The ids of the failed jobs that now run again (each with a fresh attempt count). */
+  retried: string[];
+}
+
 export interface WorkerOptions {
   /** Attempts run at once by this worker, across jobs. Default 10. */
   concurrency?: number;

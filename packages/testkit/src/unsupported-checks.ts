@@ -113,6 +113,9 @@ export const UNSUPPORTED_CHECKS: Partial<Record<Feature, UnsupportedCheck>> = {
   "jobs.cancel": refusesOperation("cancel(id)", (client) => client.cancel("any")),
   "jobs.retry": refusesOperation("retry(id)", (client) => client.retry("any")),
   "jobs.listFailed": refusesOperation("listFailed()", (client) => client.listFailed()),
+  "jobs.counts": refusesOperation("counts()", (client) => client.counts()),
+  "jobs.list": refusesOperation("list()", (client) => client.list({ state: "failed" })),
+  "jobs.retryFailed": refusesOperation("retryFailed()", (client) => client.retryFailed()),
   "jobs.cancelRunning": {
     describe:
       "cancel(id) of a running job cannot abort it: its signal stays live, the attempt runs to its end, and no retry follows",

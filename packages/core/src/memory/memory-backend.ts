@@ -6,7 +6,10 @@ import { ConfigError } from "../errors/config-error.js";
 import { JobCancelledError } from "../errors/job-cancelled-error.js";
 import type {
   EnqueueResult,
+  JobCounts,
+  JobPage,
   JobSnapshot,
+  JobState,
   ScheduleEntry,
   StopOptions,
   Worker,
@@ -35,6 +38,15 @@ export interface MemoryWorker extends Worker {
 export const STALLED_ERROR_CODE = "SWITCHYARD_STALLED";
 
 const DEFAULT_IDEMPOTENCY_TTL_MS = 86_400_000;
+/** The memory backend keeps every job until the process ends, so it counts and lists every state. */
+const MEMORY_STATES: ReadonlyArray<JobState> = [
+  "waiting",
+  "delayed",
+  "active",
+  "completed",
+  "failed",
+  "cancelled",
+];
 
 export const memoryCapabilities: Capabilities = {
   backend: "memory",
@@ -65,6 +77,9 @@ export const memoryCapabilities: Capabilities = {
     "jobs.cancelRunning": "native",
     "jobs.retry": "native",
     "jobs.listFailed": "native",
+    "jobs.counts": "native",
+    "jobs.list": "native",
+    "jobs.retryFailed": "emulated",
     progress: "native",
     results: "native",
     "worker.gracefulStop": "native",
@@ -74,7 +89,9 @@ export const memoryCapabilities: Capabilities = {
     "steps.invoke": "native",
   }),
   idempotency: { window: "ttl", defaultTtlMs: DEFAULT_IDEMPOTENCY_TTL_MS, clearedOnFailure: false },
+  jobStates: { counted: MEMORY_STATES, listed: MEMORY_STATES },
   notes: {
+    "jobs.retryFailed": "core lists the failed jobs and retries each",
     "worker.crashRecovery": "a crashed worker's running jobs run again after stalledAfter (default 30 s)",
   },
 };
@@ -175,6 +192,32 @@ class MemoryBackend implements Backend {
     }
     failed.sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
     return failed.slice(0, options.limit).map(toJobSnapshot);
+  }
+
+  async counts(options: { job?: string }): Promise<JobCounts> {
+    const counts: JobCounts = {};
+    for (const job of this.#jobs.values()) {
+      if (options.job === undefined || job.name === options.job)
+        counts[job.state] = (counts[job.state] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  /** Newest first by enqueue order; the cursor is the enqueue sequence number of the page's last job. */
+  async list(options: { state: JobState; job?: string; limit: number; cursor?: string }): Promise<JobPage> {
+    const after = options.cursor === undefined ? Number.POSITIVE_INFINITY : Number(options.cursor);
+    if (options.cursor !== undefined && !Number.isInteger(after)) {
+      throw new ConfigError(`list(): cursor "${options.cursor}" is not a cursor of the memory backend`);
+    }
+    const matching: MemoryJob[] = [];
+    for (const job of this.#jobs.values()) {
+      if (job.state !== options.state || job.seq >= after) continue;
+      if (options.job === undefined || job.name === options.job) matching.push(job);
+    }
+    matching.sort((a, b) => b.seq - a.seq);
+    const page = matching.slice(0, options.limit);
+    const more = matching.length > options.limit;
+    return { jobs: page.map(toJobSnapshot), cursor: more ? String(page.at(-1)!.seq) : undefined };
   }
 
   async upsertSchedule(entry: ScheduleEntry, options: { declared: boolean }): Promise<void> {
