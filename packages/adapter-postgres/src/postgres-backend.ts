@@ -13,7 +13,7 @@ import { enqueueJobs, payloadJson } from "./enqueue-jobs.js";
 import { toJobSnapshot } from "./job-snapshot.js";
 import { postgresCapabilities } from "./postgres-capabilities.js";
 import { type PostgresOptions, resolvePostgresOptions } from "./postgres-options.js";
-import { PostgresWorker, type PostgresWorkerHandle } from "./postgres-worker.js";
+import { PostgresWorker } from "./postgres-worker.js";
 import { nextFire, toScheduleEntry } from "./schedule-runner.js";
 import { cancelJob } from "./sql/cancel-job.js";
 import { getJob } from "./sql/get-job.js";
@@ -121,7 +121,8 @@ export class PostgresBackend implements Backend {
     return rows.map(toScheduleEntry);
   }
 
-  work(options: Required<WorkerOptions>): PostgresWorkerHandle {
+  /** Core wraps it: the app gets a PostgresWorkerHandle. */
+  work(options: Required<WorkerOptions>): PostgresWorker {
     return new PostgresWorker(this.#lifecycle, options.concurrency);
   }
 

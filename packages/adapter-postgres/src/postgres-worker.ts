@@ -5,7 +5,7 @@ import {
   STALLED_ERROR_CODE,
   type Worker,
 } from "@switchyard/core";
-import type { AttemptOutcome, JobRuntime, StepAttemptOutcome } from "@switchyard/core/adapter";
+import type { AttemptOutcome, BackendWorker, JobRuntime, StepAttemptOutcome } from "@switchyard/core/adapter";
 import {
   type JobHelpers,
   type Logger,
@@ -92,7 +92,7 @@ export interface PostgresWorkerHandle extends Worker {
  * retries its fetches and its LISTEN connection itself. Only a stop gives these writes up (after its
  * timeout and a short grace), leaving the jobs' locks to stalled-job recovery.
  */
-export class PostgresWorker implements PostgresWorkerHandle {
+export class PostgresWorker implements BackendWorker {
   readonly ready: Promise<void>;
   readonly #host: WorkerHost;
   readonly #concurrency: number;

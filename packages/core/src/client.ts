@@ -1,3 +1,4 @@
+import { AttemptActivity } from "./attempt-activity.js";
 import type { StepAttemptOutcome } from "./attempt-outcome.js";
 import type { Backend, EnqueueRequest, JobRuntime } from "./backend.js";
 import { type Capabilities, requireFeature, supports } from "./capabilities.js";
@@ -158,7 +159,16 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
     getJob: (id) => backend.get(id),
   };
 
+  const activity = new AttemptActivity();
   function runJobAttempt(jobName: string, input: AttemptInput): Promise<StepAttemptOutcome> {
+    const ended = activity.started();
+    return runRegisteredAttempt(jobName, input).then((outcome) => {
+      ended();
+      return outcome;
+    });
+  }
+
+  function runRegisteredAttempt(jobName: string, input: AttemptInput): Promise<StepAttemptOutcome> {
     const job = jobs.get(jobName);
     if (!job) {
       const error = new ConfigError(`no job named "${jobName}" is registered with this worker`);
@@ -430,7 +440,13 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
           `work(): concurrency must be a positive integer, got ${describeValue(concurrency)}`,
         );
       }
-      return startWorker(backend.work.bind(backend), { concurrency }, syncDeclaredSchedules, logger);
+      return startWorker(
+        backend.work.bind(backend),
+        { concurrency },
+        syncDeclaredSchedules,
+        logger,
+        activity,
+      );
     },
 
     handler() {

@@ -282,4 +282,28 @@ export interface Worker {
   /** Resolves once the worker is taking jobs. */
   readonly ready: Promise<void>;
   stop(options?: StopOptions): Promise<void>;
+  /** For liveness and readiness probes: whether the worker takes jobs, and when it last ran one. */
+  health(): WorkerHealth;
+}
+
+/**
+ * A worker's state for probes. The attempt figures count every attempt this client runs in this
+ * process (one worker per client is the usual case).
+ */
+export interface WorkerHealth {
+  /**
+   * `starting` until `ready` resolves; `ready` while it takes jobs; `failed` when it could not start;
+   * `stopping` once `stop()` was called; `stopped` once the stop has completed.
+   */
+  status: "starting" | "ready" | "failed" | "stopping" | "stopped";
+  /** True exactly when `status` is `ready`: answer a readiness probe with it. */
+  takingJobs: boolean;
+  /** When `work()` was called. */
+  startedAt: Date;
+  /** Attempts running now. */
+  running: number;
+  /** When an attempt last started; absent before the first. */
+  lastAttemptStartedAt?: Date;
+  /** When an attempt last ended (any outcome); absent before the first. */
+  lastAttemptEndedAt?: Date;
 }

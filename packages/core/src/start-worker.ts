@@ -1,5 +1,6 @@
+import type { AttemptActivity } from "./attempt-activity.js";
 import type { BackendWorker } from "./backend.js";
-import type { JobLogger, StopOptions, Worker, WorkerOptions } from "./interfaces.js";
+import type { JobLogger, StopOptions, Worker, WorkerHealth, WorkerOptions } from "./interfaces.js";
 import { resolveStopOptions } from "./stop-options.js";
 import { setLongTimeout } from "./timers/long-timeout.js";
 
@@ -19,12 +20,18 @@ export function startWorker(
   options: Required<WorkerOptions>,
   syncSchedules: () => Promise<void>,
   logger: JobLogger,
+  activity: AttemptActivity,
 ): Worker {
+  const startedAt = new Date();
+  let status: WorkerHealth["status"] = "starting";
   const worker = startBackendWorker(options);
   let stopCalled = false;
   const ready = Promise.all([syncSchedules(), worker.ready]).then(
-    () => undefined,
+    () => {
+      if (status === "starting") status = "ready";
+    },
     async (error: unknown) => {
+      if (status === "starting") status = "failed";
       // A worker stopped before it was ready fails its start by design: nothing to report then.
       if (!stopCalled) {
         logger.error(`worker could not start: ${(error as Error)?.message ?? String(error)}`, { error });
@@ -45,15 +52,22 @@ export function startWorker(
       // The app chose to stop: a start failure is no longer news (stop itself reports its own).
       stopCalled = true;
       ready.catch(() => {});
+      if (status !== "stopped") status = "stopping";
       const { graceful, timeoutMs } = resolved;
-      if (!graceful || timeoutMs === undefined) return worker.stop({ graceful });
-      return stopWithin(worker, timeoutMs);
+      const stopped =
+        !graceful || timeoutMs === undefined ? worker.stop({ graceful }) : stopWithin(worker, timeoutMs);
+      return stopped.then(() => {
+        status = "stopped";
+      });
+    },
+    health() {
+      return { status, takingJobs: status === "ready", startedAt, ...activity.figures() };
     },
   };
   // The backend's other members (a harness's crash(), ...) act on the backend's worker itself.
-  return new Proxy(worker, {
+  return new Proxy(worker as BackendWorker & Worker, {
     get(target, property) {
-      if (property === "ready" || property === "stop") return wrapped[property];
+      if (property === "ready" || property === "stop" || property === "health") return wrapped[property];
       const value = Reflect.get(target, property, target);
       return typeof value === "function" ? value.bind(target) : value;
     },

@@ -1,5 +1,5 @@
 import type { StepAttemptOutcome } from "../attempt-outcome.js";
-import type { Backend, EnqueueRequest, JobRuntime } from "../backend.js";
+import type { Backend, BackendWorker, EnqueueRequest, JobRuntime } from "../backend.js";
 import { type Capabilities, featureTable } from "../capabilities.js";
 import { type Duration, toMilliseconds } from "../duration.js";
 import { ConfigError } from "../errors/config-error.js";
@@ -232,7 +232,7 @@ class MemoryBackend implements Backend {
     return this.#schedules.list();
   }
 
-  work(options: Required<WorkerOptions>): MemoryWorker {
+  work(options: Required<WorkerOptions>): MemoryWorkerRunner {
     this.#assertOpen();
     const worker = new MemoryWorkerRunner(this, options.concurrency);
     this.#workers.add(worker);
@@ -476,7 +476,8 @@ class MemoryBackend implements Backend {
   }
 }
 
-class MemoryWorkerRunner implements MemoryWorker {
+/** The worker `work()` starts, behind core's wrapper (which gives the app a MemoryWorker). */
+class MemoryWorkerRunner implements BackendWorker {
   readonly ready = Promise.resolve();
   readonly #backend: MemoryBackend;
   readonly #concurrency: number;
