@@ -22,46 +22,58 @@ export class RawBodyUnavailableError extends Error {
 export function toNodeHandler(
   handler: (request: Request) => Promise<Response>,
 ): (req: NodeRequest, res: ServerResponse) => Promise<void> {
-  return async (req, res) => {
-    const controller = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished)
-        controller.abort(new Error("the connection closed before the answer was sent"));
-    };
-    res.once("close", onClose);
-    let response: Response;
-    try {
-      const body = await rawBody(req);
-      response = await handler(
-        new Request(requestUrl(req), {
-          method: req.method ?? "POST",
-          headers: toHeaders(req),
-          ...(req.method === "GET" || req.method === "HEAD" ? {} : { body: new Uint8Array(body) }),
-          signal: controller.signal,
-        }),
-      );
-    } catch (error) {
-      const message =
-        error instanceof RawBodyUnavailableError
-          ? error.message
-          : "the job handler could not process the request";
-      response = new Response(JSON.stringify({ error: message }), {
-        status: 500,
-        headers: { "content-type": "application/json" },
-      });
-    }
-    if (res.destroyed || res.writableEnded) return;
-    const payload = Buffer.from(await response.arrayBuffer());
-    res.statusCode = response.status;
-    response.headers.forEach((value, name) => {
-      res.setHeader(name, value);
-    });
-    res.setHeader("content-length", payload.length);
-    res.end(payload);
-  };
+  return (req, res) => serveNodeRequest(handler, req, res, () => rawBody(req));
 }
 
-async function rawBody(req: NodeRequest): Promise<Buffer> {
+/**
+ * Answers one Node request with `handler`, the body coming from `readBody` (the stream, or what a
+ * framework already read). Shared by toNodeHandler and toFastifyPlugin.
+ */
+export async function serveNodeRequest(
+  handler: (request: Request) => Promise<Response>,
+  req: NodeRequest,
+  res: ServerResponse,
+  readBody: () => Promise<Buffer>,
+): Promise<void> {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!res.writableFinished)
+      controller.abort(new Error("the connection closed before the answer was sent"));
+  };
+  res.once("close", onClose);
+  let response: Response;
+  try {
+    const body = await readBody();
+    response = await handler(
+      new Request(requestUrl(req), {
+        method: req.method ?? "POST",
+        headers: toHeaders(req),
+        ...(req.method === "GET" || req.method === "HEAD" ? {} : { body: new Uint8Array(body) }),
+        signal: controller.signal,
+      }),
+    );
+  } catch (error) {
+    const message =
+      error instanceof RawBodyUnavailableError
+        ? error.message
+        : "the job handler could not process the request";
+    response = new Response(JSON.stringify({ error: message }), {
+      status: 500,
+      headers: { "content-type": "application/json" },
+    });
+  }
+  if (res.destroyed || res.writableEnded) return;
+  const payload = Buffer.from(await response.arrayBuffer());
+  res.statusCode = response.status;
+  response.headers.forEach((value, name) => {
+    res.setHeader(name, value);
+  });
+  res.setHeader("content-length", payload.length);
+  res.end(payload);
+}
+
+/** The raw bytes: left by a body parser as a Buffer or string, else read from the stream. */
+export async function rawBody(req: NodeRequest): Promise<Buffer> {
   for (const candidate of [req.rawBody, req.body]) {
     if (typeof candidate === "string") return Buffer.from(candidate, "utf8");
     if (candidate instanceof Uint8Array) return Buffer.from(candidate);
