@@ -18,7 +18,8 @@ export interface FrameworkUnderTest {
   name: string;
   /**
    * Starts the app on 127.0.0.1:`port` with `env` (what `createExampleJobs()` reads), serving
-   * `/api/qstash` and `/api/inngest`; resolves once it answers requests.
+   * `/api/qstash`, `/api/inngest` and its own JSON route `POST /api/signup` (`{ email }`: enqueues
+   * the welcome job through QStash, answers the enqueue result); resolves once it answers requests.
    */
   start(env: Record<string, string>, port: number): Promise<RunningApp>;
   /** How long `start` may take. Default: the hook timeout. */
@@ -78,6 +79,19 @@ export function describeMountedRoutes(framework: FrameworkUnderTest): void {
       expect(delivery.url).toBe(jobUrl());
       expect(delivery.status).toBe(200);
       expect(newMails()).toEqual([{ to: "ada@example.com", subject: "Welcome!", jobId: id }]);
+    });
+
+    it("runs the job the app's own JSON route enqueued (the app's other routes still parse JSON)", async () => {
+      const response = await fetch(`${platforms.origin}/api/signup`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: "barbara@example.com" }),
+      });
+      expect(response.status).toBe(200);
+      const { id } = (await response.json()) as { id: string };
+      const delivery = await platforms.qstash.waitForDelivery((d) => d.messageId === id);
+      expect(delivery.status).toBe(200);
+      expect(newMails()).toEqual([{ to: "barbara@example.com", subject: "Welcome!", jobId: id }]);
     });
 
     it("runs a delivery signed with the next key (QStash rolling its keys)", async () => {
