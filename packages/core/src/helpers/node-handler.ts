@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 /**
- * A Node request as Express or Fastify hand it over. When a body parser already read the stream, the
- * raw bytes must be on `rawBody` or `body` (a Buffer or string: `express.raw()`, or a Fastify content-type
- * parser with `parseAs: "buffer"`); a parsed JSON object cannot be used, since the signature covers the
- * exact bytes the platform sent.
+ * A Node request as Express hands it over. When a body parser already read the stream, the raw bytes
+ * must be on `rawBody` or `body` (a Buffer or string: `express.raw()` on the route, or
+ * `express.json({ verify })` setting `req.rawBody`); a parsed JSON object cannot be used, since the
+ * signature covers the exact bytes the platform sent.
  */
 export type NodeRequest = IncomingMessage & { body?: unknown; rawBody?: unknown; originalUrl?: string };
 
@@ -14,8 +14,8 @@ export class RawBodyUnavailableError extends Error {
 }
 
 /**
- * Mounts a Web `Request → Response` handler (`jobs.handler()`) on Node's http API, as Express and
- * Fastify use it: `app.post("/api/jobs", toNodeHandler(jobs.handler()))`. The Web request's signal
+ * Mounts a Web `Request → Response` handler (`jobs.handler()`) on Node's http API, as Express uses it:
+ * `app.post("/api/jobs", toNodeHandler(jobs.handler()))` (for Fastify, see toFastifyPlugin). The Web request's signal
  * aborts when the connection closes before the answer is sent (the platform gave up, or the server is going
  * down), which aborts the running attempt's `ctx.signal`.
  */
