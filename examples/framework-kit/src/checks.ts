@@ -157,6 +157,14 @@ export function describeMountedRoutes(framework: FrameworkUnderTest): void {
       expect(platforms.inngest.functions().map((fn) => fn.slug)).toContain(`${EXAMPLE_APP_ID}-welcome.send`);
     });
 
+    it("answers Inngest's signed inspection (GET) through the route, and refuses an unsigned one", async () => {
+      const signature = signRequestBody("", platforms.inngest.signingKey);
+      const signed = await fetch(inngestRoute, { headers: { "x-inngest-signature": signature } });
+      expect(signed.status).toBe(200);
+      expect(await signed.json()).toMatchObject({ function_count: 1, mode: "cloud" });
+      expect((await fetch(inngestRoute)).status).toBe(401);
+    });
+
     it("runs a job Inngest calls, signed with the signing key: run once", async () => {
       const { id } = await producer.inngest.enqueue(producer.sendWelcome, { email: "alan@example.com" });
       await waitFor(() => newMails().length > 0, { message: "the welcome mail" });
