@@ -16,6 +16,13 @@ export { type Duration, MAX_DURATION_MS } from "./duration.js";
 export * from "./errors/index.js";
 export type { JobEvent, JobEventListener, JobEventType } from "./events/job-event.js";
 export {
+  type FastifyInstanceLike,
+  type FastifyPluginOptions,
+  type FastifyReplyLike,
+  type FastifyRequestLike,
+  toFastifyPlugin,
+} from "./helpers/fastify-plugin.js";
+export {
   type FetchWithRetryOptions,
   fetchWithRetry,
   HttpStatusError,

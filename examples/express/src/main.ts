@@ -1,0 +1,9 @@
+import { createExampleJobs } from "@switchyard/example-framework-kit/jobs";
+import { createApp } from "./app.js";
+
+const jobs = createExampleJobs();
+const server = createApp(jobs).listen(Number(process.env.PORT ?? 3000));
+
+process.once("SIGTERM", () => {
+  server.close(() => void jobs.close());
+});
