@@ -148,7 +148,9 @@ describe.each([bullmqCliBackend(), postgresCliBackend()])("switchyard on $name",
     for (const [index, run] of runs.entries()) {
       expect(run.code, commands[index]!.join(" ")).toBe(1);
       expect(run.stdout).toBe("");
-      expect(run.stderr).toMatch(new RegExp(`^switchyard: cannot reach the ${setup.name} backend: [^\\n]+\\n$`));
+      expect(run.stderr).toMatch(
+        new RegExp(`^switchyard: cannot reach the ${setup.name} backend: [^\\n]+\\n$`),
+      );
       expect(run.stderr).toMatch(/ECONNREFUSED/);
     }
   });
