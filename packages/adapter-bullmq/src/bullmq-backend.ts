@@ -17,6 +17,7 @@ import { cronRepeatStrategy } from "./cron-repeat.js";
 import { formatJobId, parseJobId } from "./job-ref.js";
 import { JobSchedulers } from "./job-schedulers.js";
 import { isCancelledJob, toJobSnapshot } from "./job-snapshot.js";
+import { queueNamesUnder } from "./queue-names.js";
 import { RedisConnections } from "./redis-connections.js";
 import { readStepView, withStepView } from "./step-view.js";
 import { isConnectionFailure, storedOutcomeOf, toUnavailable } from "./unavailable.js";
@@ -73,7 +74,7 @@ class BullmqBackend implements Backend {
     });
     this.#schedulers = new JobSchedulers({
       queue: (name) => this.#queue(name),
-      jobNames: () => [...this.#runtime.jobs.keys()],
+      jobNames: () => this.#jobNamesInScope(),
       redis,
     });
   }
@@ -139,8 +140,8 @@ class BullmqBackend implements Backend {
   }
 
   async listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]> {
-    const names = options.job === undefined ? [...this.#runtime.jobs.keys()] : [options.job];
     return this.#read(async () => {
+      const names = options.job === undefined ? await this.#jobNamesInScope() : [options.job];
       const lists = await Promise.all(names.map((name) => this.#failedOf(name, options.limit)));
       return lists
         .flat()
@@ -276,6 +277,15 @@ class BullmqBackend implements Backend {
       this.#jobOptions.set(job, opts);
     }
     return opts;
+  }
+
+  /**
+   * The jobs a call that names none covers: this client's jobs; for a client with none (an operator's
+   * client: the CLI, the dashboard), every job with a queue under the prefix.
+   */
+  async #jobNamesInScope(): Promise<string[]> {
+    if (this.#runtime.jobs.size > 0) return [...this.#runtime.jobs.keys()];
+    return queueNamesUnder(this.#connections.producer, this.#prefix);
   }
 
   /** The BullMQ queue of a job, created on first use and shared; a queue whose setup failed is dropped. */

@@ -22,11 +22,16 @@ if redis.call("EXISTS", KEYS[1]) == 1 then redis.call("HSET", KEYS[1], ARGV[1], 
  */
 export class JobSchedulers {
   readonly #queue: (name: string) => Queue;
-  readonly #jobNames: () => string[];
+  /** The jobs whose queues may hold schedulers. */
+  readonly #jobNames: () => Promise<string[]>;
   /** The connection the client's calls (and the queues) use. */
   readonly #redis: () => Redis;
 
-  constructor(options: { queue: (name: string) => Queue; jobNames: () => string[]; redis: () => Redis }) {
+  constructor(options: {
+    queue: (name: string) => Queue;
+    jobNames: () => Promise<string[]>;
+    redis: () => Redis;
+  }) {
     this.#queue = options.queue;
     this.#jobNames = options.jobNames;
     this.#redis = options.redis;
@@ -44,7 +49,7 @@ export class JobSchedulers {
         : // First run one period from now (not at once, BullMQ's default for `every`).
           { every: entry.everyMs!, startDate: Date.now() + entry.everyMs! };
     await Promise.all(
-      this.#jobNames()
+      (await this.#jobNames())
         .filter((name) => name !== job.name)
         .map((name) => this.#queue(name).removeJobScheduler(entry.id)),
     );
@@ -59,13 +64,13 @@ export class JobSchedulers {
 
   async remove(id: string): Promise<boolean> {
     const removed = await Promise.all(
-      this.#jobNames().map((name) => this.#queue(name).removeJobScheduler(id)),
+      (await this.#jobNames()).map((name) => this.#queue(name).removeJobScheduler(id)),
     );
     return removed.some(Boolean);
   }
 
   async list(): Promise<ScheduleEntry[]> {
-    const perJob = await Promise.all(this.#jobNames().map((name) => this.#listOf(name)));
+    const perJob = await Promise.all((await this.#jobNames()).map((name) => this.#listOf(name)));
     return perJob.flat();
   }
 

@@ -91,7 +91,7 @@ export class PostgresBackend implements Backend {
     return this.#query("retry", () => retryJob(this.#lifecycle.pool, this.schema, id));
   }
 
-  /** Only the client's own jobs: other apps may share the schema. */
+  /** Only the client's own jobs (other apps may share the schema); a client with no jobs (the CLI) sees all. */
   async listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]> {
     const names = [...this.#lifecycle.runtime.jobs.keys()];
     const rows = await this.#query("listFailed", () =>

@@ -11,7 +11,7 @@ export {
 export type { Backend, BackendWorker, EnqueueRequest, JobRuntime } from "./backend.js";
 export { backoffDelay } from "./backoff.js";
 export { FEATURES, featureTable, requireFeature, supports } from "./capabilities.js";
-export { assertCron, assertTimezone, cronHasSeconds, nextCronTime } from "./cron.js";
+export { assertCron, assertTimezone, cronHasSeconds, nextCronTime, previousCronTime } from "./cron.js";
 export { resolveRetryPolicy, resolveSchedule } from "./define-job.js";
 export { MAX_DURATION_MS, toMilliseconds } from "./duration.js";
 export { describeFailure, type FetchFailure, fetchFailure } from "./helpers/fetch-failure.js";

@@ -79,6 +79,11 @@ export interface Backend {
   cancel(id: string): Promise<boolean>;
   /** Runs a failed job again with a fresh attempt count; false when it is not failed. */
   retry(id: string): Promise<boolean>;
+  /**
+   * Failed jobs, most recently failed first. Without `job`, this client's jobs; a client with no jobs
+   * (an operator's client: the CLI, the dashboard) covers every job the backend holds in its namespace
+   * (key prefix, schema). The same rule holds for `counts`, `list`, `retryFailed` and `listSchedules`.
+   */
   listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]>;
   /**
    * With feature `jobs.counts`: jobs per state, every state of `capabilities.jobStates.counted` and

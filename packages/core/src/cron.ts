@@ -42,3 +42,15 @@ export function nextCronTime(
 ): Date | undefined {
   return new Cron(expression, { paused: true, timezone: timezone ?? "UTC" }).nextRun(after) ?? undefined;
 }
+
+/** The last time at or before `atOrBefore` at which the cron fired in `timezone` (default UTC). */
+export function previousCronTime(
+  expression: string,
+  timezone: string | undefined,
+  atOrBefore: Date,
+): Date | undefined {
+  // croner's previousRuns counts a run earlier in the reference's own second; 1 ms later makes a run
+  // exactly at the reference count too.
+  const reference = new Date(atOrBefore.getTime() + 1);
+  return new Cron(expression, { paused: true, timezone: timezone ?? "UTC" }).previousRuns(1, reference)[0];
+}

@@ -4,7 +4,8 @@ import { stepIdsColumn } from "./step-ids.js";
 
 /**
  * The failed jobs of the named jobs (`names`: the client's own, so that other apps sharing the schema are
- * not listed), or of `job` among them, most recently failed first.
+ * not listed; none for an operator's client with no jobs, the CLI or the dashboard: every job of the
+ * schema), or of `job` among them, most recently failed first.
  */
 export async function listFailedJobs(
   db: Queryable,
@@ -18,7 +19,7 @@ export async function listFailedJobs(
        join ${quoted}._private_tasks t on t.id = j.task_id
        left join ${quoted}.switchyard_job_state s on s.job_id = j.id
       where j.locked_at is null and j.attempts >= j.max_attempts
-        and t.identifier = any($1::text[])
+        and (cardinality($1::text[]) = 0 or t.identifier = any($1::text[]))
         and ($2::text is null or t.identifier = $2::text)
       order by j.updated_at desc, j.id desc
       limit $3::int`,
