@@ -19,6 +19,7 @@ export function dashboardPage(input: { basePath: string; csrfToken: string }): s
 <meta name="switchyard-base" content="${base}">
 <meta name="switchyard-csrf" content="${escapeHtml(input.csrfToken)}">
 <title>Switchyard jobs</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${base}/assets/dashboard.css">
 <script src="${base}/assets/dashboard.js" defer></script>
 </head>

@@ -30,7 +30,8 @@ export const DASHBOARD_SCRIPT = String.raw`"use strict";
     else el.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
   }
   function show() {
-    view.replaceChildren.apply(view, arguments);
+    view.replaceChildren();
+    for (var i = 0; i < arguments.length; i++) append(view, arguments[i]);
   }
   function say(message, isError) {
     notice.textContent = message;
@@ -179,7 +180,7 @@ export const DASHBOARD_SCRIPT = String.raw`"use strict";
           }
         }) : null);
       show(
-        h("h1", {}, h("span", { class: "mono", text: job.id }), " ", stateBadge(job.state)),
+        h("h1", {}, job.name + " ", h("span", { class: "mono", text: job.id }), " ", stateBadge(job.state)),
         actions,
         h("dl", {},
           h("dt", { text: "Job" }), h("dd", { text: job.name }),

@@ -19,6 +19,7 @@ button:disabled { opacity: .5; cursor: default; }
 main { padding: 24px; max-width: 1200px; }
 h1 { font-size: 20px; margin: 0 0 16px; }
 h2 { font-size: 15px; margin: 24px 0 8px; }
+h1 .mono { font-size: inherit; }
 a { color: var(--accent); }
 .muted { color: var(--muted); }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 12px; }
@@ -35,6 +36,7 @@ td.mono, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, mon
 td.error { color: var(--bad); max-width: 420px; overflow-wrap: anywhere; }
 pre { margin: 0; padding: 12px; background: #fff; border: 1px solid var(--line); border-radius: 8px; overflow: auto; max-height: 360px;
   font: 12.5px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; white-space: pre-wrap; overflow-wrap: anywhere; }
+pre.error { color: var(--bad); }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 6px 24px; margin: 0; padding: 16px; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
 dt { color: var(--muted); }
 dd { margin: 0; }
