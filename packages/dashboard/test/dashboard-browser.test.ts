@@ -110,6 +110,7 @@ describe("the dashboard in headless Chromium", () => {
       await worker.ready;
 
       for (const to of ["ada@example.com", "grace@example.com"]) await jobs.enqueue(email, { to });
+      await jobs.enqueue(email, { to: "later@example.com" }, { delay: "1h" });
       const { id } = await jobs.enqueue(charge, HOSTILE);
       await until("the charge to fail", async () => (await jobs.get(id))?.state === "failed");
 
@@ -127,6 +128,7 @@ describe("the dashboard in headless Chromium", () => {
       await page.goto(served.url);
       await page.locator('.card[data-state="failed"] .count', { hasText: /^1$/ }).waitFor();
       await page.locator('.card[data-state="completed"] .count', { hasText: /^2$/ }).waitFor();
+      await page.locator('.card[data-state="delayed"] .count', { hasText: /^1$/ }).waitFor();
       await shoot("overview.png");
 
       // The failed list: the job, its error as text.
