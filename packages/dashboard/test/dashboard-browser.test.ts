@@ -72,6 +72,37 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
 }
 
 describe("the dashboard in headless Chromium", () => {
+  it("read-only: the failed job is shown with no action to take", { timeout: 60_000 }, async () => {
+    const flaky = defineJob({
+      name: "flaky",
+      schema: z.object({ n: z.number() }),
+      retry: { maxAttempts: 1 },
+      handler: () => {
+        throw new Error("always");
+      },
+    });
+    const jobs = createSwitchyard({ jobs: [flaky], logger: quiet });
+    cleanups.push(() => jobs.close());
+    const worker = jobs.work();
+    cleanups.push(() => worker.stop());
+    const { id } = await jobs.enqueue(flaky, { n: 1 });
+    await until("the job to fail", async () => (await jobs.get(id))?.state === "failed");
+    const served = await serveDashboard(jobs, { readOnly: true });
+    cleanups.push(() => served.close());
+    const browser = await openBrowser();
+    cleanups.push(() => browser.close());
+    const { page } = browser;
+    await page.goto(served.url);
+    await page.locator('.card[data-state="failed"] .count', { hasText: /^1$/ }).waitFor();
+    expect(await page.locator("main").textContent()).toContain("(read-only)");
+    await page.goto(`${served.url}#/job/${id}`);
+    await page.locator('[data-field="state"]', { hasText: "failed" }).waitFor();
+    await page.goto(`${served.url}#/state/failed`);
+    await page.locator(`tr[data-job="${id}"]`).waitFor();
+    expect(await page.locator("button[data-action]").count()).toBe(0);
+    expect(browser.pageErrors).toEqual([]);
+  });
+
   for (const [name, makeBackend] of BACKENDS) {
     it(`on ${name}: a failed job appears, is retried from the page, and completes`, {
       timeout: 90_000,

@@ -3,6 +3,7 @@ import { ConfigError, createSwitchyard, defineJob, type Switchyard } from "@swit
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { dashboard, REDACTED, serveDashboard } from "../src/index.js";
+import { withSocketAddress } from "../src/socket-address.js";
 
 const ORIGIN = "http://dash.test";
 const signup = defineJob({
@@ -123,6 +124,15 @@ describe("dashboard(): who may use it", () => {
     expect((await at("localhost")).status).toBe(200);
     address = "::ffff:10.0.0.1";
     expect((await at("localhost")).status).toBe(403);
+  });
+
+  it("without clientAddress, localOnly checks the socket address serveDashboard() records", async () => {
+    const handler = dashboard(jobs, { localOnly: true });
+    const at = (address: string | undefined) =>
+      withSocketAddress(address, () => handler(new Request("http://localhost:4000/api/overview")));
+    expect((await at("203.0.113.9")).status).toBe(403);
+    expect((await at(undefined)).status).toBe(403);
+    expect((await at("127.0.0.1")).status).toBe(200);
   });
 
   it("serveDashboard() is local-only by default and reads the socket's address", async () => {
@@ -255,6 +265,42 @@ describe("dashboard(): what reaches the browser", () => {
       retryFailed: true,
     });
     expect(overview.counts).toMatchObject({ failed: 0, waiting: 0 });
+  });
+
+  it("offers only what the capability manifest supports; the routes of the rest answer 501", async () => {
+    const features = {
+      ...jobs.capabilities.features,
+      "jobs.retry": "unsupported",
+      "jobs.cancel": "unsupported",
+      "jobs.retryFailed": "unsupported",
+      "jobs.counts": "unsupported",
+      "jobs.list": "unsupported",
+    } as const;
+    // The client as a backend without those features shows it: the manifest says no, every call is real.
+    const limited = Object.create(jobs, {
+      capabilities: { value: { ...jobs.capabilities, features } },
+    }) as Switchyard;
+    const id = await failedJob();
+    const handler = dashboard(limited, { authorize: allow });
+    const overview = await (await get(handler, "/api/overview")).json();
+    expect(overview.offers).toMatchObject({
+      counted: [],
+      listed: ["failed"],
+      retry: false,
+      cancel: false,
+      retryFailed: false,
+    });
+    expect(overview.counts).toBeUndefined();
+    // Without jobs.list, failed jobs are still listed through listFailed().
+    const failed = await (await get(handler, "/api/jobs?state=failed")).json();
+    expect(failed.jobs.map((job: { id: string }) => job.id)).toEqual([id]);
+    expect((await get(handler, "/api/jobs?state=completed")).status).toBe(501);
+    const token = await csrfToken(handler);
+    for (const path of [`/api/jobs/${id}/retry`, `/api/jobs/${id}/cancel`, "/api/retry-failed"]) {
+      const response = await post(handler, path, { origin: ORIGIN, "x-switchyard-csrf": token });
+      expect(response.status, path).toBe(501);
+    }
+    expect((await jobs.get(id))?.state).toBe("failed");
   });
 
   it("unknown states and job ids get clear answers", async () => {
