@@ -112,7 +112,9 @@ describe("the dashboard in headless Chromium", () => {
         name: "card.charge",
         schema: z.object({ customer: z.string(), note: z.string(), amount: z.number() }),
         retry: { maxAttempts: 1 },
-        handler: (payload) => {
+        handler: async (payload, ctx) => {
+          await ctx.step.run("reserve", () => ({ hold: `hold-${payload.amount}` }));
+          await ctx.progress({ reserved: true });
           if (declining) throw new Error('card <b>declined</b> <img src=x onerror="window.__xss = 3">');
           return { charged: payload.amount };
         },
@@ -179,6 +181,11 @@ describe("the dashboard in headless Chromium", () => {
       expect(body).toContain("card <b>declined</b>");
       expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
       expect(await page.locator("main img, main script, main b").count()).toBe(0);
+      // Progress and the completed steps, where the backend keeps them.
+      expect(await page.locator('[data-field="progress"]').textContent()).toBe(
+        JSON.stringify({ reserved: true }, null, 2),
+      );
+      expect(await page.locator('[data-field="steps"] li').allTextContents()).toEqual(["reserve"]);
       await shoot("job.png");
 
       // Retry from the page; the detail refreshes itself until the job completed.
@@ -186,7 +193,7 @@ describe("the dashboard in headless Chromium", () => {
       await page.click('[data-action="retry"]');
       await page.locator("#notice", { hasText: "Retried" }).waitFor();
       await page.locator('[data-field="state"]', { hasText: "completed" }).waitFor({ timeout: 30_000 });
-      expect(await page.locator("main pre").allTextContents()).toContainEqual(
+      expect(await page.locator('[data-field="result"]').textContent()).toBe(
         JSON.stringify({ charged: 42 }, null, 2),
       );
       expect((await jobs.get(id))?.state).toBe("completed");

@@ -61,8 +61,8 @@ export const DASHBOARD_SCRIPT = String.raw`"use strict";
   function jobLink(id) {
     return h("a", { href: "#/job/" + encodeURIComponent(id), class: "mono", text: id });
   }
-  function pretty(value) {
-    return h("pre", { text: value === undefined ? "(none)" : JSON.stringify(value, null, 2) });
+  function pretty(value, field) {
+    return h("pre", { "data-field": field, text: value === undefined ? "(none)" : JSON.stringify(value, null, 2) });
   }
 
   function act(path, label, then) {
@@ -191,11 +191,11 @@ export const DASHBOARD_SCRIPT = String.raw`"use strict";
           job.finishedAt ? [h("dt", { text: "Finished" }), h("dd", { text: when(job.finishedAt) })] : null),
         job.error ? [h("h2", { text: "Error" }),
           h("pre", { class: "error", "data-field": "error", text: (job.error.code ? job.error.code + ": " : "") + job.error.message })] : null,
-        h("h2", { text: "Payload" }), pretty(job.payload),
-        job.progress !== undefined ? [h("h2", { text: "Progress" }), pretty(job.progress)] : null,
-        job.result !== undefined ? [h("h2", { text: "Result" }), pretty(job.result)] : null,
+        h("h2", { text: "Payload" }), pretty(job.payload, "payload"),
+        job.progress !== undefined ? [h("h2", { text: "Progress" }), pretty(job.progress, "progress")] : null,
+        job.result !== undefined ? [h("h2", { text: "Result" }), pretty(job.result, "result")] : null,
         job.steps ? [h("h2", { text: "Completed steps" }),
-          job.steps.length ? h("ul", {}, job.steps.map(function (s) { return h("li", { class: "mono", text: s }); }))
+          job.steps.length ? h("ul", { "data-field": "steps" }, job.steps.map(function (s) { return h("li", { class: "mono", text: s }); }))
             : h("p", { class: "muted", text: "None yet." })] : null);
       poll();
     }, function (error) {
