@@ -103,6 +103,40 @@ describe("the dashboard in headless Chromium", () => {
     expect(browser.pageErrors).toEqual([]);
   });
 
+  it("retries every failed job from the failed list", { timeout: 60_000 }, async () => {
+    let failing = true;
+    const sync = defineJob({
+      name: "crm.sync",
+      schema: z.object({ account: z.string() }),
+      retry: { maxAttempts: 1 },
+      handler: () => {
+        if (failing) throw new Error("crm unavailable");
+      },
+    });
+    const jobs = createSwitchyard({ jobs: [sync], logger: quiet });
+    cleanups.push(() => jobs.close());
+    const worker = jobs.work();
+    cleanups.push(() => worker.stop());
+    const ids = [];
+    for (const account of ["acme", "globex", "initech"]) ids.push((await jobs.enqueue(sync, { account })).id);
+    await until("three failures", async () => (await jobs.counts()).failed === 3);
+    const served = await serveDashboard(jobs);
+    cleanups.push(() => served.close());
+    const browser = await openBrowser();
+    cleanups.push(() => browser.close());
+    const { page } = browser;
+    await page.goto(`${served.url}#/state/failed`);
+    await page.locator("tbody tr[data-job]").nth(2).waitFor();
+    failing = false;
+    await page.click('[data-action="retry-failed"]');
+    await page.locator("#notice", { hasText: "3 failed job(s) retried" }).waitFor();
+    await until("every job to complete", async () => (await jobs.counts()).completed === 3);
+    await page.goto(served.url);
+    await page.locator('.card[data-state="completed"] .count', { hasText: /^3$/ }).waitFor();
+    await page.locator('.card[data-state="failed"] .count', { hasText: /^0$/ }).waitFor();
+    expect(browser.pageErrors).toEqual([]);
+  });
+
   for (const [name, makeBackend] of BACKENDS) {
     it(`on ${name}: a failed job appears, is retried from the page, and completes`, {
       timeout: 90_000,
@@ -197,6 +231,17 @@ describe("the dashboard in headless Chromium", () => {
         JSON.stringify({ charged: 42 }, null, 2),
       );
       expect((await jobs.get(id))?.state).toBe("completed");
+
+      // Cancel the delayed job from its page.
+      await page.goto(`${served.url}#/state/delayed`);
+      const delayed = page.locator("tbody tr[data-job]");
+      await delayed.first().waitFor();
+      expect(await delayed.count()).toBe(1);
+      const delayedId = (await delayed.getAttribute("data-job"))!;
+      await delayed.locator("a").click();
+      await page.click('[data-action="cancel"]');
+      await page.locator('[data-field="state"]', { hasText: "cancelled" }).waitFor();
+      expect((await jobs.get(delayedId))?.state).toBe("cancelled");
 
       // Find by id, and the schedules page.
       await page.goto(served.url);

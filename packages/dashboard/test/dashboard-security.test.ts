@@ -303,6 +303,37 @@ describe("dashboard(): what reaches the browser", () => {
     expect((await jobs.get(id))?.state).toBe("failed");
   });
 
+  it("lists pages newest first through the cursor, and filters counts and lists by job name", async () => {
+    const ping = defineJob({ name: "ping", schema: z.object({ n: z.number() }), handler: () => "pong" });
+    const local = createSwitchyard({ jobs: [ping, signup], logger: { info() {}, warn() {}, error() {} } });
+    try {
+      for (let n = 0; n < 60; n++) await local.enqueue(ping, { n }, { delay: "1h" });
+      await local.enqueue(
+        signup,
+        { email: "x", password: "y", card: { number: "1", brand: "b" } },
+        { delay: "1h" },
+      );
+      const handler = dashboard(local, { authorize: allow });
+      const first = await (await get(handler, "/api/jobs?state=delayed")).json();
+      expect(first.jobs).toHaveLength(50);
+      expect(first.jobs[0].name).toBe("signup"); // the newest
+      const second = await (
+        await get(handler, `/api/jobs?state=delayed&cursor=${encodeURIComponent(first.cursor)}`)
+      ).json();
+      expect(second.jobs).toHaveLength(11);
+      expect(second.cursor).toBeUndefined();
+      const all = [...first.jobs, ...second.jobs].map((job: { id: string }) => job.id);
+      expect(new Set(all).size).toBe(61);
+      const signupOnly = await (await get(handler, "/api/overview?job=signup")).json();
+      expect(signupOnly.counts.delayed).toBe(1);
+      const listed = await (await get(handler, "/api/jobs?state=delayed&job=signup")).json();
+      expect(listed.jobs.map((job: { name: string }) => job.name)).toEqual(["signup"]);
+      expect(listed.jobs[0]).not.toHaveProperty("payload"); // lists carry no payload at all
+    } finally {
+      await local.close();
+    }
+  });
+
   it("unknown states and job ids get clear answers", async () => {
     const handler = dashboard(jobs, { authorize: allow });
     const badState = await get(handler, "/api/jobs?state=exploded");
