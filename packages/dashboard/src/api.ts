@@ -75,10 +75,10 @@ export async function actionRoute(
   return undefined;
 }
 
-/** A thrown error as an answer: bad input 400, unsupported 501, anything else 500 with its message. */
+/** A thrown error as an answer: bad input (options, a malformed %-escape) 400, unsupported 501, anything else 500 with its message. */
 export function errorResponse(error: unknown): Response {
   const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof ConfigError) return problem(400, message);
+  if (error instanceof ConfigError || error instanceof URIError) return problem(400, message);
   if (error instanceof NotSupportedError) return problem(501, message);
   return problem(500, message);
 }

@@ -341,5 +341,7 @@ describe("dashboard(): what reaches the browser", () => {
     expect((await badState.json()).error).toContain("cannot list exploded");
     const missing = await get(handler, "/api/jobs/nope");
     expect(missing.status).toBe(404);
+    expect((await get(handler, "/api/jobs/%E0%A4%A")).status).toBe(400);
+    expect((await handler(new Request(`${ORIGIN}/api/overview`, { method: "PUT" }))).status).toBe(405);
   });
 });
