@@ -18,8 +18,14 @@ export async function readRoute(context: ApiContext, path: string, url: URL): Pr
   const { jobs, offers, redact } = context;
   if (path === "overview") {
     const job = url.searchParams.get("job") || undefined;
-    const counts = offers.counted.length > 0 ? await jobs.counts({ job }) : undefined;
-    return json({ offers, counts });
+    if (offers.counted.length === 0) return json({ offers });
+    const counts = await jobs.counts({ job });
+    // Per job: every registered job, or the one filtered on.
+    const names = job ? [job] : jobs.jobNames;
+    const byJob = await Promise.all(
+      names.map(async (name) => ({ job: name, counts: await jobs.counts({ job: name }) })),
+    );
+    return json({ offers, counts, byJob });
   }
   if (path === "jobs") {
     const state = url.searchParams.get("state") ?? "";

@@ -196,6 +196,17 @@ describe("the dashboard in headless Chromium", () => {
       await page.locator('.card[data-state="failed"] .count', { hasText: /^1$/ }).waitFor();
       await page.locator('.card[data-state="completed"] .count', { hasText: /^2$/ }).waitFor();
       await page.locator('.card[data-state="delayed"] .count', { hasText: /^1$/ }).waitFor();
+      // Per job and state.
+      const byJob = (job: string, state: string) =>
+        page.locator(`#by-job tr[data-job-name="${job}"] td[data-state="${state}"]`).textContent();
+      expect([await byJob("card.charge", "failed"), await byJob("card.charge", "completed")]).toEqual([
+        "1",
+        "0",
+      ]);
+      expect([await byJob("email.send", "completed"), await byJob("email.send", "delayed")]).toEqual([
+        "2",
+        "1",
+      ]);
       await shoot("overview.png");
 
       // The failed list: the job, its error as text.

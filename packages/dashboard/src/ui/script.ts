@@ -111,9 +111,30 @@ export const DASHBOARD_SCRIPT = String.raw`"use strict";
         h("p", { class: "muted", text: "Backend: " + offers.backend + (offers.readOnly ? " (read-only)" : "") }),
         h("div", { class: "toolbar" }, filter, retryFailedButton(job)),
         offers.counted.length === 0 ? h("p", { class: "muted", text: "This backend cannot count jobs per state." }) : null,
-        h("div", { class: "cards" }, cards));
+        h("div", { class: "cards" }, cards),
+        body.byJob && body.byJob.length ? byJobTable(body.byJob) : null);
       poll();
     });
+  }
+
+  /** Rows of jobs, columns of counted states; a count links to that job's list in that state. */
+  function byJobTable(rows) {
+    var states = STATES.filter(function (state) { return offers.counted.indexOf(state) >= 0; });
+    return [h("h2", { text: "By job" }), h("table", { id: "by-job" },
+      h("thead", {}, h("tr", {}, h("th", { text: "Job" }), states.map(function (state) {
+        return h("th", { text: state });
+      }))),
+      h("tbody", {}, rows.map(function (row) {
+        return h("tr", { "data-job-name": row.job },
+          h("td", {}, h("a", { href: "#/?job=" + encodeURIComponent(row.job), text: row.job })),
+          states.map(function (state) {
+            var count = row.counts[state] || 0;
+            var cell = offers.listed.indexOf(state) >= 0 && count > 0
+              ? h("a", { href: "#/state/" + state + "?job=" + encodeURIComponent(row.job), text: count })
+              : count;
+            return h("td", { class: "count-cell " + state, "data-state": state }, cell);
+          }));
+      })))];
   }
 
   // #/state/<state> : one page of jobs in a state, newest first, with "more" for the next page.

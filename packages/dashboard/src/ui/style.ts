@@ -28,6 +28,8 @@ a.card:hover { border-color: var(--accent); }
 .card .count { font-size: 26px; font-weight: 600; }
 .card .label { color: var(--muted); text-transform: capitalize; }
 .card.failed .count { color: var(--bad); }
+td.count-cell { font-variant-numeric: tabular-nums; }
+td.count-cell.failed a { color: var(--bad); font-weight: 600; }
 .toolbar { display: flex; gap: 8px; align-items: center; margin: 16px 0; flex-wrap: wrap; }
 table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
 th, td { text-align: left; padding: 8px 12px; border-bottom: 1px solid var(--line); vertical-align: top; }
