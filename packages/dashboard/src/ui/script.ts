@@ -270,6 +270,7 @@ export const DASHBOARD_SCRIPT = String.raw`"use strict";
   document.getElementById("find").addEventListener("submit", function (event) {
     event.preventDefault();
     var id = event.target.elements.id.value.trim();
+    event.target.reset();
     if (id) location.hash = "#/job/" + encodeURIComponent(id);
   });
   window.addEventListener("hashchange", function () { say("", false); route(); });
