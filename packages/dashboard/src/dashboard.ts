@@ -100,8 +100,15 @@ async function refuse(request: Request, options: ResolvedDashboardOptions): Prom
       return problem(403, "this dashboard serves only requests from this machine (localOnly)");
     }
   }
-  if (options.authorize && (await options.authorize(request)) !== true) {
-    return problem(401, "not authorized to see the dashboard");
+  if (options.authorize) {
+    let allowed: boolean;
+    try {
+      allowed = (await options.authorize(request)) === true;
+    } catch {
+      // Its message may say more about the auth setup than an unauthenticated caller should see.
+      return problem(500, "authorize() threw: the request is refused");
+    }
+    if (!allowed) return problem(401, "not authorized to see the dashboard");
   }
   return undefined;
 }

@@ -103,6 +103,14 @@ describe("dashboard(): who may use it", () => {
       expect(await response.text()).not.toContain("signup");
     }
     expect((await get(handler, "/api/overview", { "x-user": "admin" })).status).toBe(200);
+    const throwing = dashboard(jobs, {
+      authorize: () => {
+        throw new Error("session store at 10.1.2.3 unreachable");
+      },
+    });
+    const refused = await get(throwing, "/api/overview");
+    expect(refused.status).toBe(500);
+    expect(await refused.text()).not.toContain("10.1.2.3");
   });
 
   it("local-only serves loopback clients with a loopback Host, and nothing without a known address", async () => {
