@@ -28,7 +28,8 @@ describe("postgres counts() and list()", () => {
     const first = await client.list({ state: "waiting", limit: 4 });
     expect(first.jobs.map((snapshot) => snapshot.id)).toEqual(newestFirst.slice(0, 4));
     // The page's last two jobs and the next one leave the state.
-    for (const id of [...newestFirst.slice(2, 4), newestFirst[4]!]) expect(await client.cancel(id)).toBe(true);
+    for (const id of [...newestFirst.slice(2, 4), newestFirst[4]!])
+      expect(await client.cancel(id)).toBe(true);
     const second = await client.list({ state: "waiting", limit: 4, cursor: first.cursor });
     expect(second.jobs.map((snapshot) => snapshot.id)).toEqual(newestFirst.slice(5, 9));
     const last = await client.list({ state: "waiting", limit: 4, cursor: second.cursor });
