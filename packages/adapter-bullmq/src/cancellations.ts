@@ -57,7 +57,7 @@ export class Cancellations {
     // The record first: a get(id) between the removal and the record would find nothing.
     const redis = this.#redis();
     const recording = redis.multi().set(key, JSON.stringify(record), "PX", this.#retentionMs);
-    await indexCancellation(recording, this.#prefix, ref.queue, ref.jobId).exec();
+    await indexCancellation(recording, this.#indexEntry(ref, false)).exec();
     let removed: number;
     try {
       removed = await queue.remove(ref.jobId);
@@ -90,6 +90,7 @@ export class Cancellations {
       prefix: this.#prefix,
       queue: queue.name,
       failedKey: queue.keys.failed!,
+      completedKey: queue.keys.completed!,
       retentionMs: this.#retentionMs,
     });
   }
@@ -112,7 +113,7 @@ export class Cancellations {
 
   async #cancelRunning(ref: JobRef): Promise<boolean> {
     const marking = this.#redis().multi().set(this.#key(ref), "running", "PX", this.#retentionMs);
-    await indexCancellation(marking, this.#prefix, ref.queue, ref.jobId)
+    await indexCancellation(marking, this.#indexEntry(ref, true))
       .publish(this.channel, formatJobId(ref.queue, ref.jobId))
       .exec();
     return true;
@@ -122,8 +123,18 @@ export class Cancellations {
     await this.#redis()
       .multi()
       .del(this.#key(ref))
-      .zrem(cancelledIndexKey(this.#prefix, ref.queue), ref.jobId)
+      .zrem(cancelledIndexKey(this.#prefix, ref.queue, false), ref.jobId)
       .exec();
+  }
+
+  #indexEntry(ref: JobRef, running: boolean) {
+    return {
+      prefix: this.#prefix,
+      queue: ref.queue,
+      jobId: ref.jobId,
+      running,
+      retentionMs: this.#retentionMs,
+    };
   }
 
   #key(ref: JobRef): string {

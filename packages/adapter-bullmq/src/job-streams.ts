@@ -82,21 +82,28 @@ export function streamsOf(
       return [sortedSetStream(redis, name, "failed", queue.keys.failed!, loadAs("failed", scored))];
     case "cancelled":
       return [
+        // Cancelled before it ran: removed from BullMQ, its record kept.
         sortedSetStream(
           redis,
           name,
           "cancelled",
-          cancelledIndexKey(context.prefix, name),
+          cancelledIndexKey(context.prefix, name, false),
           async (id, score) => {
-            const job = await queue.getJob(id);
-            if (job) {
-              // Cancelled while it ran: cancelled once BullMQ failed it (until then it runs, or it completed).
-              return isCancelledJob(job)
-                ? { key: score, snapshot: toJobSnapshot(name, job, "failed") }
-                : undefined;
-            }
             const record = await context.cancellations.record({ queue: name, jobId: id });
             return record && { key: score, snapshot: record };
+          },
+        ),
+        // Cancelled while it ran: cancelled once BullMQ failed it (until then it runs, or it completed).
+        sortedSetStream(
+          redis,
+          name,
+          "cancelled-running",
+          cancelledIndexKey(context.prefix, name, true),
+          async (id, score) => {
+            const job = await queue.getJob(id);
+            return job && isCancelledJob(job)
+              ? { key: score, snapshot: toJobSnapshot(name, job, "failed") }
+              : undefined;
           },
         ),
       ];

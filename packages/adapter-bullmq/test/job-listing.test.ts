@@ -1,7 +1,9 @@
 import { ConfigError, defineJob, type Switchyard } from "@switchyard/core";
-import { waitFor } from "@switchyard/testkit";
+import { sleep, waitFor } from "@switchyard/testkit";
+import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { REDIS_URL } from "./redis-test-server.js";
 import { TestClients } from "./test-client.js";
 
 const numberPayload = z.object({ n: z.number() });
@@ -127,5 +129,28 @@ describe("bullmq counts() and list() of cancelled jobs", () => {
     expect((await client.list({ state: "failed", job: job.name })).jobs).toEqual([]);
     const cancelled = await client.list({ state: "cancelled", job: job.name });
     expect(cancelled.jobs.map((snapshot) => [snapshot.id, snapshot.state])).toEqual([[id, "cancelled"]]);
+  });
+
+  it("a job cancelled before it ran counts while its record is kept; the index drops it at the next cancellation", async () => {
+    const job = failing(clients.name("cancel-waiting"));
+    const client = await clients.client([job], { cancelledRetention: "300ms" });
+    const first = await client.enqueue(job, { n: 1 });
+    expect(await client.cancel(first.id)).toBe(true);
+    expect(await client.counts({ job: job.name })).toMatchObject({ waiting: 0, cancelled: 1 });
+    expect((await client.list({ state: "cancelled", job: job.name })).jobs.map((s) => s.id)).toEqual([
+      first.id,
+    ]);
+    await sleep(400);
+    expect(await client.counts({ job: job.name })).toMatchObject({ cancelled: 0 });
+    expect((await client.list({ state: "cancelled", job: job.name })).jobs).toEqual([]);
+    const second = await client.enqueue(job, { n: 2 });
+    expect(await client.cancel(second.id)).toBe(true);
+    const redis = new Redis(REDIS_URL);
+    try {
+      const index = `${clients.prefixOf(client)}:${job.name}:switchyard-cancelled`;
+      expect(await redis.zrange(index, 0, -1)).toEqual([second.id.slice(job.name.length + 1)]);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

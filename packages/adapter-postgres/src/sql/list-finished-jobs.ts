@@ -18,7 +18,7 @@ export async function listFinishedJobs(
        join ${quoted}._private_tasks t on t.id = f.task_id
        left join ${quoted}.switchyard_job_state s on s.job_id = f.job_id
       where (f.cancelled or s.outcome is not distinct from 'cancelled') = $4::boolean
-        and t.identifier = any($1::text[])
+        and f.task_id = any(array(select n.id from ${quoted}._private_tasks n where n.identifier = any($1::text[])))
         and ($2::bigint is null or f.job_id < $2::bigint)
       order by f.job_id desc
       limit $3::int`,
