@@ -1,7 +1,8 @@
 // The dashboard's browser script, served at <basePath>/assets/dashboard.js. Plain ES2020, no build,
 // no CDN. It renders every value with textContent (never innerHTML), so job data cannot inject markup.
-// Kept as a string so it ships inside the package's dist with no copy step; it uses no backticks.
-export const DASHBOARD_SCRIPT = String.raw`"use strict";
+// Kept as a string so it ships inside the package's dist with no copy step: it uses no backticks, no
+// "${" and no backslashes (a template literal would read them as escapes).
+export const DASHBOARD_SCRIPT = `"use strict";
 (function () {
   var base = document.querySelector('meta[name="switchyard-base"]').content;
   var csrf = document.querySelector('meta[name="switchyard-csrf"]').content;
