@@ -2,8 +2,11 @@ import { randomUUID } from "node:crypto";
 import type {
   Backend,
   EnqueueResult,
+  JobCounts,
   JobDefinition,
+  JobPage,
   JobSnapshot,
+  JobState,
   ScheduleEntry,
   WorkerOptions,
 } from "@switchyard/core";
@@ -14,6 +17,7 @@ import { type BullmqBackendOptions, resolveBullmqOptions } from "./bullmq-option
 import { BullmqWorkerRunner, SWITCHYARD_BACKOFF } from "./bullmq-worker.js";
 import { Cancellations } from "./cancellations.js";
 import { cronRepeatStrategy } from "./cron-repeat.js";
+import { addCounts, countQueue, listPage } from "./job-listing.js";
 import { formatJobId, parseJobId } from "./job-ref.js";
 import { JobSchedulers } from "./job-schedulers.js";
 import { isCancelledJob, toJobSnapshot } from "./job-snapshot.js";
@@ -148,6 +152,29 @@ class BullmqBackend implements Backend {
         .sort((a, b) => (b.finishedAt?.getTime() ?? 0) - (a.finishedAt?.getTime() ?? 0))
         .slice(0, options.limit);
     });
+  }
+
+  /** Without `job`: the jobs this client defines (each job is its own queue, found by its name). */
+  counts(options: { job?: string }): Promise<JobCounts> {
+    return this.#read(async () =>
+      addCounts(
+        await Promise.all(
+          this.#namesOf(options).map((name) => countQueue(this.#queue(name), this.#cancellations)),
+        ),
+      ),
+    );
+  }
+
+  list(options: { state: JobState; job?: string; limit: number; cursor?: string }): Promise<JobPage> {
+    const queues = this.#namesOf(options).map((name) => this.#queue(name));
+    const context = {
+      redis: this.#connections.producer,
+      prefix: this.#prefix,
+      cancellations: this.#cancellations,
+    };
+    return this.#read(() =>
+      listPage(queues, { ...options, job: options.job, cursor: options.cursor }, context),
+    );
   }
 
   async upsertSchedule(entry: ScheduleEntry, options: { declared: boolean }): Promise<void> {
@@ -324,6 +351,11 @@ class BullmqBackend implements Backend {
       if (jobs.length < page) break;
     }
     return found.slice(0, limit);
+  }
+
+  /** The job names a call covers: `job`, defined here or not, else this client's jobs. */
+  #namesOf(options: { job?: string }): string[] {
+    return options.job === undefined ? [...this.#runtime.jobs.keys()] : [options.job];
   }
 
   /** Runs a call that writes nothing (else BackendUnavailableError, stored "no"). */

@@ -1,8 +1,18 @@
-import type { Capabilities } from "@switchyard/core";
+import type { Capabilities, JobState } from "@switchyard/core";
 import { featureTable } from "@switchyard/core/adapter";
 
 /** The default idempotency window: 24 hours from the first enqueue. */
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 86_400_000;
+
+/** BullMQ's states, and cancelled from the adapter's index of the jobs it cancelled (cancelled-index.ts). */
+const BULLMQ_STATES: ReadonlyArray<JobState> = [
+  "waiting",
+  "delayed",
+  "active",
+  "completed",
+  "failed",
+  "cancelled",
+];
 
 /**
  * What the BullMQ adapter can do. `native`: BullMQ does it with its own API. `emulated`: the adapter
@@ -36,6 +46,9 @@ export const bullmqCapabilities: Capabilities = {
     "jobs.cancelRunning": "emulated",
     "jobs.retry": "native",
     "jobs.listFailed": "native",
+    "jobs.counts": "native",
+    "jobs.list": "native",
+    "jobs.retryFailed": "emulated",
     progress: "native",
     results: "native",
     "worker.gracefulStop": "native",
@@ -45,7 +58,14 @@ export const bullmqCapabilities: Capabilities = {
     "steps.invoke": "emulated",
   }),
   idempotency: { window: "ttl", defaultTtlMs: DEFAULT_IDEMPOTENCY_TTL_MS, clearedOnFailure: false },
+  jobStates: { counted: BULLMQ_STATES, listed: BULLMQ_STATES },
   notes: {
+    "jobs.counts":
+      "BullMQ's getJobCounts per job (waiting adds up wait, prioritized and waiting-children), summed over the client's jobs when no job is named; cancelled comes from the adapter's index of cancellations, and a job BullMQ failed because it was cancelled counts as cancelled, not failed",
+    "jobs.list":
+      "reads BullMQ's lists and sorted sets per job and merges them newest first (waiting by creation, active by start, delayed by due time, finished by end); a page continues after the last job listed (a sorted set by score, a list by finding that job again), so jobs leaving the state between pages make no page skip another",
+    "jobs.retryFailed":
+      "core lists the failed jobs and retries each: BullMQ's retryJobs reruns every failed job of a queue (no limit), keeps their attempt counts, and would rerun jobs cancelled while running",
     "enqueue.priority":
       "BullMQ priorities (0 runs before any prioritized job, then lower first); ordered within one job, since each job has its own queue",
     "enqueue.concurrencyKey":

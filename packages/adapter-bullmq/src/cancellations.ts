@@ -1,6 +1,7 @@
 import { JOB_CANCELLED_ERROR_CODE, type JobSnapshot } from "@switchyard/core";
 import { ErrorCode, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
+import { cancelledIndexKey, countCancelled, indexCancellation } from "./cancelled-index.js";
 import { formatJobId, type JobRef } from "./job-ref.js";
 import { toJobSnapshot } from "./job-snapshot.js";
 
@@ -11,7 +12,8 @@ import { toJobSnapshot } from "./job-snapshot.js";
  * - a running job is marked (the same key, holding `running`) and its id is published on
  *   `<prefix>:switchyard:cancel`; the worker running it aborts the attempt, which then fails in
  *   BullMQ with SWITCHYARD_JOB_CANCELLED. The mark catches a job whose worker died before the notice:
- *   it is checked when the job comes back (`isMarked`).
+ *   it is checked when the job comes back (`isMarked`);
+ * - both are indexed per job, to count and list them (cancelled-index.ts).
  */
 export class Cancellations {
   readonly #prefix: string;
@@ -54,18 +56,19 @@ export class Cancellations {
     };
     // The record first: a get(id) between the removal and the record would find nothing.
     const redis = this.#redis();
-    await redis.set(key, JSON.stringify(record), "PX", this.#retentionMs);
+    const recording = redis.multi().set(key, JSON.stringify(record), "PX", this.#retentionMs);
+    await indexCancellation(recording, this.#indexEntry(ref, false)).exec();
     let removed: number;
     try {
       removed = await queue.remove(ref.jobId);
     } catch (error) {
-      await redis.del(key);
+      await this.#unrecord(ref);
       if ((error as { code?: unknown }).code === ErrorCode.JobBelongsToJobScheduler) return false;
       throw error;
     }
     if (removed === 1) return true;
     // It started meanwhile: a running job is locked, and is cancelled as a running one.
-    await redis.del(key);
+    await this.#unrecord(ref);
     return this.#cancelRunning(ref);
   }
 
@@ -79,6 +82,17 @@ export class Cancellations {
       createdAt: record.createdAt === undefined ? undefined : new Date(record.createdAt),
       finishedAt: record.finishedAt === undefined ? undefined : new Date(record.finishedAt),
     };
+  }
+
+  /** One job's cancelled jobs, and how many of them BullMQ counts as failed (cancelled-index.ts). */
+  counts(queue: Queue): Promise<{ cancelled: number; failed: number }> {
+    return countCancelled(this.#redis(), {
+      prefix: this.#prefix,
+      queue: queue.name,
+      failedKey: queue.keys.failed!,
+      completedKey: queue.keys.completed!,
+      retentionMs: this.#retentionMs,
+    });
   }
 
   /** True when the job was cancelled while it ran (on `redis`, a worker's own connection). */
@@ -98,12 +112,29 @@ export class Cancellations {
   }
 
   async #cancelRunning(ref: JobRef): Promise<boolean> {
-    await this.#redis()
-      .multi()
-      .set(this.#key(ref), "running", "PX", this.#retentionMs)
+    const marking = this.#redis().multi().set(this.#key(ref), "running", "PX", this.#retentionMs);
+    await indexCancellation(marking, this.#indexEntry(ref, true))
       .publish(this.channel, formatJobId(ref.queue, ref.jobId))
       .exec();
     return true;
+  }
+
+  async #unrecord(ref: JobRef): Promise<void> {
+    await this.#redis()
+      .multi()
+      .del(this.#key(ref))
+      .zrem(cancelledIndexKey(this.#prefix, ref.queue, false), ref.jobId)
+      .exec();
+  }
+
+  #indexEntry(ref: JobRef, running: boolean) {
+    return {
+      prefix: this.#prefix,
+      queue: ref.queue,
+      jobId: ref.jobId,
+      running,
+      retentionMs: this.#retentionMs,
+    };
   }
 
   #key(ref: JobRef): string {

@@ -87,7 +87,9 @@ export interface Backend {
   listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]>;
   /**
    * With feature `jobs.counts`: jobs per state, every state of `capabilities.jobStates.counted` and
-   * no other (core drops the rest). `job` filters by job name, registered with this client or not.
+   * no other (core drops the rest). `job` filters by job name, registered with this client or not;
+   * without it (here, in list and in retryFailed), the jobs registered with this client: other apps
+   * may share the store.
    */
   counts?(options: { job?: string }): Promise<JobCounts>;
   /**

@@ -57,6 +57,8 @@ export interface SwitchyardOptions {
 export interface Switchyard {
   readonly backend: Backend;
   readonly capabilities: Capabilities;
+  /** The names of the jobs registered with this client, in the order given (what a dashboard counts one by one). */
+  readonly jobNames: ReadonlyArray<string>;
   /** Validates the payload (ValidationError, nothing enqueued) and enqueues one job. */
   enqueue<S extends PayloadSchema>(
     job: JobDefinition<S, unknown>,
@@ -306,6 +308,7 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
   return {
     backend,
     capabilities,
+    jobNames: Object.freeze([...jobs.keys()]),
 
     async enqueue(job, payload, enqueueOptions) {
       assertOpen("enqueue()");

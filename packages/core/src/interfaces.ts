@@ -231,14 +231,20 @@ export interface ListFailedOptions {
 export type JobCounts = Partial<Record<JobState, number>>;
 
 export interface CountOptions {
-  /** Only this job's. Default: all jobs. */
+  /**
+   * Only this job's, defined by this client or not. Default: the jobs this client defines (other apps
+   * sharing the store are left out).
+   */
   job?: string;
 }
 
 export interface ListOptions {
   /** The state of the jobs to list; one of `capabilities.jobStates.listed`. */
   state: JobState;
-  /** Only this job's. Default: all jobs. */
+  /**
+   * Only this job's, defined by this client or not. Default: the jobs this client defines (other apps
+   * sharing the store are left out).
+   */
   job?: string;
   /** The most jobs in one page, 1..1000. Default 100. */
   limit?: number;
@@ -254,7 +260,7 @@ export interface JobPage {
 }
 
 export interface RetryFailedOptions {
-  /** Only this job's failures. Default: all jobs. */
+  /** Only this job's failures. Default: the jobs this client defines. */
   job?: string;
   /** The most jobs retried by this call. Default 1000. */
   limit?: number;

@@ -47,6 +47,13 @@ describe("createSwitchyard", () => {
     expect(jobs.capabilities.backend).toBe("memory");
   });
 
+  it("names its registered jobs in jobNames, in the order given", () => {
+    const report = defineJob({ name: "report.build", schema: z.object({}), handler: () => {} });
+    const jobs = createSwitchyard({ jobs: [report, email], logger: silentLogger });
+    expect(jobs.jobNames).toEqual(["report.build", "email.send"]);
+    expect(Object.isFrozen(jobs.jobNames)).toBe(true);
+  });
+
   it("rejects a bad payload with the schema issues and enqueues nothing", async () => {
     const backend = limitedBackend();
     const jobs = createSwitchyard({ backend, jobs: [email], logger: silentLogger });

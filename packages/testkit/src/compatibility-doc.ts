@@ -1,6 +1,7 @@
 import { FEATURES } from "@switchyard/core";
 import type { ConformanceReport } from "./report.js";
 import { allScenarios } from "./scenarios/index.js";
+import { ALL_STATES } from "./scenarios/job-listing-helpers.js";
 
 const SUPPORT_MARK = { native: "native", emulated: "emulated", unsupported: "—" } as const;
 const STATUS_MARK = { passed: "✅", failed: "❌", skipped: "⏭" } as const;
@@ -49,6 +50,21 @@ export function renderCompatibilityDoc(reports: ReadonlyArray<ConformanceReport>
   for (const feature of FEATURES) {
     const cells = reports.map((report) => SUPPORT_MARK[report.capabilities.features[feature]]);
     lines.push(`| \`${feature}\` | ${cells.join(" | ")} |`);
+  }
+  lines.push(
+    "",
+    "## Job states in counts() and list()",
+    "",
+    `| state | ${backends.join(" | ")} |`,
+    `| --- | ${backends.map(() => "---").join(" | ")} |`,
+  );
+  for (const state of ALL_STATES) {
+    const cells = reports.map((report) => {
+      const { counted = [], listed = [] } = report.capabilities.jobStates ?? {};
+      const marks = [counted.includes(state) && "counted", listed.includes(state) && "listed"];
+      return marks.filter(Boolean).join(", ") || "—";
+    });
+    lines.push(`| \`${state}\` | ${cells.join(" | ")} |`);
   }
   lines.push(
     "",

@@ -1,0 +1,56 @@
+import { ConfigError, type JobState } from "@switchyard/core";
+
+/**
+ * Where one stream of a listing (one Redis list or sorted set of one job's queue) stopped:
+ * - a sorted set: the score and member of the last job listed (`s`, `m`), a keyset position;
+ * - a list: the ids of the last jobs listed, the last one first (`r`), found again by LPOS.
+ */
+export type StreamAnchor = { s: number; m: string } | { r: string[] };
+
+/** The cursor of a `list()` page: the state and job it lists, and where each stream stopped. */
+export interface ListCursor {
+  state: JobState;
+  job: string | null;
+  anchors: Record<string, StreamAnchor>;
+}
+
+const VERSION = 1;
+
+export function encodeListCursor(cursor: ListCursor): string {
+  const { state, job, anchors } = cursor;
+  return Buffer.from(JSON.stringify({ v: VERSION, state, job, anchors })).toString("base64url");
+}
+
+/** The cursor, checked against the call it is passed to; a ConfigError when it is not one of its pages. */
+export function decodeListCursor(text: string, state: JobState, job: string | undefined): ListCursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+  } catch {
+    parsed = undefined;
+  }
+  const cursor = parsed as (ListCursor & { v: unknown }) | undefined;
+  if (
+    typeof cursor !== "object" ||
+    cursor === null ||
+    cursor.v !== VERSION ||
+    typeof cursor.anchors !== "object" ||
+    cursor.anchors === null ||
+    !Object.values(cursor.anchors).every(isAnchor)
+  ) {
+    throw new ConfigError(`list(): cursor "${text}" is not a cursor of the bullmq backend`);
+  }
+  if (cursor.state !== state || cursor.job !== (job ?? null)) {
+    throw new ConfigError(
+      `list(): the cursor is of a listing of ${cursor.state} jobs${cursor.job ? ` of ${cursor.job}` : ""}, not of this one`,
+    );
+  }
+  return { state, job: cursor.job, anchors: cursor.anchors };
+}
+
+function isAnchor(value: unknown): value is StreamAnchor {
+  const anchor = value as Record<string, unknown> | null;
+  if (typeof anchor !== "object" || anchor === null) return false;
+  if ("r" in anchor) return Array.isArray(anchor.r) && anchor.r.every((id) => typeof id === "string");
+  return typeof anchor.s === "number" && typeof anchor.m === "string";
+}
