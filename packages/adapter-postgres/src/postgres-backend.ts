@@ -2,7 +2,10 @@ import {
   type Backend,
   ConfigError,
   type EnqueueResult,
+  type JobCounts,
+  type JobPage,
   type JobSnapshot,
+  type JobState,
   type ScheduleEntry,
   type WorkerOptions,
 } from "@switchyard/core";
@@ -10,16 +13,19 @@ import type { EnqueueRequest, JobRuntime } from "@switchyard/core/adapter";
 import { BackendLifecycle } from "./backend-lifecycle.js";
 import { toBackendError } from "./connection-errors.js";
 import { enqueueJobs, payloadJson } from "./enqueue-jobs.js";
+import { listJobPage } from "./job-listing.js";
 import { toJobSnapshot } from "./job-snapshot.js";
 import { postgresCapabilities } from "./postgres-capabilities.js";
 import { type PostgresOptions, resolvePostgresOptions } from "./postgres-options.js";
 import { PostgresWorker, type PostgresWorkerHandle } from "./postgres-worker.js";
 import { nextFire, toScheduleEntry } from "./schedule-runner.js";
 import { cancelJob } from "./sql/cancel-job.js";
+import { countJobs } from "./sql/count-jobs.js";
 import { getJob } from "./sql/get-job.js";
 import { listFailedJobs } from "./sql/list-failed-jobs.js";
 import { listSchedules } from "./sql/list-schedules.js";
 import { removeSchedule } from "./sql/remove-schedule.js";
+import { retryFailedJobs } from "./sql/retry-failed-jobs.js";
 import { retryJob } from "./sql/retry-job.js";
 import { upsertSchedule } from "./sql/upsert-schedule.js";
 import { TRANSACTIONAL, transactionClientFor } from "./transaction-scope.js";
@@ -100,6 +106,25 @@ export class PostgresBackend implements Backend {
     return rows.map(toJobSnapshot);
   }
 
+  /** Without `job`: the client's own jobs, as listFailed (other apps may share the schema). */
+  counts(options: { job?: string }): Promise<JobCounts> {
+    return this.#query("counts", () => countJobs(this.#lifecycle.pool, this.schema, this.#namesOf(options)));
+  }
+
+  list(options: { state: JobState; job?: string; limit: number; cursor?: string }): Promise<JobPage> {
+    const page = { state: options.state, names: this.#namesOf(options), limit: options.limit };
+    return this.#query("list", () =>
+      listJobPage(this.#lifecycle.pool, this.schema, { ...page, cursor: options.cursor }),
+    );
+  }
+
+  retryFailed(options: { job?: string; limit: number }): Promise<string[]> {
+    const names = this.#namesOf(options);
+    return this.#query("retryFailed", () =>
+      retryFailedJobs(this.#lifecycle.pool, this.schema, { names, limit: options.limit }),
+    );
+  }
+
   async upsertSchedule(entry: ScheduleEntry, options: { declared: boolean }): Promise<void> {
     const stored = {
       declared: options.declared,
@@ -127,6 +152,11 @@ export class PostgresBackend implements Backend {
 
   close(): Promise<void> {
     return this.#lifecycle.close();
+  }
+
+  /** The job names a call covers: `job`, registered here or not, else the client's own. */
+  #namesOf(options: { job?: string }): string[] {
+    return options.job === undefined ? [...this.#lifecycle.runtime.jobs.keys()] : [options.job];
   }
 
   /** Runs `statement` once the schema is installed; a connection failure is a BackendUnavailableError. */

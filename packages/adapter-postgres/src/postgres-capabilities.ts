@@ -1,8 +1,18 @@
-import type { Capabilities } from "@switchyard/core";
+import type { Capabilities, JobState } from "@switchyard/core";
 import { featureTable } from "@switchyard/core/adapter";
 
 /** The default ttl of an idempotency key (option `idempotencyTtl`). */
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 86_400_000;
+
+/** Every state: live jobs are in graphile-worker's table, completed and cancelled ones in switchyard_finished. */
+const POSTGRES_STATES: ReadonlyArray<JobState> = [
+  "waiting",
+  "delayed",
+  "active",
+  "completed",
+  "failed",
+  "cancelled",
+];
 
 /**
  * What the PostgreSQL backend can do. `native`: graphile-worker does it; `emulated`: the adapter does it
@@ -37,6 +47,9 @@ export const postgresCapabilities: Capabilities = {
     "jobs.cancelRunning": "emulated",
     "jobs.retry": "native",
     "jobs.listFailed": "native",
+    "jobs.counts": "native",
+    "jobs.list": "native",
+    "jobs.retryFailed": "native",
     progress: "emulated",
     results: "emulated",
     "worker.gracefulStop": "native",
@@ -46,7 +59,14 @@ export const postgresCapabilities: Capabilities = {
     "steps.invoke": "emulated",
   }),
   idempotency: { window: "ttl", defaultTtlMs: DEFAULT_IDEMPOTENCY_TTL_MS, clearedOnFailure: false },
+  jobStates: { counted: POSTGRES_STATES, listed: POSTGRES_STATES },
   notes: {
+    "jobs.counts":
+      "one SQL statement over graphile-worker's table (waiting, delayed, active, failed) and switchyard_finished (completed and cancelled, kept for keepFinished); without a job, the client's own jobs",
+    "jobs.list":
+      "keyset pages on the job id, newest first: a job leaving the state between pages never makes the next page skip another; completed and cancelled jobs come without their payload",
+    "jobs.retryFailed":
+      "one statement: the newest failed jobs up to the limit get a fresh attempt count (rows another transaction holds are skipped), and workers are told once",
     "enqueue.concurrencyKey":
       "each key gets its own set of graphile-worker named queues (lanes), as for job.concurrency",
     "retry.backoff.fixed":

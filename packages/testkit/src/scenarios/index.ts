@@ -7,11 +7,13 @@ import { errorScenarios } from "./errors.js";
 import { eventScenarios } from "./events.js";
 import { failedScenarios } from "./failed.js";
 import { idempotencyScenarios } from "./idempotency.js";
+import { jobListingScenarios } from "./job-listing.js";
 import { lifecycleScenarios } from "./lifecycle.js";
 import { multiProcessScenarios } from "./multi-process.js";
 import { payloadScenarios } from "./payload.js";
 import { priorityScenarios } from "./priority.js";
 import { retryScenarios } from "./retry.js";
+import { retryFailedScenarios } from "./retry-failed.js";
 import { scheduleScenarios } from "./schedules.js";
 import { stepScenarios } from "./steps.js";
 import { storedValueScenarios } from "./stored-values.js";
@@ -29,6 +31,8 @@ export const allScenarios: ReadonlyArray<Scenario> = [
   ...retryScenarios,
   ...errorScenarios,
   ...failedScenarios,
+  ...jobListingScenarios,
+  ...retryFailedScenarios,
   ...idempotencyScenarios,
   ...delayScenarios,
   ...priorityScenarios,
