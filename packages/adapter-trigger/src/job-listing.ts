@@ -37,7 +37,7 @@ const STATUSES: Record<JobState, ReadonlyArray<RunStatus>> = {
   cancelled: ["CANCELED"],
 };
 
-/** Runs per `runs.list` call (`page[size]`; the emulator takes up to 100, the webapp's cap is inferred). */
+/** Runs per `runs.list` call: `page[size]` is 1..100 (W:apps/webapp/app/presenters/v3/ApiRunListPresenter.server.ts). */
 const RUNS_PAGE = 100;
 /** Runs read at once (`runs.retrieve`) while listing or counting. */
 const READ_CONCURRENCY = 8;
