@@ -87,7 +87,7 @@ export const inngestCapabilities: Capabilities = {
     "jobs.list":
       "completed, failed and cancelled jobs: pages of the app's runs by status (REST v2, cursor), each read with its event (and a failed one with its event's runs); waiting, delayed and active jobs cannot be listed, for the reason given for counts",
     "jobs.retryFailed":
-      "core lists the failed jobs and reruns each (REST v2 rerun): Inngest's bulk replay is a dashboard feature with no REST call",
+      "core lists the failed jobs and reruns each (REST v2 `POST /v2/runs/{id}/rerun`, one run a call); Inngest's replay of many runs is a dashboard feature, and no REST call for it is known to the adapter",
     progress: "Inngest keeps no progress of a running attempt that the REST API could show",
     results: "the run's output in Inngest",
     "worker.gracefulStop":
