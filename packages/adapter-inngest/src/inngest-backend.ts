@@ -5,7 +5,10 @@ import {
   ConfigError,
   DEFAULT_RETRY_POLICY,
   type EnqueueResult,
+  type JobCounts,
+  type JobPage,
   type JobSnapshot,
+  type JobState,
   NotSupportedError,
   type ScheduleEntry,
 } from "@switchyard/core";
@@ -20,6 +23,7 @@ import { type ApiRun, InngestRestClient } from "./inngest-rest-client.js";
 import { type JobEvent, jobEvent } from "./job-event.js";
 import { jobFunction } from "./job-function.js";
 import { jobNameOf } from "./job-id.js";
+import { JobListing } from "./job-listing.js";
 import { findJob } from "./job-lookup.js";
 import { isEndedStatus, latestRun, toJobSnapshot } from "./job-snapshot.js";
 import { RequestSignals } from "./request-signals.js";
@@ -53,6 +57,11 @@ class InngestBackend implements Backend {
   #runtime?: JobRuntime;
   #functions: InngestFunction.Any[] = [];
   #handler?: (request: Request) => Promise<Response>;
+  readonly #listing = new JobListing({
+    runs: (query) => this.#rest.runs({ ...query, appId: this.#client.id, includeOutput: true }),
+    isJobState: async (run) => run.status !== "FAILED" || (await this.#replacedBy(run)) === undefined,
+    snapshot: (run, job) => this.#runSnapshot(run, job),
+  });
 
   constructor(options: InngestBackendOptions) {
     const resolved = resolveInngestOptions(options);
@@ -160,12 +169,20 @@ class InngestBackend implements Backend {
       });
       for (const run of page.runs) {
         if (failed.length >= options.limit) break;
-        const snapshot = await this.#failedSnapshot(run, options.job);
+        const snapshot = await this.#runSnapshot(run, options.job);
         if (snapshot) failed.push(snapshot);
       }
       cursor = page.cursor;
     } while (cursor && failed.length < options.limit);
     return failed;
+  }
+
+  counts(options: { job?: string }): Promise<JobCounts> {
+    return this.#listing.counts(options.job);
+  }
+
+  list(options: { state: JobState; job?: string; limit: number; cursor?: string }): Promise<JobPage> {
+    return this.#listing.list(options);
   }
 
   async upsertSchedule(entry: ScheduleEntry, options: { declared: boolean }): Promise<void> {
@@ -286,10 +303,12 @@ class InngestBackend implements Backend {
   }
 
   /**
-   * A failed run as listFailed returns it (REST v2 lists it with its output); undefined when a retry
-   * replaced it, or it is not a job's.
+   * The job a listed run is the state of; undefined when it is not a job's, or a failed run a retry
+   * replaced. A failed run is read with its event's runs (the newest decides, and holds the output);
+   * a completed or cancelled run is never replaced (retry reruns failed runs only), so the listed run
+   * (with its output) is enough.
    */
-  async #failedSnapshot(run: ApiRun, job: string | undefined): Promise<JobSnapshot | undefined> {
+  async #runSnapshot(run: ApiRun, job: string | undefined): Promise<JobSnapshot | undefined> {
     const functionId = run.function?.id ?? "";
     const prefix = `${this.#client.id}-`;
     const jobName = functionId.startsWith(prefix) ? functionId.slice(prefix.length) : functionId;
@@ -298,8 +317,11 @@ class InngestBackend implements Backend {
     if (!eventId) return undefined;
     const event = await this.#rest.event(eventId);
     if (!event) return undefined;
-    const runs = await this.#rest.eventRuns(eventId);
-    if (latestRun(runs)?.id !== run.id) return undefined;
+    let runs = [run];
+    if (run.status === "FAILED") {
+      runs = await this.#rest.eventRuns(eventId);
+      if (latestRun(runs)?.id !== run.id) return undefined;
+    }
     const snapshot = toJobSnapshot({ event, jobName, runs }, this.#maxAttempts(jobName));
     if (jobNameOf(event.name) !== undefined) return snapshot;
     // A scheduled run: it was never enqueued, so it is known by its run id.
@@ -307,6 +329,14 @@ class InngestBackend implements Backend {
       .get(jobName)
       ?.schedules.find((candidate) => cronTrigger(candidate) === run.trigger?.cronSchedule);
     return { ...snapshot, id: run.id, payload: entry?.payload };
+  }
+
+  /** The rerun that replaced failed run `run`, if `retry(id)` made one. */
+  async #replacedBy(run: ApiRun): Promise<ApiRun | undefined> {
+    const eventId = run.trigger?.eventIds?.[0];
+    if (!eventId) return undefined;
+    const latest = latestRun(await this.#rest.eventRuns(eventId));
+    return latest && latest.id !== run.id ? latest : undefined;
   }
 }
 

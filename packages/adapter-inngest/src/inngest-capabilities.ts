@@ -1,5 +1,6 @@
 import type { Capabilities } from "@switchyard/core";
 import { featureTable } from "@switchyard/core/adapter";
+import { INNGEST_JOB_STATES } from "./job-listing.js";
 
 /** Inngest's idempotency window: one run per function per event id for 24 hours, fixed by the platform. */
 export const IDEMPOTENCY_WINDOW_MS = 86_400_000;
@@ -32,11 +33,15 @@ export const inngestCapabilities: Capabilities = {
     "jobs.cancel": "native",
     "jobs.retry": "native",
     "jobs.listFailed": "native",
+    "jobs.counts": "native",
+    "jobs.list": "native",
+    "jobs.retryFailed": "emulated",
     results: "native",
     "worker.gracefulStop": "native",
     "worker.crashRecovery": "native",
   }),
   idempotency: { window: "fixed", fixedWindowMs: IDEMPOTENCY_WINDOW_MS, clearedOnFailure: false },
+  jobStates: { counted: INNGEST_JOB_STATES, listed: INNGEST_JOB_STATES },
   notes: {
     "enqueue.delay": "the event's `ts` is set in the future; Inngest starts the run at that time",
     "enqueue.runAt": "the event's `ts` is set to runAt; Inngest starts the run at that time",
@@ -77,6 +82,12 @@ export const inngestCapabilities: Capabilities = {
     "jobs.retry":
       "Inngest's rerun (REST v2, beta): a new run of the same event, with fresh attempts, under the same job id",
     "jobs.listFailed": "Inngest's REST API lists the app's failed runs (REST v2, beta)",
+    "jobs.counts":
+      "completed, failed and cancelled, counted by paging the app's runs (REST v2, one call per 100 runs, plus one per failed run to leave out those a retry replaced); Inngest has no count, and its queued and running runs do not say which jobs are waiting, delayed (a future event time, a retry's wait) or active",
+    "jobs.list":
+      "completed, failed and cancelled jobs: pages of the app's runs by status (REST v2, cursor), each read with its event (and a failed one with its event's runs); waiting, delayed and active jobs cannot be listed, for the reason given for counts",
+    "jobs.retryFailed":
+      "core lists the failed jobs and reruns each (REST v2 `POST /v2/runs/{id}/rerun`, one run a call); Inngest's replay of many runs is a dashboard feature, and no REST call for it is known to the adapter",
     progress: "Inngest keeps no progress of a running attempt that the REST API could show",
     results: "the run's output in Inngest",
     "worker.gracefulStop":

@@ -61,6 +61,9 @@ function operations(jobs: Switchyard): Record<string, () => Promise<unknown>> {
     cancel: () => jobs.cancel("01ARZ3NDEKTSV4RRFFQ69G5FAV"),
     retry: () => jobs.retry("01ARZ3NDEKTSV4RRFFQ69G5FAV"),
     listFailed: () => jobs.listFailed(),
+    counts: () => jobs.counts(),
+    list: () => jobs.list({ state: "failed" }),
+    retryFailed: () => jobs.retryFailed(),
   };
 }
 

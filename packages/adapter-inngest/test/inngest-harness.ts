@@ -147,6 +147,12 @@ class HostedBackend implements Backend {
   listFailed(options: { job?: string; limit: number }) {
     return this.#inner.listFailed(options);
   }
+  counts(options: { job?: string }) {
+    return this.#inner.counts!(options);
+  }
+  list(options: Parameters<NonNullable<Backend["list"]>>[0]) {
+    return this.#inner.list!(options);
+  }
   upsertSchedule(...args: Parameters<Backend["upsertSchedule"]>) {
     return this.#inner.upsertSchedule(...args);
   }

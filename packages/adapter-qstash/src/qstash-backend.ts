@@ -3,7 +3,10 @@ import {
   BackendUnavailableError,
   ConfigError,
   type EnqueueResult,
+  type JobCounts,
+  type JobPage,
   type JobSnapshot,
+  type JobState,
   type ScheduleEntry,
 } from "@switchyard/core";
 import type { EnqueueRequest, JobRuntime } from "@switchyard/core/adapter";
@@ -12,6 +15,7 @@ import { AccountKeys } from "./account-keys.js";
 import { jsonResponse } from "./attempt-response.js";
 import { createDeliveryHandler } from "./delivery-handler.js";
 import { deliveryTarget, destinationUrl } from "./destination-url.js";
+import { JobListing } from "./job-listing.js";
 import {
   type DeadLetter,
   deadLetterReport,
@@ -64,6 +68,24 @@ class QStashBackend implements Backend {
   #client?: Client;
   #handler?: (request: Request) => Promise<Response>;
   #closed = false;
+  readonly #listing = new JobListing({
+    deadLetters: ({ label, count, cursor }) => {
+      const dlq = this.#api().dlq;
+      const request = { filter: { label }, count, ...(cursor ? { cursor } : {}) };
+      return this.#call("dlq.listMessages", "read", () => dlq.listMessages(request)) as Promise<{
+        messages: DeadLetter[];
+        cursor?: string;
+      }>;
+    },
+    logs: (request) => {
+      const client = this.#api();
+      return this.#call("logs", "read", () => client.logs(request)) as Promise<{
+        logs: LogRecord[];
+        cursor?: string;
+      }>;
+    },
+    maxAttemptsOf: (job) => this.#runtime?.jobs.get(job)?.retry.maxAttempts,
+  });
 
   constructor(options: QStashBackendOptions) {
     this.#options = resolveQStashOptions(options);
@@ -188,7 +210,7 @@ class QStashBackend implements Backend {
   }
 
   async listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]> {
-    const label = options.job === undefined ? this.#keys.label : this.#keys.jobLabel(options.job);
+    const label = this.#labelOf(options.job);
     const failed: JobSnapshot[] = [];
     let cursor: string | undefined;
     const dlq = this.#api().dlq;
@@ -207,6 +229,14 @@ class QStashBackend implements Backend {
       cursor = page.cursor;
     } while (cursor);
     return failed;
+  }
+
+  counts(options: { job?: string }): Promise<JobCounts> {
+    return this.#listing.counts(this.#labelOf(options.job));
+  }
+
+  list(options: { state: JobState; job?: string; limit: number; cursor?: string }): Promise<JobPage> {
+    return this.#listing.list({ ...options, label: this.#labelOf(options.job) });
   }
 
   async upsertSchedule(entry: ScheduleEntry): Promise<void> {
@@ -291,6 +321,11 @@ class QStashBackend implements Backend {
       this.#closed
         ? Promise.resolve(jsonResponse(503, { error: "this Switchyard client is closed" }))
         : handler(request);
+  }
+
+  /** The DLQ and log label of the namespace's messages, or of one job's. */
+  #labelOf(job: string | undefined): string {
+    return job === undefined ? this.#keys.label : this.#keys.jobLabel(job);
   }
 
   #maxAttemptsOf(url: string): { maxAttempts?: number } {

@@ -1,5 +1,6 @@
 import type { Capabilities } from "@switchyard/core";
 import { featureTable } from "@switchyard/core/adapter";
+import { QSTASH_JOB_STATES } from "./job-listing.js";
 
 /**
  * QStash remembers a deduplication id for a window it fixes: "published in the last 10 minutes"
@@ -33,6 +34,9 @@ export const qstashCapabilities: Capabilities = {
     "jobs.cancel": "native",
     "jobs.retry": "emulated",
     "jobs.listFailed": "native",
+    "jobs.counts": "native",
+    "jobs.list": "native",
+    "jobs.retryFailed": "emulated",
     "worker.gracefulStop": "native",
     "worker.crashRecovery": "native",
   }),
@@ -41,6 +45,7 @@ export const qstashCapabilities: Capabilities = {
     fixedWindowMs: QSTASH_DEDUPLICATION_WINDOW_MS,
     clearedOnFailure: false,
   },
+  jobStates: { counted: QSTASH_JOB_STATES, listed: QSTASH_JOB_STATES },
   notes: {
     "enqueue.delay":
       "QStash delays have one-second resolution (Upstash-Delay / Upstash-Not-Before); a fraction of a second is rounded up, never down",
@@ -71,6 +76,12 @@ export const qstashCapabilities: Capabilities = {
       "the HTTP server (or the platform) lets in-flight deliveries finish before it stops",
     "worker.crashRecovery":
       "a delivery whose connection breaks is a failed attempt for QStash, which retries it after its default backoff (12 s first); that attempt counts",
+    "jobs.counts":
+      "failed and completed only, counted by paging the dead-letter queue (one call per 100) and the DELIVERED log entries (one call per 1,000); QStash has no call that lists or counts messages waiting, delayed or in flight, and completed jobs count as far back as its logs are kept",
+    "jobs.list":
+      "failed jobs are pages of the dead-letter queue, completed ones pages of the DELIVERED log entries (each job then read with its log, one call per 50 jobs); waiting, delayed and active jobs cannot be listed (QStash reads an in-flight message only by its id)",
+    "jobs.retryFailed":
+      "core lists the failed jobs and retries each (publish again, then delete the DLQ entry): QStash's bulk dlq.retry gives each message a new id that would lose the job's id",
     "jobs.cancel":
       "messages.cancel; QStash logs CANCEL_REQUESTED at once and CANCELLED at the message's delivery time, and the job reads cancelled from the first",
   },

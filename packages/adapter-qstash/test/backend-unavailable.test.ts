@@ -64,6 +64,9 @@ function operations(jobs: Switchyard): Record<string, () => Promise<unknown>> {
     cancel: () => jobs.cancel("msg_1"),
     retry: () => jobs.retry("msg_1"),
     listFailed: () => jobs.listFailed(),
+    counts: () => jobs.counts(),
+    list: () => jobs.list({ state: "failed" }),
+    retryFailed: () => jobs.retryFailed(),
     "schedules.upsert": () =>
       jobs.schedules.upsert(job, { id: "s", cron: "0 9 * * *", payload: { to: "a" } }),
     "schedules.remove": () => jobs.schedules.remove("s"),

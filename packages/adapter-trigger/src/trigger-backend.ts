@@ -5,7 +5,10 @@ import {
   ClientClosedError,
   ConfigError,
   type EnqueueResult,
+  type JobCounts,
+  type JobPage,
   type JobSnapshot,
+  type JobState,
   type ScheduleEntry,
   type Switchyard,
 } from "@switchyard/core";
@@ -13,6 +16,7 @@ import type { EnqueueRequest, JobRuntime } from "@switchyard/core/adapter";
 import { apiClientManager } from "@trigger.dev/core/v3";
 import { type AnyRetrieveRunResult, TriggerClient } from "@trigger.dev/sdk";
 import { batchItemTag, waitForBatchRuns } from "./batch-runs.js";
+import { JobListing, type ListedRun } from "./job-listing.js";
 import { FAILED_STATUSES, isFailed, isFinished, toJobSnapshot } from "./job-snapshot.js";
 import { jobIdOf } from "./job-tags.js";
 import { type ResolvedTriggerOptions, resolveTriggerOptions } from "./resolve-trigger-options.js";
@@ -88,6 +92,21 @@ export class TriggerBackend implements Backend {
       );
       return replay.id;
     },
+  });
+
+  readonly #listing = new JobListing({
+    runs: async ({ taskIdentifier, status, limit, after }) => {
+      const runs = this.#api.runs;
+      const query = {
+        taskIdentifier,
+        ...(status ? { status: [...status] } : {}),
+        limit,
+        ...(after ? { after } : {}),
+      };
+      const page = await this.#read("runs.list", () => runs.list(query));
+      return { runs: page.data, ...(page.pagination.next ? { next: page.pagination.next } : {}) };
+    },
+    snapshot: (run) => this.#listedSnapshot(run),
   });
 
   constructor(options: TriggerBackendOptions = {}) {
@@ -237,6 +256,19 @@ export class TriggerBackend implements Backend {
     }
     await settle();
     return listed.slice(0, options.limit);
+  }
+
+  counts(options: { job?: string }): Promise<JobCounts> {
+    return this.#listing.counts(
+      options.job === undefined ? [...this.#attached().jobs.keys()] : [options.job],
+    );
+  }
+
+  /** Lists the client's jobs (a job not registered with it has no task here to read). */
+  list(options: { state: JobState; job?: string; limit: number; cursor?: string }): Promise<JobPage> {
+    const jobs = this.#attached().jobs;
+    const tasks = options.job === undefined ? [...jobs.keys()] : jobs.has(options.job) ? [options.job] : [];
+    return this.#listing.list({ ...options, tasks });
   }
 
   async upsertSchedule(entry: ScheduleEntry, options: { declared: boolean }): Promise<void> {
@@ -443,6 +475,23 @@ export class TriggerBackend implements Backend {
       if (error instanceof TriggerApiError && error.status === 404) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * The job a listed run belongs to, when the run is its newest: a failed run is checked against the
+   * job's chain (a replay may have replaced it without its link written yet, run-history.ts); any
+   * other run is read by its id (no run but a failed one is ever replayed).
+   */
+  async #listedSnapshot(listed: ListedRun): Promise<JobSnapshot | undefined> {
+    const jobId = jobIdOf(listed.tags, listed.id);
+    const found = isFailed(listed.status)
+      ? await this.#newestRun(jobId)
+      : await this.#retrieve(listed.id).then((run) => {
+          const job = run && this.#attached().jobs.get(run.taskIdentifier);
+          return run && job ? { run, job } : undefined;
+        });
+    if (!found || found.run.id !== listed.id) return undefined;
+    return toJobSnapshot(jobId, found.run, found.job);
   }
 
   /** The newest run of a job of this client (run-history.ts), with its job; undefined for another task's run. */

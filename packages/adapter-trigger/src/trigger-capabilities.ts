@@ -1,5 +1,6 @@
 import type { Capabilities } from "@switchyard/core";
 import { featureTable } from "@switchyard/core/adapter";
+import { TRIGGER_JOB_STATES } from "./job-listing.js";
 
 /** "By default idempotency keys are stored for 30 days" (trigger.dev/docs/idempotency). */
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 30 * 86_400_000;
@@ -36,12 +37,16 @@ export const triggerCapabilities: Capabilities = {
     "jobs.cancelRunning": "native",
     "jobs.retry": "native",
     "jobs.listFailed": "native",
+    "jobs.counts": "native",
+    "jobs.list": "native",
+    "jobs.retryFailed": "emulated",
     progress: "native",
     results: "native",
     "worker.gracefulStop": "native",
     "worker.crashRecovery": "native",
   }),
   idempotency: { window: "ttl", defaultTtlMs: DEFAULT_IDEMPOTENCY_TTL_MS, clearedOnFailure: true },
+  jobStates: { counted: TRIGGER_JOB_STATES, listed: TRIGGER_JOB_STATES },
   notes: {
     "enqueue.delay": "the run's `delay` option: Trigger.dev holds it as DELAYED until then",
     "enqueue.runAt": "the run's `delay` option with a Date",
@@ -82,6 +87,12 @@ export const triggerCapabilities: Capabilities = {
       "`runs.cancel` aborts the running attempt's signal; the run is CANCELED and not retried",
     "jobs.retry":
       "`runs.replay`: a new run with the same payload and fresh attempts under the same job id; the replay route ignores overrides, so the run is tagged with the job's id before the replay (which copies its tags) and with the replay's id after it",
+    "jobs.counts":
+      "`runs.list` pages of the client's tasks' runs counted by status (one call per 100 runs: Trigger.dev has no count call), each EXECUTING run read with `runs.retrieve` (active, or waiting for its retry); a run replayed by retry(id) is left out",
+    "jobs.list":
+      "`runs.list` filtered by the state's statuses and the tasks, cursor pages, then `runs.retrieve` per run for payload, result and error (a failed one through its job's replay chain); jobs of tasks not registered with the client are not listed",
+    "jobs.retryFailed":
+      "core lists the failed jobs and replays each as retry(id) does: Trigger.dev's bulk replay (`POST /api/v1/bulk-actions`) runs in the background and answers with the action's id only, so the replays could not be linked to their jobs",
     "jobs.listFailed": "`runs.list` filtered by status and task, then `runs.retrieve` for payload and error",
     progress: "`metadata.set('progress', value)` on the run, flushed at once; `get(id)` reads it back",
     results: "the run's output",

@@ -420,6 +420,33 @@ describe("QStash emulator: publish options", () => {
     expect(receiver.to("/held/b")).toHaveLength(0);
   });
 
+  it("serves logs in pages of at most 1,000 entries, filtered by label and state, with a cursor", async () => {
+    const own = await startQStashEmulator({ timeScale: TIME_SCALE });
+    try {
+      const api = new Client({ baseUrl: own.url, token: own.token });
+      for (let batch = 0; batch < 11; batch++) {
+        await api.batchJSON(
+          Array.from({ length: 100 }, (_, n) => ({
+            url: receiver.url("/paged"),
+            body: { n: batch * 100 + n },
+            delay: "1d",
+            label: "paged",
+          })),
+        );
+      }
+      const filter = { label: "paged", state: "CREATED" as const };
+      const first = await api.logs({ filter, count: 5_000 });
+      expect(first.logs).toHaveLength(1_000);
+      expect(first.cursor).toBeDefined();
+      const second = await api.logs({ filter, count: 5_000, cursor: first.cursor! });
+      expect(second.logs).toHaveLength(100);
+      expect(second.cursor).toBeUndefined();
+      expect((await api.logs({ filter: { label: "paged", state: "DELIVERED" } })).logs).toEqual([]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it("keeps the message's headers and base64 body on its log entries, after it is delivered", async () => {
     const { messageId } = await client.publishJSON({
       url: receiver.url("/logged"),

@@ -1,7 +1,12 @@
 import { parseNaturalLanguageDurationInMs } from "@trigger.dev/core/v3/isomorphic";
+import { HttpError } from "./http/route.js";
 import type { RunRecord } from "./run-record.js";
 
 const DEFAULT_PAGE_SIZE = 25;
+/**
+ * `page[size]` is an integer 1..100; anything else fails the search params' validation, a 400
+ * (W:apps/webapp/app/presenters/v3/ApiRunListPresenter.server.ts `ApiRunListSearchParams`).
+ */
 const MAX_PAGE_SIZE = 100;
 
 export interface RunPage {
@@ -48,7 +53,7 @@ export function listRuns(runs: readonly RunRecord[], query: URLSearchParams, now
     .filter((run) => periodMs === undefined || run.createdAt.getTime() >= now - periodMs)
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
 
-  const size = Math.min(Math.max(Number(query.get("page[size]")) || DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE);
+  const size = pageSize(query.get("page[size]"));
   const after = query.get("page[after]");
   const before = query.get("page[before]");
   let start = 0;
@@ -69,4 +74,13 @@ export function listRuns(runs: readonly RunRecord[], query: URLSearchParams, now
       previous: start > 0 ? data[0]?.id : undefined,
     },
   };
+}
+
+function pageSize(raw: string | null): number {
+  if (raw === null || raw === "") return DEFAULT_PAGE_SIZE;
+  const size = Number(raw);
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new HttpError(400, `Invalid page[size]: ${raw} (an integer from 1 to ${MAX_PAGE_SIZE})`);
+  }
+  return size;
 }

@@ -136,6 +136,9 @@ describe("triggering and reading runs", () => {
     expect(firstPage.data).toHaveLength(2);
     expect(firstPage.hasNextPage()).toBe(true);
     expect((await runs.list({ tag: "no-such-tag" })).data).toEqual([]);
+    // The webapp validates page[size] as 1..100: a larger page is a 400, not a shorter page.
+    expect((await runs.list({ tag: "listed", limit: 100 })).data).toHaveLength(5);
+    await expect(runs.list({ tag: "listed", limit: 101 })).rejects.toMatchObject({ status: 400 });
   });
 
   it("rejects a wrong secret key with 401", async () => {

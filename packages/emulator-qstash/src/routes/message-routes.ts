@@ -4,6 +4,8 @@ import { isEmptyFilter, matchesFilter, paginate, parseCount, parseFilter } from 
 import { isTerminal, toApiMessage } from "../message-record.js";
 import { decodeSegment, type Route, route } from "../router.js";
 
+const MAX_LOG_PAGE = 1_000;
+
 export function messageRoutes(state: EmulatorState): Route[] {
   const { engine } = state;
   return [
@@ -44,10 +46,12 @@ export function messageRoutes(state: EmulatorState): Route[] {
       for (const record of targets) if (engine.cancel(record.id)) cancelled += 1;
       return { status: 200, body: { cancelled } };
     }),
-    // Logs, newest first, as `{events, cursor?}` (Client.logs, Q:2493-2506).
+    // Logs, newest first, as `{events, cursor?}` (Client.logs, Q:2493-2506), at most 1,000 a page
+    // ("Max 1000", QT LogsRequest.count; a larger count is capped [inferred: not said to be refused]).
     route("GET", /^\/v2\/events\/?$/, (context) => {
       const entries = state.log.query(parseFilter(context.query));
-      const { page, cursor } = paginate(entries, parseCount(context.query), context.query.get("cursor"));
+      const count = Math.min(parseCount(context.query), MAX_LOG_PAGE);
+      const { page, cursor } = paginate(entries, count, context.query.get("cursor"));
       return { status: 200, body: { events: page, ...(cursor ? { cursor } : {}) } };
     }),
   ];
