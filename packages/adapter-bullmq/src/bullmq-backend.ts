@@ -154,27 +154,26 @@ class BullmqBackend implements Backend {
     });
   }
 
-  /** Without `job`: the jobs this client defines (each job is its own queue, found by its name). */
+  /** Without `job`: the jobs in scope (each job is its own queue, found by its name). */
   counts(options: { job?: string }): Promise<JobCounts> {
-    return this.#read(async () =>
-      addCounts(
-        await Promise.all(
-          this.#namesOf(options).map((name) => countQueue(this.#queue(name), this.#cancellations)),
-        ),
-      ),
-    );
+    return this.#read(async () => {
+      const names = await this.#namesOf(options);
+      return addCounts(
+        await Promise.all(names.map((name) => countQueue(this.#queue(name), this.#cancellations))),
+      );
+    });
   }
 
   list(options: { state: JobState; job?: string; limit: number; cursor?: string }): Promise<JobPage> {
-    const queues = this.#namesOf(options).map((name) => this.#queue(name));
     const context = {
       redis: this.#connections.producer,
       prefix: this.#prefix,
       cancellations: this.#cancellations,
     };
-    return this.#read(() =>
-      listPage(queues, { ...options, job: options.job, cursor: options.cursor }, context),
-    );
+    return this.#read(async () => {
+      const queues = (await this.#namesOf(options)).map((name) => this.#queue(name));
+      return listPage(queues, { ...options, job: options.job, cursor: options.cursor }, context);
+    });
   }
 
   async upsertSchedule(entry: ScheduleEntry, options: { declared: boolean }): Promise<void> {
@@ -353,9 +352,9 @@ class BullmqBackend implements Backend {
     return found.slice(0, limit);
   }
 
-  /** The job names a call covers: `job`, defined here or not, else this client's jobs. */
-  #namesOf(options: { job?: string }): string[] {
-    return options.job === undefined ? [...this.#runtime.jobs.keys()] : [options.job];
+  /** The job names a call covers: `job`, defined here or not, else those of #jobNamesInScope. */
+  async #namesOf(options: { job?: string }): Promise<string[]> {
+    return options.job === undefined ? this.#jobNamesInScope() : [options.job];
   }
 
   /** Runs a call that writes nothing (else BackendUnavailableError, stored "no"). */

@@ -61,7 +61,7 @@ export const bullmqCapabilities: Capabilities = {
   jobStates: { counted: BULLMQ_STATES, listed: BULLMQ_STATES },
   notes: {
     "jobs.counts":
-      "BullMQ's getJobCounts per job (waiting adds up wait, prioritized and waiting-children), summed over the client's jobs when no job is named; cancelled comes from the adapter's index of cancellations, and a job BullMQ failed because it was cancelled counts as cancelled, not failed",
+      "BullMQ's getJobCounts per job (waiting adds up wait, prioritized and waiting-children), summed over the client's jobs when no job is named; cancelled comes from the adapter's index of cancellations, and a job BullMQ failed because it was cancelled counts as cancelled, not failed; a schedule's next run, which BullMQ keeps as a delayed job, counts (and lists) as delayed, where other backends show nothing until it fires",
     "jobs.list":
       "reads BullMQ's lists and sorted sets per job and merges them newest first (waiting by creation, active by start, delayed by due time, finished by end); a page continues after the last job listed (a sorted set by score, a list by finding that job again), so jobs leaving the state between pages make no page skip another",
     "jobs.retryFailed":

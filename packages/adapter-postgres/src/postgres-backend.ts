@@ -27,6 +27,7 @@ import { listSchedules } from "./sql/list-schedules.js";
 import { removeSchedule } from "./sql/remove-schedule.js";
 import { retryFailedJobs } from "./sql/retry-failed-jobs.js";
 import { retryJob } from "./sql/retry-job.js";
+import { taskNames } from "./sql/task-names.js";
 import { upsertSchedule } from "./sql/upsert-schedule.js";
 import { TRANSACTIONAL, transactionClientFor } from "./transaction-scope.js";
 
@@ -108,21 +109,23 @@ export class PostgresBackend implements Backend {
 
   /** Without `job`: the client's own jobs, as listFailed (other apps may share the schema). */
   counts(options: { job?: string }): Promise<JobCounts> {
-    return this.#query("counts", () => countJobs(this.#lifecycle.pool, this.schema, this.#namesOf(options)));
+    return this.#query("counts", async () =>
+      countJobs(this.#lifecycle.pool, this.schema, await this.#namesOf(options)),
+    );
   }
 
   list(options: { state: JobState; job?: string; limit: number; cursor?: string }): Promise<JobPage> {
-    const page = { state: options.state, names: this.#namesOf(options), limit: options.limit };
-    return this.#query("list", () =>
-      listJobPage(this.#lifecycle.pool, this.schema, { ...page, cursor: options.cursor }),
-    );
+    return this.#query("list", async () => {
+      const page = { state: options.state, names: await this.#namesOf(options), limit: options.limit };
+      return listJobPage(this.#lifecycle.pool, this.schema, { ...page, cursor: options.cursor });
+    });
   }
 
   retryFailed(options: { job?: string; limit: number }): Promise<string[]> {
-    const names = this.#namesOf(options);
-    return this.#query("retryFailed", () =>
-      retryFailedJobs(this.#lifecycle.pool, this.schema, { names, limit: options.limit }),
-    );
+    return this.#query("retryFailed", async () => {
+      const names = await this.#namesOf(options);
+      return retryFailedJobs(this.#lifecycle.pool, this.schema, { names, limit: options.limit });
+    });
   }
 
   async upsertSchedule(entry: ScheduleEntry, options: { declared: boolean }): Promise<void> {
@@ -155,9 +158,14 @@ export class PostgresBackend implements Backend {
     return this.#lifecycle.close();
   }
 
-  /** The job names a call covers: `job`, registered here or not, else the client's own. */
-  #namesOf(options: { job?: string }): string[] {
-    return options.job === undefined ? [...this.#lifecycle.runtime.jobs.keys()] : [options.job];
+  /**
+   * The job names a call covers: `job`, registered here or not, else the client's own; for a client
+   * with no jobs (an operator's: the CLI, the dashboard), every job of the schema.
+   */
+  async #namesOf(options: { job?: string }): Promise<string[]> {
+    if (options.job !== undefined) return [options.job];
+    const own = [...this.#lifecycle.runtime.jobs.keys()];
+    return own.length > 0 ? own : taskNames(this.#lifecycle.pool, this.schema);
   }
 
   /** Runs `statement` once the schema is installed; a connection failure is a BackendUnavailableError. */

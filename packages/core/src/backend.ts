@@ -88,8 +88,7 @@ export interface Backend {
   /**
    * With feature `jobs.counts`: jobs per state, every state of `capabilities.jobStates.counted` and
    * no other (core drops the rest). `job` filters by job name, registered with this client or not;
-   * without it (here, in list and in retryFailed), the jobs registered with this client: other apps
-   * may share the store.
+   * without it, the scope of `listFailed`.
    */
   counts?(options: { job?: string }): Promise<JobCounts>;
   /**

@@ -233,7 +233,7 @@ export type JobCounts = Partial<Record<JobState, number>>;
 export interface CountOptions {
   /**
    * Only this job's, defined by this client or not. Default: the jobs this client defines (other apps
-   * sharing the store are left out).
+   * sharing the store are left out); a client defined with no jobs (an operator's) covers them all.
    */
   job?: string;
 }
@@ -243,7 +243,7 @@ export interface ListOptions {
   state: JobState;
   /**
    * Only this job's, defined by this client or not. Default: the jobs this client defines (other apps
-   * sharing the store are left out).
+   * sharing the store are left out); a client defined with no jobs (an operator's) covers them all.
    */
   job?: string;
   /** The most jobs in one page, 1..1000. Default 100. */
@@ -260,7 +260,7 @@ export interface JobPage {
 }
 
 export interface RetryFailedOptions {
-  /** Only this job's failures. Default: the jobs this client defines. */
+  /** Only this job's failures. Default: the jobs this client defines (all, for a client with none). */
   job?: string;
   /** The most jobs retried by this call. Default 1000. */
   limit?: number;
