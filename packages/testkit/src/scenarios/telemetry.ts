@@ -1,0 +1,132 @@
+// OpenTelemetry on every backend (issue 17): the enqueuer's trace context travels with the job, each
+// attempt is a span in that trace, and attempts are counted and timed.
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import type { DataPoint, Histogram } from "@opentelemetry/sdk-metrics";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
+import { defineJob } from "@switchyard/core";
+import {
+  ATTR_ATTEMPT,
+  ATTR_BACKEND,
+  ATTR_DESTINATION_NAME,
+  ATTR_JOB_STATE,
+  ATTR_MESSAGE_ID,
+  ATTR_MESSAGING_SYSTEM,
+  ATTR_OPERATION_TYPE,
+  ATTR_OUTCOME,
+  METRIC_ATTEMPTS,
+  METRIC_PROCESS_DURATION,
+  METRIC_QUEUE_DEPTH,
+} from "@switchyard/core/otel";
+import { expect } from "vitest";
+import { defineScenario } from "../scenario.js";
+import { waitFor } from "../wait-for.js";
+import { numberPayload } from "./fixtures.js";
+
+const PENDING_STATES = ["waiting", "delayed", "active"];
+
+export const telemetryScenarios = [
+  defineScenario({
+    id: "telemetry.trace-context",
+    title:
+      "each attempt is a span in the enqueuer's trace (child of and linked to the enqueue span) with the messaging attributes; attempts are counted by outcome and timed; queue depth where the backend counts",
+    requires: ["retry.backoff.fixed"],
+    async run(t) {
+      const recorder = t.telemetry();
+      const jobName = t.jobName("traced");
+      const job = defineJob({
+        name: jobName,
+        schema: numberPayload,
+        retry: { maxAttempts: 3, backoff: { type: "fixed", delay: "1s" } },
+        handler: (_p, ctx) => {
+          // A span of the app's own, inside the handler: it must nest under the attempt's span.
+          recorder.tracer.startSpan(`handler ${ctx.attempt}`).end();
+          if (ctx.attempt === 1) throw new Error("first attempt fails");
+          return "ok";
+        },
+      });
+      const client = await t.client([job], { telemetry: recorder.telemetry });
+      const { id } = await recorder.tracer.startActiveSpan("enqueuing code", async (span) => {
+        try {
+          return await client.enqueue(job, { n: 1 });
+        } finally {
+          span.end();
+        }
+      });
+      const root = recorder.spans().find((span) => span.name === "enqueuing code" && span.ended)!;
+      const enqueue = recorder.spans().find((span) => span.name === `enqueue ${jobName}`);
+      expect(enqueue, "an enqueue span").toBeDefined();
+      expect(enqueue!.kind).toBe(SpanKind.PRODUCER);
+      expect(enqueue!.parentSpanContext?.spanId, "the enqueue span is a child of the enqueuing code").toBe(
+        root.spanContext().spanId,
+      );
+      expect(enqueue!.attributes).toMatchObject({
+        [ATTR_MESSAGING_SYSTEM]: "switchyard",
+        [ATTR_OPERATION_TYPE]: "send",
+        [ATTR_DESTINATION_NAME]: jobName,
+        [ATTR_MESSAGE_ID]: id,
+        [ATTR_BACKEND]: t.harness.name,
+      });
+
+      // Queue depth, read before the runtime starts: the job is pending wherever the backend counts.
+      const depth = (await recorder.metricPoints(METRIC_QUEUE_DEPTH)).filter(
+        (point) => point.attributes[ATTR_DESTINATION_NAME] === jobName,
+      );
+      if (typeof (client.backend as { counts?: unknown }).counts === "function") {
+        const pending = depth
+          .filter((point) => PENDING_STATES.includes(String(point.attributes[ATTR_JOB_STATE])))
+          .reduce((sum, point) => sum + Number(point.value), 0);
+        expect(pending, "the queue-depth gauge counts the enqueued job").toBe(1);
+      } else {
+        expect(depth, "no queue-depth gauge without Backend.counts").toEqual([]);
+      }
+
+      await t.start(client);
+      const attempts = () =>
+        recorder
+          .spans()
+          .filter((span) => span.name === `process ${jobName}`)
+          .sort((a, b) => Number(a.attributes[ATTR_ATTEMPT]) - Number(b.attributes[ATTR_ATTEMPT]));
+      await waitFor(() => attempts().length === 2, { message: "two attempt spans" });
+      const [first, second] = attempts() as [ReadableSpan, ReadableSpan];
+      const trace = root.spanContext().traceId;
+      for (const [index, span] of [first, second].entries()) {
+        expect(span.kind).toBe(SpanKind.CONSUMER);
+        expect(span.spanContext().traceId, "the attempt is in the enqueuer's trace").toBe(trace);
+        expect(span.parentSpanContext?.spanId, "the attempt is a child of the enqueue span").toBe(
+          enqueue!.spanContext().spanId,
+        );
+        expect(
+          span.links.map((link) => link.context.spanId),
+          "the attempt links to the enqueue span",
+        ).toEqual([enqueue!.spanContext().spanId]);
+        expect(span.attributes).toMatchObject({
+          [ATTR_MESSAGING_SYSTEM]: "switchyard",
+          [ATTR_OPERATION_TYPE]: "process",
+          [ATTR_DESTINATION_NAME]: jobName,
+          [ATTR_MESSAGE_ID]: id,
+          [ATTR_ATTEMPT]: index + 1,
+          [ATTR_BACKEND]: t.harness.name,
+          [ATTR_OUTCOME]: index === 0 ? "retrying" : "completed",
+        });
+        const inside = recorder.spans().find((s) => s.name === `handler ${index + 1}`);
+        expect(inside?.parentSpanContext?.spanId, "the handler runs inside its attempt's span").toBe(
+          span.spanContext().spanId,
+        );
+      }
+      expect(first.status).toMatchObject({ code: SpanStatusCode.ERROR, message: "first attempt fails" });
+      expect(first.events.map((event) => event.name)).toEqual(["exception"]);
+      expect(second.status.code).toBe(SpanStatusCode.UNSET);
+
+      const counted = await recorder.metricPoints(METRIC_ATTEMPTS);
+      const byOutcome = Object.fromEntries(
+        counted
+          .filter((point) => point.attributes[ATTR_DESTINATION_NAME] === jobName)
+          .map((point) => [point.attributes[ATTR_OUTCOME], point.value]),
+      );
+      expect(byOutcome).toEqual({ retrying: 1, completed: 1 });
+      const timed = (await recorder.metricPoints(METRIC_PROCESS_DURATION)) as DataPoint<Histogram>[];
+      const durations = timed.filter((point) => point.attributes[ATTR_DESTINATION_NAME] === jobName);
+      expect(durations.reduce((sum, point) => sum + point.value.count, 0)).toBe(2);
+    },
+  }),
+];
