@@ -3,7 +3,7 @@
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { DataPoint, Histogram } from "@opentelemetry/sdk-metrics";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
-import { defineJob } from "@switchyard/core";
+import { defineJob, type Telemetry, type TraceContext } from "@switchyard/core";
 import {
   ATTR_ATTEMPT,
   ATTR_BACKEND,
@@ -127,6 +127,44 @@ export const telemetryScenarios = [
       const timed = (await recorder.metricPoints(METRIC_PROCESS_DURATION)) as DataPoint<Histogram>[];
       const durations = timed.filter((point) => point.attributes[ATTR_DESTINATION_NAME] === jobName);
       expect(durations.reduce((sum, point) => sum + point.value.count, 0)).toBe(2);
+    },
+  }),
+  defineScenario({
+    id: "telemetry.enqueue-paths",
+    title:
+      "the trace context of each job comes back on its attempt whichever way it was enqueued (alone, with an idempotency key, in a batch); a job stored without one runs without one",
+    requires: ["enqueue.bulk", "idempotency"],
+    async run(t) {
+      const seen = new Map<number, TraceContext | undefined>();
+      const job = defineJob({ name: t.jobName("trace-paths"), schema: numberPayload, handler: () => {} });
+      // A stand-in for openTelemetry(): it tags each request with its payload's number (none for 0),
+      // so that a context handed to the wrong job, or lost on one path, shows.
+      const tagging: Telemetry = {
+        attach() {},
+        close() {},
+        enqueue(_job, requests, send) {
+          for (const request of requests) {
+            const n = (request.payload as { n: number }).n;
+            if (n !== 0) request.traceContext = { traceparent: `tag-${n}`, tracestate: `switchyard=${n}` };
+          }
+          return send();
+        },
+        async attempt(_job, input, run) {
+          seen.set((input.payload as { n: number }).n, input.traceContext);
+          return run();
+        },
+      };
+      const client = await t.client([job], { telemetry: tagging });
+      await client.enqueue(job, { n: 0 });
+      await client.enqueue(job, { n: 1 });
+      await client.enqueue(job, { n: 2 }, { idempotencyKey: t.jobName("key") });
+      await client.enqueueMany(job, [{ n: 3 }, { n: 4 }]);
+      await t.start(client);
+      await waitFor(() => seen.size === 5, { message: "five attempts" });
+      expect(seen.get(0), "a job stored without a trace context runs without one").toBeUndefined();
+      for (const n of [1, 2, 3, 4]) {
+        expect(seen.get(n), `job ${n}`).toEqual({ traceparent: `tag-${n}`, tracestate: `switchyard=${n}` });
+      }
     },
   }),
 ];
