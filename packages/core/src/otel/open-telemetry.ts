@@ -104,6 +104,8 @@ class OpenTelemetryHooks implements Telemetry {
   readonly #duration: Histogram;
   #base: Attributes = { [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM };
   #stopObserving?: () => void;
+  /** Where an attempt's span starts without a parent from the enqueue: see #attemptParent. */
+  #ambient: (() => Context) | undefined;
 
   constructor(options: OpenTelemetryOptions, attemptSpan: "child" | "link") {
     this.#options = options;
@@ -123,7 +125,13 @@ class OpenTelemetryHooks implements Telemetry {
   }
 
   attach(client: TelemetryClient): void {
-    this.#base = { ...this.#base, [ATTR_BACKEND]: client.backend.capabilities.backend };
+    const { backend, execution } = client.backend.capabilities;
+    this.#base = { ...this.#base, [ATTR_BACKEND]: backend };
+    // A pull worker's current context is whatever made it pick the job (the memory backend starts an
+    // attempt from inside the enqueue that freed it): attempts start from the root there. A push or
+    // managed platform calls in with a request or run of its own, which the attempt nests in.
+    this.#ambient =
+      execution === "http" || execution === "managed" ? () => context.active() : () => ROOT_CONTEXT;
     if (this.#options.queueDepth === false) return;
     const meter = (this.#options.meterProvider ?? metrics.getMeterProvider()).getMeter(INSTRUMENTATION_SCOPE);
     this.#stopObserving = observeQueueDepth(meter, client, this.#base);
@@ -202,7 +210,7 @@ class OpenTelemetryHooks implements Telemetry {
 
   /** The context an attempt's span starts in, and its link to the enqueue (when the job has one). */
   #attemptParent(input: AttemptInput): { parent: Context; links: Link[] } {
-    const active = context.active();
+    const active = this.#ambient?.() ?? ROOT_CONTEXT;
     if (!input.traceContext) return { parent: active, links: [] };
     const stored = this.#propagator.extract(ROOT_CONTEXT, input.traceContext, defaultTextMapGetter);
     const enqueued = trace.getSpanContext(stored);
