@@ -242,9 +242,9 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
       `this ${capabilities.backend} backend already serves a client: create one backend per createSwitchyard()`,
     );
   }
+  telemetry?.attach({ backend, jobs, logger });
   backend.attach(runtime);
   attachedBackends.add(backend);
-  telemetry?.attach({ backend, jobs, logger });
 
   let closing: Promise<void> | undefined;
   /** Every operation after close() fails the same way, on every backend. */

@@ -55,6 +55,9 @@ describe("@switchyard/core/otel", () => {
     expect(() => openTelemetry({ tracer: {} } as never)).toThrow(/unknown option "tracer"/);
     const job = defineJob({ name: "j", schema: payload, handler: () => {} });
     expect(() => createSwitchyard({ jobs: [job], telemetry: {} as never })).toThrow(ConfigError);
+    const shared = openTelemetry();
+    createSwitchyard({ jobs: [job], telemetry: shared });
+    expect(() => createSwitchyard({ jobs: [job], telemetry: shared })).toThrow(/already serves a client/);
   });
 
   it('attemptSpan "link": the attempt starts its own trace, linked to the enqueue', async () => {

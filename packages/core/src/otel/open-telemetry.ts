@@ -8,6 +8,7 @@ import {
   type Histogram,
   isSpanContextValid,
   type Link,
+  type Meter,
   type MeterProvider,
   metrics,
   propagation,
@@ -99,25 +100,27 @@ class OpenTelemetryHooks implements Telemetry {
   readonly #tracer: Tracer;
   readonly #propagator: TextMapPropagator;
   readonly #attemptSpan: "child" | "link";
-  readonly #options: OpenTelemetryOptions;
+  readonly #queueDepth: boolean;
+  readonly #meter: Meter;
   readonly #attempts: Counter;
   readonly #duration: Histogram;
   #base: Attributes = { [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM };
   #stopObserving?: () => void;
-  /** Where an attempt's span starts without a parent from the enqueue: see #attemptParent. */
-  #ambient: (() => Context) | undefined;
+  #attached = false;
+  /** Attempts start in the caller's context (push, managed) or from the root (workers): see attach. */
+  #nestInCaller = false;
 
   constructor(options: OpenTelemetryOptions, attemptSpan: "child" | "link") {
-    this.#options = options;
+    this.#queueDepth = options.queueDepth ?? true;
     this.#attemptSpan = attemptSpan;
     this.#tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(INSTRUMENTATION_SCOPE);
     this.#propagator = options.propagator ?? propagation;
-    const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(INSTRUMENTATION_SCOPE);
-    this.#attempts = meter.createCounter(METRIC_ATTEMPTS, {
+    this.#meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(INSTRUMENTATION_SCOPE);
+    this.#attempts = this.#meter.createCounter(METRIC_ATTEMPTS, {
       description: "Attempts of jobs, by outcome",
       unit: "{attempt}",
     });
-    this.#duration = meter.createHistogram(METRIC_PROCESS_DURATION, {
+    this.#duration = this.#meter.createHistogram(METRIC_PROCESS_DURATION, {
       description: "Duration of job attempts",
       unit: "s",
       advice: { explicitBucketBoundaries: DURATION_BUCKETS },
@@ -125,16 +128,17 @@ class OpenTelemetryHooks implements Telemetry {
   }
 
   attach(client: TelemetryClient): void {
+    // Its attributes (the backend) and its gauge are one client's.
+    if (this.#attached)
+      throw new ConfigError("this openTelemetry() already serves a client: make one per client");
+    this.#attached = true;
     const { backend, execution } = client.backend.capabilities;
     this.#base = { ...this.#base, [ATTR_BACKEND]: backend };
     // A pull worker's current context is whatever made it pick the job (the memory backend starts an
     // attempt from inside the enqueue that freed it): attempts start from the root there. A push or
     // managed platform calls in with a request or run of its own, which the attempt nests in.
-    this.#ambient =
-      execution === "http" || execution === "managed" ? () => context.active() : () => ROOT_CONTEXT;
-    if (this.#options.queueDepth === false) return;
-    const meter = (this.#options.meterProvider ?? metrics.getMeterProvider()).getMeter(INSTRUMENTATION_SCOPE);
-    this.#stopObserving = observeQueueDepth(meter, client, this.#base);
+    this.#nestInCaller = execution === "http" || execution === "managed";
+    if (this.#queueDepth) this.#stopObserving = observeQueueDepth(this.#meter, client, this.#base);
   }
 
   close(): void {
@@ -210,7 +214,7 @@ class OpenTelemetryHooks implements Telemetry {
 
   /** The context an attempt's span starts in, and its link to the enqueue (when the job has one). */
   #attemptParent(input: AttemptInput): { parent: Context; links: Link[] } {
-    const active = this.#ambient?.() ?? ROOT_CONTEXT;
+    const active = this.#nestInCaller ? context.active() : ROOT_CONTEXT;
     if (!input.traceContext) return { parent: active, links: [] };
     const stored = this.#propagator.extract(ROOT_CONTEXT, input.traceContext, defaultTextMapGetter);
     const enqueued = trace.getSpanContext(stored);
