@@ -13,6 +13,14 @@ export function traceHeaders(traceContext: TraceContext): Record<string, string>
   return { [TRACE_CONTEXT_HEADER]: JSON.stringify(traceContext) };
 }
 
+/** The trace header of a stored message (a dead letter's `header`), to publish it again with. */
+export function storedTraceHeaders(header: Record<string, string[]> | undefined): Record<string, string> {
+  const entry = Object.entries(header ?? {}).find(
+    ([name]) => name.toLowerCase() === TRACE_CONTEXT_HEADER.toLowerCase(),
+  );
+  return entry?.[1][0] === undefined ? {} : { [TRACE_CONTEXT_HEADER]: entry[1][0] };
+}
+
 /** The trace context a delivery carries; undefined for messages published without one. */
 export function traceContextOfDelivery(request: Request): TraceContext | undefined {
   return readTraceContext(request.headers.get(TRACE_CONTEXT_HEADER) ?? undefined);

@@ -167,4 +167,44 @@ export const telemetryScenarios = [
       }
     },
   }),
+  defineScenario({
+    id: "telemetry.retry",
+    title: "a failed job run again by retry(id) keeps the trace context it was enqueued with",
+    requires: ["jobs.retry", "jobs.get"],
+    async run(t) {
+      const seen: Array<TraceContext | undefined> = [];
+      let healthy = false;
+      const job = defineJob({
+        name: t.jobName("trace-retry"),
+        schema: numberPayload,
+        retry: { maxAttempts: 1 },
+        handler: () => {
+          if (!healthy) throw new Error("downstream is down");
+        },
+      });
+      const traceContext = { traceparent: "tag-retry" };
+      const tagging: Telemetry = {
+        attach() {},
+        close() {},
+        enqueue(_job, requests, send) {
+          for (const request of requests) request.traceContext = traceContext;
+          return send();
+        },
+        async attempt(_job, input, run) {
+          seen.push(input.traceContext);
+          return run();
+        },
+      };
+      const client = await t.client([job], { telemetry: tagging });
+      await t.start(client);
+      const { id } = await client.enqueue(job, { n: 1 });
+      await waitFor(async () => (await client.get(id))?.state === "failed", { message: "the job to fail" });
+      healthy = true;
+      expect(await client.retry(id)).toBe(true);
+      await waitFor(async () => (await client.get(id))?.state === "completed", {
+        message: "the retried job to complete",
+      });
+      expect(seen).toEqual([traceContext, traceContext]);
+    },
+  }),
 ];
