@@ -24,6 +24,7 @@ import { isCancelledJob, toJobSnapshot } from "./job-snapshot.js";
 import { queueNamesUnder } from "./queue-names.js";
 import { RedisConnections } from "./redis-connections.js";
 import { readStepView, withStepView } from "./step-view.js";
+import { withTraceMetadata } from "./trace-metadata.js";
 import { isConnectionFailure, storedOutcomeOf, toUnavailable } from "./unavailable.js";
 
 /** How long close() waits for each BullMQ queue to close (they share the producer; nothing to quit). */
@@ -271,6 +272,11 @@ class BullmqBackend implements Backend {
 
   /** BullMQ options of one enqueue: the job's own, plus delay, priority and deduplication. */
   #enqueueOptions(request: EnqueueRequest): JobsOptions {
+    const opts = this.#ownOptions(request);
+    return request.traceContext ? withTraceMetadata(opts, request.traceContext) : opts;
+  }
+
+  #ownOptions(request: EnqueueRequest): JobsOptions {
     const base = this.#optionsOf(request.job);
     if (request.runAt === undefined && !request.priority && request.idempotencyKey === undefined) return base;
     const opts: JobsOptions = { ...base };

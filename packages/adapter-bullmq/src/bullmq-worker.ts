@@ -14,6 +14,7 @@ import {
   type StepAttemptOutcome,
   type StepStore,
   setLongTimeout,
+  type TraceContext,
 } from "@switchyard/core/adapter";
 import { type Worker as BullmqQueueWorker, DelayedError, type Job } from "bullmq";
 import { AttemptFailedError, AttemptRetryError } from "./attempt-errors.js";
@@ -27,6 +28,7 @@ import { payloadOf } from "./schedule-payload.js";
 import { openStepStore } from "./step-store.js";
 import { STOP_GRACE_MS, waitAtMost, waitForStop } from "./stop-wait.js";
 import { SwitchyardQueueWorker, suspendJob } from "./suspend.js";
+import { traceContextOf } from "./trace-metadata.js";
 import { redisUnavailable, toUnavailable } from "./unavailable.js";
 
 /** The BullMQ backoff type of every Switchyard job: its delays come from the worker's backoff strategy. */
@@ -85,6 +87,7 @@ class RunningAttempt implements AttemptInput {
   readonly maxAttempts: number;
   /** The job's durable steps (step-store.ts). */
   readonly steps: StepStore;
+  readonly traceContext: TraceContext | undefined;
   /** Why the attempt was aborted; the first reason wins. */
   reason: unknown;
   readonly #job: Job;
@@ -96,6 +99,7 @@ class RunningAttempt implements AttemptInput {
     this.attempt = attempt;
     this.maxAttempts = maxAttempts;
     this.steps = steps;
+    this.traceContext = traceContextOf(job);
     this.#job = job;
   }
 

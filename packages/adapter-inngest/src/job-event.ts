@@ -1,4 +1,4 @@
-import type { EnqueueRequest } from "@switchyard/core/adapter";
+import { type EnqueueRequest, readTraceContext, type TraceContext } from "@switchyard/core/adapter";
 import { eventNameFor, keyedJobId } from "./job-id.js";
 
 /** `data` of a Switchyard event. The payload is wrapped: Inngest event data must be an object. */
@@ -6,6 +6,8 @@ export interface JobEventData {
   payload: unknown;
   /** The concurrency bucket of jobs whose job sets `concurrency`: `key:<concurrencyKey>`, or `job`. */
   concurrencyKey?: string;
+  /** The enqueuer's trace context (telemetry), handed back to each attempt. */
+  traceContext?: TraceContext;
 }
 
 /** The concurrency key expression of every function whose job sets `concurrency`. */
@@ -23,6 +25,7 @@ export interface JobEvent {
 
 export function jobEvent(request: EnqueueRequest): JobEvent {
   const data: JobEventData = { payload: request.payload };
+  if (request.traceContext) data.traceContext = request.traceContext;
   if (request.job.concurrency !== undefined) {
     data.concurrencyKey = request.concurrencyKey === undefined ? "job" : `key:${request.concurrencyKey}`;
   }
@@ -35,4 +38,11 @@ export function jobEvent(request: EnqueueRequest): JobEvent {
 /** The payload of a Switchyard event's data. */
 export function payloadOf(data: unknown): unknown {
   return typeof data === "object" && data !== null ? (data as { payload?: unknown }).payload : undefined;
+}
+
+/** The trace context of a Switchyard event's data; undefined for events sent without one. */
+export function traceContextOf(data: unknown): TraceContext | undefined {
+  return typeof data === "object" && data !== null
+    ? readTraceContext((data as { traceContext?: unknown }).traceContext)
+    : undefined;
 }

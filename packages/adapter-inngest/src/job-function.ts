@@ -2,7 +2,7 @@ import { type JobDefinition, NotSupportedError, type ScheduleEntry } from "@swit
 import type { JobRuntime } from "@switchyard/core/adapter";
 import type { Inngest, InngestFunction } from "inngest";
 import { attemptResponse } from "./attempt-response.js";
-import { CONCURRENCY_KEY_EXPRESSION, payloadOf } from "./job-event.js";
+import { CONCURRENCY_KEY_EXPRESSION, payloadOf, traceContextOf } from "./job-event.js";
 import { eventNameFor } from "./job-id.js";
 import type { RequestSignals } from "./request-signals.js";
 import { schedulesByTrigger } from "./schedule-triggers.js";
@@ -62,6 +62,7 @@ export function jobFunction(
         attempt: attempt + 1,
         maxAttempts: maxAttempts ?? job.retry.maxAttempts,
         signal: signals.get(runId),
+        traceContext: scheduled ? undefined : traceContextOf(event.data),
       });
       return attemptResponse(outcome, attempt + 1);
     },

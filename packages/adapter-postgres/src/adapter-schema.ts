@@ -4,7 +4,7 @@ import type { PoolClient } from "pg";
 import { stepSchemaSql } from "./step-schema.js";
 
 /** Bumped whenever `adapterSchemaSql` changes; stored in `switchyard_meta`. */
-export const ADAPTER_SCHEMA_VERSION = 3;
+export const ADAPTER_SCHEMA_VERSION = 4;
 
 /** Quotes a PostgreSQL identifier. */
 export function quoteIdentifier(name: string): string {
@@ -166,6 +166,8 @@ create trigger _500_switchyard_job_released
   execute function ${schemaSql}.switchyard_tg_job_released();
 
 -- Enqueue with an idempotency key: claim the key (or find its live holder) and add the job, atomically.
+-- p_flags (the trace flag, trace-flag.ts) came with schema version 4; the older overload without it is
+-- left in place for processes of the previous version still running during a deploy.
 create or replace function ${schemaSql}.switchyard_add_job_once(
   p_job_name text,
   p_payload json,
@@ -176,6 +178,7 @@ create or replace function ${schemaSql}.switchyard_add_job_once(
   p_key text,
   p_ttl_ms bigint,
   p_notify text,
+  p_flags text[],
   out job_id bigint,
   out deduplicated boolean
 )
@@ -198,7 +201,8 @@ begin
     queue_name => p_queue_name,
     run_at => p_run_at,
     max_attempts => p_max_attempts,
-    priority => p_priority
+    priority => p_priority,
+    flags => p_flags
   ) j;
   update ${schemaSql}.switchyard_idempotency i set job_id = switchyard_add_job_once.job_id
     where i.job_name = p_job_name and i.key = p_key;

@@ -8,6 +8,7 @@ import { addJobOnce } from "./sql/add-job-once.js";
 import { addJobs } from "./sql/add-jobs.js";
 import type { NewJob } from "./sql/new-job.js";
 import type { Queryable } from "./sql/queryable.js";
+import { traceFlags } from "./trace-flag.js";
 import type { TransactionClient } from "./transaction-scope.js";
 
 /** Due times notified at most per batch (each wakes idle workers when it comes). */
@@ -113,6 +114,7 @@ function newJob(lifecycle: BackendLifecycle, request: EnqueueRequest, index: num
     runAt: request.runAt,
     maxAttempts: request.job.retry.maxAttempts,
     priority: request.priority,
+    flags: traceFlags(request.traceContext),
     index,
     count,
   };

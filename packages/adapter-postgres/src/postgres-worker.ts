@@ -28,6 +28,7 @@ import { recordProgress } from "./sql/record-progress.js";
 import { recordResult } from "./sql/record-result.js";
 import { PostgresStepStore } from "./step-store.js";
 import { recordSuspension, suspendedRelease } from "./suspend-job.js";
+import { traceContextOfFlags } from "./trace-flag.js";
 
 /** What graphile-worker sets `process.exitCode` to when a breaking migration is announced. */
 const BREAKING_MIGRATION_EXIT_CODE = 57;
@@ -405,6 +406,7 @@ export class PostgresWorker implements BackendWorker {
         },
         progress: (value) => this.#writeProgress(id, value),
         steps,
+        traceContext: traceContextOfFlags(job.flags),
       });
     } finally {
       steps?.end();

@@ -3,6 +3,7 @@ import type { JobRuntime } from "@switchyard/core/adapter";
 import type { Receiver } from "@upstash/qstash";
 import { attemptResponse, jsonResponse } from "./attempt-response.js";
 import { deliveryTarget, destinationUrl } from "./destination-url.js";
+import { traceContextOfDelivery } from "./trace-header.js";
 
 /** Delivery headers QStash sets (upstash/docs qstash/howto/receiving.mdx). */
 const SIGNATURE_HEADER = "upstash-signature";
@@ -74,6 +75,7 @@ export function createDeliveryHandler(
       attempt,
       ...(maxRetries === undefined ? {} : { maxAttempts: maxRetries + 1 }),
       signal: request.signal,
+      traceContext: traceContextOfDelivery(request),
     });
     return attemptResponse(outcome, attempt, {
       log: (message) => runtime.logger.warn(message, { job: target.job, id }),

@@ -3,6 +3,7 @@ import type { EnqueueRequest } from "@switchyard/core/adapter";
 import type { PublishRequest } from "@upstash/qstash";
 import type { AccountKeys } from "./account-keys.js";
 import { destinationUrl } from "./destination-url.js";
+import { traceHeaders } from "./trace-header.js";
 
 /** Where this app's jobs are published to, and the account-wide names of its namespace. */
 export interface PublishContext {
@@ -68,6 +69,7 @@ export function jobPublishRequest(
     ...(request.concurrencyKey === undefined ? {} : { concurrencyKey: request.concurrencyKey }),
   });
   const publish: JobPublishRequest = { ...settings, body: request.payload };
+  if (request.traceContext) publish.headers = traceHeaders(request.traceContext);
   if (request.runAt !== undefined) {
     const at = request.runAt.getTime();
     if (at > now) {

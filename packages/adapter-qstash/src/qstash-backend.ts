@@ -31,6 +31,7 @@ import { type CallEffect, callQStash } from "./qstash-request.js";
 import { type ResolvedQStashOptions, resolveQStashOptions } from "./resolve-qstash-options.js";
 import { createScheduleRequest, scheduleEntryOf } from "./schedule-entry.js";
 import { storedBodyText } from "./stored-body.js";
+import { storedTraceHeaders } from "./trace-header.js";
 
 /** Messages per `POST /v2/batch` call; a longer enqueueMany is sent in several batches, in order. */
 const BATCH_SIZE = 100;
@@ -195,7 +196,7 @@ class QStashBackend implements Backend {
       // Where the failed message went (the app may have moved since), with the same body bytes.
       url: destinationUrl(deadLetter.url, { job: target.job, retryOf: id }),
       body: storedBodyText(deadLetter.body, deadLetter.bodyBase64) ?? "",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", ...storedTraceHeaders(deadLetter.header) },
       ...(flowControl ? { flowControl } : {}),
       // Two concurrent retry(id) calls publish once.
       deduplicationId: `${this.#keys.namespace}.retry.${deadLetter.dlqId}`,

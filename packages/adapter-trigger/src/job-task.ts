@@ -4,6 +4,7 @@ import { type AnyTask, type Context, metadata, schemaTask } from "@trigger.dev/s
 import { AttemptOutcomeError, catchAttemptError } from "./attempt-outcome-error.js";
 import { jobIdOf } from "./job-tags.js";
 import { triggerRetryOptions } from "./retry-options.js";
+import { currentTraceContext } from "./trace-metadata.js";
 
 /** The run metadata key that holds a job's progress (`ctx.progress(value)`). */
 export const PROGRESS_METADATA_KEY = "progress";
@@ -62,6 +63,7 @@ async function runJobAttempt(
       else signal.addEventListener("abort", cancelled, { once: true });
     },
     progress: reportProgress,
+    traceContext: currentTraceContext(),
   });
   if (outcome.type === "completed") return outcome.result;
   const error = new AttemptOutcomeError(outcome);

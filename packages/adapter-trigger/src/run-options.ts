@@ -1,5 +1,6 @@
-import type { EnqueueRequest } from "@switchyard/core/adapter";
+import type { EnqueueRequest, TraceContext } from "@switchyard/core/adapter";
 import { idempotencyKeys } from "@trigger.dev/sdk";
+import { traceMetadata } from "./trace-metadata.js";
 import { triggerPriority } from "./trigger-priority.js";
 
 /** The trigger options of one run, as `tasks.trigger` and each `batchTrigger` item take them. */
@@ -9,6 +10,8 @@ export interface RunOptions {
   concurrencyKey?: string;
   idempotencyKey?: string;
   idempotencyKeyTTL?: string;
+  /** Only the trace context (trace-metadata.ts); progress and retry times are written by the run. */
+  metadata?: Record<string, TraceContext>;
 }
 
 /**
@@ -23,6 +26,7 @@ export async function runOptions(request: EnqueueRequest): Promise<RunOptions> {
   const options: RunOptions = { priority: triggerPriority(request.priority) };
   if (request.runAt) options.delay = request.runAt;
   if (request.concurrencyKey !== undefined) options.concurrencyKey = request.concurrencyKey;
+  if (request.traceContext) options.metadata = traceMetadata(request.traceContext);
   if (request.idempotencyKey !== undefined) {
     options.idempotencyKey = await idempotencyKeys.create(request.idempotencyKey, { scope: "global" });
     if (request.idempotencyTtlMs !== undefined) {

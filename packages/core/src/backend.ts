@@ -15,6 +15,7 @@ import type {
 } from "./interfaces.js";
 import type { AttemptInput } from "./run-attempt.js";
 import type { StepStore } from "./steps/step-record.js";
+import type { TraceContext } from "./telemetry/trace-context.js";
 
 /** One job to enqueue. The client has validated the payload and checked every option against the capabilities. */
 export interface EnqueueRequest {
@@ -33,6 +34,12 @@ export interface EnqueueRequest {
   /** The ttl of `idempotencyKey`: from the enqueue options, else the job; absent means the backend's default window. */
   idempotencyTtlMs?: number;
   concurrencyKey?: string;
+  /**
+   * The enqueuer's trace context (W3C `traceparent`/`tracestate`, or whatever the app's propagator
+   * writes), set only when the client has telemetry. Store it beside the payload and hand it back
+   * as `AttemptInput.traceContext` on every attempt; jobs stored without it must still run.
+   */
+  traceContext?: TraceContext;
 }
 
 /** What core gives a backend when it is attached to a client. */

@@ -39,6 +39,7 @@ import { ENQUEUE_OPTION_KEYS, resolveEnqueue } from "./resolve-enqueue.js";
 import { type AttemptInput, runAttempt, unsupportedProgress } from "./run-attempt.js";
 import { startWorker } from "./start-worker.js";
 import type { StepServices } from "./steps/job-steps.js";
+import type { Telemetry } from "./telemetry/telemetry.js";
 import { storedPayload } from "./validate-payload.js";
 
 export interface SwitchyardOptions {
@@ -52,6 +53,11 @@ export interface SwitchyardOptions {
    * Default: the console.
    */
   logger?: JobLogger | PinoLikeLogger;
+  /**
+   * Traces and metrics of enqueues and attempts: `openTelemetry()` from `@switchyard/core/otel`.
+   * Default: none (no tracing library is loaded).
+   */
+  telemetry?: Telemetry;
 }
 
 export interface Switchyard {
@@ -109,7 +115,7 @@ export interface Switchyard {
   close(): Promise<void>;
 }
 
-const CLIENT_OPTION_KEYS = ["backend", "jobs", "logger"];
+const CLIENT_OPTION_KEYS = ["backend", "jobs", "logger", "telemetry"];
 /** A backend serves one client: its runtime (the jobs it runs) is that client's. */
 const attachedBackends = new WeakSet<Backend>();
 const WORKER_OPTION_KEYS = ["concurrency"];
@@ -125,6 +131,7 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
   const backend = options.backend ?? memory();
   const logger = toJobLogger(options.logger ?? consoleLogger);
   const events = new JobEvents(logger);
+  const telemetry = checkTelemetry(options.telemetry);
   const capabilities = backend.capabilities;
   const jobs = new Map<string, JobDefinition>();
   for (const [index, job] of options.jobs.entries()) {
@@ -154,7 +161,7 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
         Date.now(),
       );
       request.parent = parent;
-      const results = await backend.enqueue([request]);
+      const results = await send(known, [request]);
       enqueueEvents(known, [request], results);
       return results[0]!.id;
     },
@@ -182,8 +189,19 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
       });
     }
     if (progressFallback && !input.progress) input = { ...input, progress: progressFallback };
+    if (telemetry) return telemetry.attempt(job, input, () => runWithEvents(job, input));
+    return runWithEvents(job, input);
+  }
+
+  function runWithEvents(job: JobDefinition, input: AttemptInput): Promise<StepAttemptOutcome> {
     if (!events.listened) return runAttempt(job, input, logger, stepServices);
     return runObserved(job, input);
+  }
+
+  /** Hands requests to the backend, through telemetry when the client has it. */
+  function send(job: JobDefinition, requests: EnqueueRequest[]): Promise<EnqueueResult[]> {
+    if (!telemetry) return backend.enqueue(requests);
+    return telemetry.enqueue(job, requests, () => backend.enqueue(requests));
   }
 
   /** runAttempt with lifecycle events around it (only when someone listens). */
@@ -249,6 +267,7 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
       `this ${capabilities.backend} backend already serves a client: create one backend per createSwitchyard()`,
     );
   }
+  telemetry?.attach({ backend, jobs, logger });
   backend.attach(runtime);
   attachedBackends.add(backend);
 
@@ -316,7 +335,7 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
       const checked = checkOptions(enqueueOptions, `enqueue of "${known.name}"`, ENQUEUE_OPTION_KEYS);
       const stored = await storedPayload(known.name, known.schema, payload);
       const request = resolveEnqueue(capabilities, known, stored, checked, Date.now());
-      const results = await backend.enqueue([request]);
+      const results = await send(known, [request]);
       enqueueEvents(known, [request], results);
       return results[0]!;
     },
@@ -355,7 +374,7 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
         requests.push(resolveEnqueue(capabilities, known, stored, checked, now));
       }
       if (requests.length === 0) return [];
-      const results = await backend.enqueue(requests);
+      const results = await send(known, requests);
       enqueueEvents(known, requests, results);
       return results;
     },
@@ -469,10 +488,28 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
     },
 
     close() {
+      if (!closing) telemetry?.close();
       closing ??= backend.close();
       return closing;
     },
   };
+}
+
+/** A telemetry option must be one (a plain object of the wrong shape would fail later, mid-enqueue). */
+function checkTelemetry(telemetry: unknown): Telemetry | undefined {
+  if (telemetry === undefined) return undefined;
+  const hooks = telemetry as Partial<Record<keyof Telemetry, unknown>> | null;
+  const methods = ["attach", "enqueue", "attempt", "close"] as const;
+  if (
+    typeof hooks !== "object" ||
+    hooks === null ||
+    methods.some((name) => typeof hooks[name] !== "function")
+  ) {
+    throw new ConfigError(
+      `createSwitchyard(): telemetry must be made by openTelemetry() from "@switchyard/core/otel", got ${describeValue(telemetry)}`,
+    );
+  }
+  return telemetry as Telemetry;
 }
 
 function checkId(id: unknown, where: string): void {

@@ -47,3 +47,5 @@ export {
   memory,
   STALLED_ERROR_CODE,
 } from "./memory/memory-backend.js";
+export type { Telemetry, TelemetryClient } from "./telemetry/telemetry.js";
+export type { TraceContext } from "./telemetry/trace-context.js";

@@ -8,6 +8,7 @@ import type { JobContext, JobDefinition, JobLogger, JobProgress, JobSteps } from
 import { ScopedLogger } from "./scoped-logger.js";
 import { AttemptSteps, type StepServices } from "./steps/job-steps.js";
 import type { StepStore } from "./steps/step-record.js";
+import type { TraceContext } from "./telemetry/trace-context.js";
 import { setLongTimeout } from "./timers/long-timeout.js";
 
 /** One attempt of a stored job, as an adapter hands it to core. */
@@ -33,6 +34,8 @@ export interface AttemptInput {
    * for a child) ends with a `suspended` outcome. Default: `ctx.step.*` rejects with NotSupportedError.
    */
   steps?: StepStore;
+  /** The trace context stored with the job at enqueue (`EnqueueRequest.traceContext`), if any. */
+  traceContext?: TraceContext;
 }
 
 /** A suspension asked for by a step: the attempt's race settles with it. */

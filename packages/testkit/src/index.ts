@@ -22,5 +22,6 @@ export {
 } from "./report.js";
 export { defineScenario, type Scenario, type ScenarioContext } from "./scenario.js";
 export { allScenarios } from "./scenarios/index.js";
+export { TelemetryRecorder, type TelemetryRecorderOptions } from "./telemetry-recorder.js";
 export { typeErrorsIn } from "./type-errors.js";
 export { sleep, waitFor } from "./wait-for.js";

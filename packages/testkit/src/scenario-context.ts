@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createSwitchyard, silentLogger } from "@switchyard/core";
 import type { ConformanceHarness } from "./harness.js";
 import type { ScenarioContext } from "./scenario.js";
+import { TelemetryRecorder } from "./telemetry-recorder.js";
 
 /** A ScenarioContext plus the cleanup that closes what the scenario opened, newest first. */
 export function createScenarioContext(harness: ConformanceHarness): {
@@ -12,11 +13,11 @@ export function createScenarioContext(harness: ConformanceHarness): {
   const context: ScenarioContext = {
     harness,
     jobName: (base) => `${base}-${randomBytes(4).toString("hex")}`,
-    async client(jobs) {
+    async client(jobs, options = {}) {
       const backend = await harness.createBackend();
       let client: ReturnType<typeof createSwitchyard>;
       try {
-        client = createSwitchyard({ backend, jobs, logger: silentLogger });
+        client = createSwitchyard({ backend, jobs, logger: silentLogger, ...options });
       } catch (error) {
         await backend.close(); // refused at creation (NotSupportedError): release what the backend opened
         throw error;
@@ -30,6 +31,11 @@ export function createScenarioContext(harness: ConformanceHarness): {
       const sibling = createSwitchyard({ backend, jobs, logger: silentLogger });
       cleanups.push(() => sibling.close());
       return sibling;
+    },
+    telemetry(options) {
+      const recorder = new TelemetryRecorder(options);
+      cleanups.push(() => recorder.shutdown());
+      return recorder;
     },
     async start(client, options = {}) {
       const runtime = await harness.start(client, { concurrency: options.concurrency ?? 10 });

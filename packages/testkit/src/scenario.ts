@@ -1,5 +1,6 @@
-import type { AnyJobDefinition, ExecutionModel, Feature, Switchyard } from "@switchyard/core";
+import type { AnyJobDefinition, ExecutionModel, Feature, Switchyard, Telemetry } from "@switchyard/core";
 import type { ConformanceHarness, RunningRuntime } from "./harness.js";
+import type { TelemetryRecorder, TelemetryRecorderOptions } from "./telemetry-recorder.js";
 
 /** One behaviour every backend that has the named features must show. */
 export interface Scenario {
@@ -43,7 +44,9 @@ export interface ScenarioContext {
   /** A job name unique to this run: `<base>-<random>`. */
   jobName(base: string): string;
   /** A client on a fresh backend with these jobs; closed after the scenario. */
-  client(jobs: ReadonlyArray<AnyJobDefinition>): Promise<Switchyard>;
+  client(jobs: ReadonlyArray<AnyJobDefinition>, options?: { telemetry?: Telemetry }): Promise<Switchyard>;
+  /** OpenTelemetry providers with in-memory exporters, for `client(jobs, { telemetry })`; shut down after the scenario. */
+  telemetry(options?: TelemetryRecorderOptions): TelemetryRecorder;
   /**
    * A client on a second backend sharing `client`'s store, as another process or the next deploy of
    * the app would have, with its own jobs; closed after the scenario. Needs `multiProcess: true`.

@@ -19,7 +19,7 @@ export async function addJobOnce(
              $1::text, $2::json,
              ${queueNameSql(quoted, "$1::text", { base: "$3::text", turn: "$4::bigint", fallbackLimit: "$5::int" })},
              ${batchRunAtSql("$6::timestamptz", "$9::int", "$10::int")},
-             $7::int, $8::int, $11::text, $12::bigint, $13::text)`,
+             $7::int, $8::int, $11::text, $12::bigint, $13::text, $14::text[])`,
     values: [
       job.name,
       job.payloadJson,
@@ -34,6 +34,7 @@ export async function addJobOnce(
       key.key,
       key.ttlMs,
       options.notification,
+      job.flags,
     ],
   });
   return { id: rows[0]!.id, deduplicated: rows[0]!.deduplicated };

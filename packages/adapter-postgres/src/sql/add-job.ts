@@ -16,12 +16,12 @@ export async function addJob(
   const quoted = schemaSql(schema);
   const { rows } = await db.query<{ id: string }>({
     name: options.prepared ? `switchyard_add${notification === null ? "" : "_due"}/${schema}` : undefined,
-    text: `select id::text as id${notification === null ? "" : `, pg_notify('${NOTIFY_CHANNEL}', $11::text)`}
+    text: `select id::text as id${notification === null ? "" : `, pg_notify('${NOTIFY_CHANNEL}', $12::text)`}
              from ${quoted}.add_job(
                identifier => $1::text, payload => $2::json,
                queue_name => ${queueNameSql(quoted, "$1::text", { base: "$3::text", turn: "$4::bigint", fallbackLimit: "$5::int" })},
                run_at => ${batchRunAtSql("$6::timestamptz", "$9::int", "$10::int")},
-               max_attempts => $7::int, priority => $8::int)`,
+               max_attempts => $7::int, priority => $8::int, flags => $11::text[])`,
     values: [
       job.name,
       job.payloadJson,
@@ -33,6 +33,7 @@ export async function addJob(
       job.priority ?? null,
       job.index,
       job.count,
+      job.flags,
       ...(notification === null ? [] : [notification]),
     ],
   });

@@ -26,7 +26,7 @@ export async function addJobs(
       `{"identifier":${name},"payload":${job.payloadJson},"lane_base":${JSON.stringify(job.lane.base)},` +
       `"lane_turn":${job.lane.turn},"fallback_limit":${job.lane.fallbackLimit ?? "null"},` +
       `"run_at":${job.runAt ? `"${job.runAt.toISOString()}"` : "null"},"max_attempts":${job.maxAttempts},` +
-      `"priority":${job.priority ?? "null"},"i":${job.index}}`
+      `"priority":${job.priority ?? "null"},"flags":${job.flags ? JSON.stringify(job.flags) : "null"},"i":${job.index}}`
     );
   });
   // The lane limits are read once per job name (switchyard_lane_limits), not once per job.
@@ -38,9 +38,9 @@ export async function addJobs(
          select row(s.identifier, coalesce(s.payload, 'null'::json),
                     ${laneQueueNameSql("s.lane_base", "s.lane_turn", "case when l.stored then l.concurrency else s.fallback_limit end")},
                     ${batchRunAtSql("s.run_at", "s.i", "$2::int")},
-                    s.max_attempts, null, s.priority, null)::${quoted}.job_spec
+                    s.max_attempts, null, s.priority, s.flags)::${quoted}.job_spec
            from json_to_recordset($1::json) as s(identifier text, payload json, lane_base text, lane_turn bigint,
-                fallback_limit int, run_at timestamptz, max_attempts smallint, priority smallint, i int)
+                fallback_limit int, run_at timestamptz, max_attempts smallint, priority smallint, flags text[], i int)
            join limits l on l.job_name = s.identifier
           order by s.i))`,
     [

@@ -10,6 +10,8 @@ export interface NewJob {
   runAt: Date | undefined;
   maxAttempts: number;
   priority: number | undefined;
+  /** graphile-worker `flags` (the trace flag, trace-flag.ts), or null. */
+  flags: string[] | null;
   /** Its place in its batch (0 and 1 for a single job): see `batchRunAtSql`. */
   index: number;
   count: number;

@@ -290,6 +290,7 @@ class MemoryBackend implements Backend {
         request.concurrencyKey === undefined ? job.name : `${job.name}\u0000${request.concurrencyKey}`,
       run: 0,
       steps: new Map(),
+      traceContext: request.traceContext,
     };
     this.#jobs.set(id, stored);
     if (scopedKey !== undefined) {
@@ -373,6 +374,7 @@ class MemoryBackend implements Backend {
         payload: job.payload,
         attempt: job.attempts,
         maxAttempts: job.maxAttempts,
+        traceContext: job.traceContext,
         registerAbort: (abort) => {
           job.abort = abort;
         },

@@ -1,5 +1,6 @@
 import type { JobError, JobProgress, JobSnapshot, JobState } from "../interfaces.js";
 import type { StepRecord } from "../steps/step-record.js";
+import type { TraceContext } from "../telemetry/trace-context.js";
 
 /** A job as the memory backend holds it. */
 export interface MemoryJob {
@@ -25,6 +26,8 @@ export interface MemoryJob {
   run: number;
   /** Completed durable steps, by step id. */
   steps: Map<string, StepRecord>;
+  /** The enqueuer's trace context (telemetry), handed to every attempt. */
+  traceContext?: TraceContext;
   /** Aborts the running attempt (set by core's runAttempt while the job is active). */
   abort?: (reason: unknown) => void;
 }

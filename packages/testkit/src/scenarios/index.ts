@@ -17,6 +17,7 @@ import { retryFailedScenarios } from "./retry-failed.js";
 import { scheduleScenarios } from "./schedules.js";
 import { stepScenarios } from "./steps.js";
 import { storedValueScenarios } from "./stored-values.js";
+import { telemetryScenarios } from "./telemetry.js";
 import { validationScenarios } from "./validation.js";
 import { volumeScenarios } from "./volume.js";
 import { workerScenarios } from "./worker.js";
@@ -41,6 +42,7 @@ export const allScenarios: ReadonlyArray<Scenario> = [
   ...scheduleScenarios,
   ...lifecycleScenarios,
   ...eventScenarios,
+  ...telemetryScenarios,
   ...workerScenarios,
   ...stepScenarios,
   ...volumeScenarios,
