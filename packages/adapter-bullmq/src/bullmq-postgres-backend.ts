@@ -15,10 +15,11 @@ import { BullmqPostgresWorkerRunner } from "./bullmq-postgres-worker.js";
 import { SWITCHYARD_BACKOFF } from "./bullmq-worker.js";
 import { cronRepeatStrategy } from "./cron-repeat.js";
 import { formatJobId, parseJobId } from "./job-ref.js";
-import { isCancelledJob, toJobSnapshot } from "./job-snapshot.js";
+import { isCancelledJob } from "./job-snapshot.js";
 import { PostgresCancellations } from "./postgres-cancellations.js";
 import { PostgresConnections, type PostgresQueue, toPostgresUnavailable } from "./postgres-connections.js";
 import { resolvePostgresBullmqOptions } from "./postgres-options.js";
+import { storedData, toPostgresSnapshot } from "./postgres-payload.js";
 import { PostgresSchedulers } from "./postgres-schedulers.js";
 import { PostgresStore } from "./postgres-store.js";
 
@@ -93,7 +94,7 @@ class BullmqPostgresBackend implements Backend {
       const job = await queue.getJob(ref.jobId);
       if (!job) return this.#cancellations.record(ref);
       if (job.finishedOn && state !== "completed" && state !== "failed") state = await job.getState();
-      const snapshot = toJobSnapshot(ref.queue, job, state);
+      const snapshot = toPostgresSnapshot(ref.queue, job, state);
       if (snapshot.state === "delayed") {
         // The row keeps the due time of any delayed job (a retry's too, which the job does not show).
         const dueAt = await this.#store.dueAt(ref.queue, ref.jobId);
@@ -180,7 +181,7 @@ class BullmqPostgresBackend implements Backend {
   async #addOne(request: EnqueueRequest): Promise<EnqueueResult> {
     const name = request.job.name;
     const opts = this.#enqueueOptions(request);
-    const job = await this.#queue(name).add(name, request.payload, opts);
+    const job = await this.#queue(name).add(name, storedData(request.payload), opts);
     return {
       id: formatJobId(name, job.id!),
       deduplicated: opts.jobId !== undefined && job.id !== opts.jobId,
@@ -199,7 +200,7 @@ class BullmqPostgresBackend implements Backend {
     for (const [name, group] of groups) {
       const entries = group.map((request) => ({
         name,
-        data: request.payload,
+        data: storedData(request.payload),
         opts: this.#enqueueOptions(request),
       }));
       const jobs = await this.#queue(name).addBulk(entries);
@@ -283,7 +284,7 @@ class BullmqPostgresBackend implements Backend {
     for (let start = 0; found.length < limit; start += page) {
       const jobs = await queue.getFailed(start, start + page - 1);
       for (const job of jobs) {
-        if (job && !isCancelledJob(job)) found.push(toJobSnapshot(name, job, "failed"));
+        if (job && !isCancelledJob(job)) found.push(toPostgresSnapshot(name, job, "failed"));
       }
       if (jobs.length < page) break;
     }

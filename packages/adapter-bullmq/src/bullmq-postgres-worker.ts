@@ -26,7 +26,7 @@ import {
   postgresUnavailable,
   toPostgresUnavailable,
 } from "./postgres-connections.js";
-import { payloadOf } from "./schedule-payload.js";
+import { postgresPayloadOf } from "./postgres-payload.js";
 import { STOP_GRACE_MS, waitAtMost, waitForStop } from "./stop-wait.js";
 
 /** How long a job a hard stop put back stays delayed if its worker dies before promoting it. */
@@ -61,7 +61,7 @@ class RunningAttempt implements AttemptInput {
     readonly attempt: number,
     readonly maxAttempts: number,
   ) {
-    this.payload = payloadOf(job);
+    this.payload = postgresPayloadOf(job);
   }
 
   registerAbort(abort: (reason: unknown) => void): void {

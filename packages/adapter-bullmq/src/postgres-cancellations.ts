@@ -1,8 +1,8 @@
 import { JOB_CANCELLED_ERROR_CODE, type JobSnapshot } from "@switchyard/core";
 import { ErrorCode } from "bullmq";
 import { formatJobId, type JobRef } from "./job-ref.js";
-import { toJobSnapshot } from "./job-snapshot.js";
 import type { PostgresQueue } from "./postgres-connections.js";
+import { toPostgresSnapshot } from "./postgres-payload.js";
 import type { PostgresStore } from "./postgres-store.js";
 
 /**
@@ -26,7 +26,7 @@ export class PostgresCancellations {
     if (!job) return false;
     const state = await job.getState();
     if (state !== "waiting" && state !== "delayed" && state !== "prioritized") return false;
-    const { runAt: _dueAt, error: _earlierFailure, ...rest } = toJobSnapshot(ref.queue, job, state);
+    const { runAt: _dueAt, error: _earlierFailure, ...rest } = toPostgresSnapshot(ref.queue, job, state);
     const record: JobSnapshot = {
       ...rest,
       state: "cancelled",

@@ -15,14 +15,18 @@ const START_HINT =
  * A database of its own on the server of DATABASE_URL, dropped by `drop()`: BullMQ's NOTIFY channels
  * (`bullmq_jobs`, `bullmq_events`) are shared by a whole database, so runs at once stay apart.
  */
-export async function createBullmqTestDatabase(label: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createBullmqTestDatabase(
+  label: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `sy_bmq_${label}_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 5_000 });
   try {
     await admin.connect();
     await admin.query(`create database "${name}"`);
   } catch (error) {
-    throw new Error(`PostgreSQL is not reachable at ${DATABASE_URL} (${(error as Error).message}); ${START_HINT}`);
+    throw new Error(
+      `PostgreSQL is not reachable at ${DATABASE_URL} (${(error as Error).message}); ${START_HINT}`,
+    );
   } finally {
     await admin.end().catch(() => {});
   }
