@@ -79,6 +79,7 @@ export interface BullmqBackendOptions {
 
 const KNOWN_OPTIONS: ReadonlyArray<keyof BullmqBackendOptions> = [
   "connection",
+  "postgres",
   "url",
   "prefix",
   "commandTimeout",
