@@ -118,4 +118,23 @@ describe("bullmq({ postgres })", () => {
       await client.close();
     }
   });
+
+  it("a worker started while the server does not answer rejects ready with BackendUnavailableError (no waiting it out)", async () => {
+    const job = defineJob({ name: "unreachable-worker", schema: z.object({}), handler() {} });
+    const client = createSwitchyard({
+      backend: bullmq({
+        postgres: { connectionString: "postgres://postgres@127.0.0.1:1/none" },
+        commandTimeout: "1s",
+      }),
+      jobs: [job],
+      logger: silentLogger,
+    });
+    try {
+      const error = await client.work().ready.catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(BackendUnavailableError);
+      expect((error as Error).message).toMatch(/PostgreSQL is unavailable/);
+    } finally {
+      await client.close();
+    }
+  });
 });
