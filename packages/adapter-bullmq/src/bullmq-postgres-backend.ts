@@ -301,7 +301,8 @@ class BullmqPostgresBackend implements Backend {
 
   /** Runs a client call once the schema is ready (else BackendUnavailableError after commandTimeout). */
   async #call<T>(body: () => Promise<T>, writes: boolean): Promise<T> {
-    await this.#connections.ready();
+    const starting = this.#connections.ready();
+    if (starting) await starting;
     try {
       return await body();
     } catch (error) {

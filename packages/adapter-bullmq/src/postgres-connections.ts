@@ -24,6 +24,8 @@ export class PostgresConnections {
   readonly #options: ResolvedPostgresBullmqOptions;
   readonly #onError: (error: Error) => void;
   #producer?: PostgresConnection;
+  /** The producer once its start (readiness, migrations) succeeded. */
+  #started?: PostgresConnection;
 
   constructor(options: ResolvedPostgresBullmqOptions, onError: (error: Error) => void) {
     this.#options = options;
@@ -63,8 +65,13 @@ export class PostgresConnections {
    * BackendUnavailableError (stored "no") after commandTimeout. A connection that failed to start is
    * dropped, so the next call starts afresh (BullMQ memoizes its readiness, failures included).
    */
-  async ready(): Promise<void> {
-    const producer = this.producer;
+  ready(): Promise<void> | undefined {
+    // Nothing to wait for once the producer started: no promise on the hot path.
+    if (this.#producer !== undefined && this.#producer === this.#started) return undefined;
+    return this.#start(this.producer);
+  }
+
+  async #start(producer: PostgresConnection): Promise<void> {
     const timeoutMs = this.#options.commandTimeoutMs;
     let timer: LongTimeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
@@ -78,6 +85,7 @@ export class PostgresConnections {
     });
     try {
       await Promise.race([producer.waitUntilReady(), timedOut]);
+      if (this.#producer === producer) this.#started = producer;
     } catch (error) {
       if (this.#producer === producer) {
         this.#producer = undefined;
@@ -92,6 +100,7 @@ export class PostgresConnections {
   async close(): Promise<void> {
     const producer = this.#producer;
     this.#producer = undefined;
+    this.#started = undefined;
     await producer?.close();
   }
 
