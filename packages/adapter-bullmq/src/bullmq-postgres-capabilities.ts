@@ -4,7 +4,7 @@ import { bullmqCapabilities, DEFAULT_IDEMPOTENCY_TTL_MS } from "./bullmq-capabil
 
 /** Why a feature of the Redis adapter is missing on BullMQ's PostgreSQL backend. */
 const FIXED_COLUMNS =
-  "BullMQ's PostgreSQL backend stores a job as a row of fixed columns: moveToDelayed's fieldsToUpdate keeps only failedReason and stacktrace, so the adapter's step fields and resume mark (extra fields of the job's Redis hash on Redis) have nowhere to go";
+  "BullMQ's PostgreSQL backend stores a job as a row of fixed columns: moveToDelayed's fieldsToUpdate keeps only failedReason and stacktrace, so the adapter's step fields and resume mark (extra fields of the job's hash on Redis) have nowhere to go; a step table of the adapter's own is not written yet";
 
 /**
  * What `bullmq({ postgres })` can do: BullMQ's own features work on its PostgreSQL backend as on
@@ -30,7 +30,7 @@ export const bullmqPostgresCapabilities: Capabilities = {
     "jobs.cancel":
       "BullMQ has no cancelled state: a waiting or delayed job is removed and its record kept (a row of the adapter's switchyard_cancelled table) for get(id); a running job is not cancelled (false); the pending next run of a schedule cannot be cancelled (remove the schedule)",
     "jobs.cancelRunning":
-      "the Redis adapter tells the running worker over Redis pub/sub; BullMQ's PostgreSQL backend exposes no channel for that (its LISTEN connection is private to each worker), so cancel(id) of a running job returns false and the attempt runs on",
+      "the Redis adapter tells the running worker over Redis pub/sub; BullMQ's PostgreSQL backend offers no pub/sub to its users (its LISTEN connection is private to each worker) and a LISTEN connection of the adapter's own is not written yet, so cancel(id) of a running job returns false and the attempt runs on",
     "worker.crashRecovery":
       "BullMQ's lock and stalled check, in the job row (locked_until_ms): a dead worker's jobs run again after lockDuration (default 30 s); the lost attempt counts",
     "steps.run": `not on PostgreSQL: ${FIXED_COLUMNS}`,
