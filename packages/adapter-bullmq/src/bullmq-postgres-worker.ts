@@ -271,6 +271,7 @@ export class BullmqPostgresWorkerRunner implements BackendWorker {
       closing,
       closed: () => closed,
       busy: () => this.#running.size > 0,
+      // pg gives no connection state to watch: the grace always runs its course (at most STOP_GRACE_MS).
       connected: () => true,
       hard: () => this.#hardStop,
       abort: () => this.#abortAll(new WorkerStopped(false)),
