@@ -66,6 +66,7 @@ class BullmqPostgresBackend implements Backend {
     this.#cancellations = new PostgresCancellations({
       store: this.#store,
       retentionMs: resolved.cancelledRetentionMs,
+      schema: resolved.schema,
     });
     this.#schedulers = new PostgresSchedulers({
       queue: (name) => this.#queue(name),
@@ -158,6 +159,7 @@ class BullmqPostgresBackend implements Backend {
       stalledIntervalMs: this.#stalledIntervalMs,
       connections: this.#connections,
       queue: (name) => this.#queue(name),
+      cancellations: this.#cancellations,
       readyTimeoutMs: this.#readyTimeoutMs,
       onError: (error) => this.#reportError(error),
       onClosed: (closed) => this.#workers.delete(closed),

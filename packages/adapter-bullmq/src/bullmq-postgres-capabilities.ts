@@ -8,8 +8,8 @@ const FIXED_COLUMNS =
 
 /**
  * What `bullmq({ postgres })` can do: BullMQ's own features work on its PostgreSQL backend as on
- * Redis; what the Redis adapter adds with Redis of its own (durable steps in the job's hash, cancel
- * notices over pub/sub) is not there. Same words as bullmqCapabilities otherwise.
+ * Redis; durable steps, which the Redis adapter keeps in the job's hash, are not there; cancel
+ * notices go by NOTIFY instead of pub/sub. Same words as bullmqCapabilities otherwise.
  */
 export const bullmqPostgresCapabilities: Capabilities = {
   backend: "bullmq-postgres",
@@ -17,7 +17,6 @@ export const bullmqPostgresCapabilities: Capabilities = {
   features: featureTable({
     ...bullmqCapabilities.features,
     "job.concurrency": "native",
-    "jobs.cancelRunning": "unsupported",
     "steps.run": "unsupported",
     "steps.sleep": "unsupported",
     "steps.invoke": "unsupported",
@@ -28,9 +27,9 @@ export const bullmqPostgresCapabilities: Capabilities = {
     "job.concurrency":
       "BullMQ global concurrency of the job's queue (a row of its meta table), across all workers: each worker sets it to its code's limit when it starts, so the worker started last decides",
     "jobs.cancel":
-      "BullMQ has no cancelled state: a waiting or delayed job is removed and its record kept (a row of the adapter's switchyard_cancelled table) for get(id); a running job is not cancelled (false); the pending next run of a schedule cannot be cancelled (remove the schedule)",
+      "BullMQ has no cancelled state: a waiting or delayed job is removed and its record kept (a row of the adapter's switchyard_cancelled table) for get(id); the pending next run of a schedule cannot be cancelled (remove the schedule)",
     "jobs.cancelRunning":
-      "the Redis adapter tells the running worker over Redis pub/sub; BullMQ's PostgreSQL backend offers no pub/sub to its users (its LISTEN connection is private to each worker) and a LISTEN connection of the adapter's own is not written yet, so cancel(id) of a running job returns false and the attempt runs on",
+      "BullMQ's PostgreSQL backend offers no pub/sub to its users, so the adapter marks the job (a row of switchyard_cancelled) and NOTIFYs switchyard_cancel; each worker LISTENs on a connection of its own and aborts the job's signal; the job ends failed in BullMQ and cancelled in Switchyard",
     "worker.crashRecovery":
       "BullMQ's lock and stalled check, in the job row (locked_until_ms): a dead worker's jobs run again after lockDuration (default 30 s); the lost attempt counts",
     "steps.run": `not on PostgreSQL: ${FIXED_COLUMNS}`,

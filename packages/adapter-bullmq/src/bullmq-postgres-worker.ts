@@ -1,4 +1,10 @@
-import { type JobProgress, STALLED_ERROR_CODE, type Worker } from "@switchyard/core";
+import {
+  JOB_CANCELLED_ERROR_CODE,
+  JobCancelledError,
+  type JobProgress,
+  STALLED_ERROR_CODE,
+  type Worker,
+} from "@switchyard/core";
 import {
   type AttemptInput,
   type AttemptOutcome,
@@ -11,6 +17,7 @@ import {
   type JobProgress as BullmqJobProgress,
   DelayedError,
   type Job,
+  PostgresConnection,
   type PostgresConnectionOptions,
   type PostgresQueueBackend,
   Worker as QueueWorker,
@@ -19,6 +26,7 @@ import { AttemptFailedError, AttemptRetryError } from "./attempt-errors.js";
 import { ConcurrencyGate } from "./concurrency-gate.js";
 import { cronRepeatStrategy } from "./cron-repeat.js";
 import { formatJobId } from "./job-ref.js";
+import type { PostgresCancellations } from "./postgres-cancellations.js";
 import {
   type PostgresConnections,
   type PostgresQueue,
@@ -44,6 +52,8 @@ export interface PostgresWorkerSetup {
   connections: PostgresConnections;
   /** The client's queue of a job, for its global concurrency. */
   queue(name: string): PostgresQueue;
+  /** Cancel marks and notices. */
+  cancellations: PostgresCancellations;
   readyTimeoutMs: number | undefined;
   onError(error: Error): void;
   onClosed(worker: BullmqPostgresWorkerRunner): void;
@@ -91,7 +101,7 @@ class WorkerStopped extends Error {
 /**
  * The worker of `bullmq({ postgres })`: one BullMQ worker per job on BullMQ's PostgreSQL backend,
  * each with its own connection (a pool, and a LISTEN connection that wakes it when a job is added).
- * The Redis worker's shape without what needs Redis: no durable steps, no cancel notices.
+ * The Redis worker's shape without durable steps; cancel notices come on a LISTEN connection of its own.
  */
 export class BullmqPostgresWorkerRunner implements BackendWorker {
   readonly ready: Promise<void>;
@@ -100,6 +110,8 @@ export class BullmqPostgresWorkerRunner implements BackendWorker {
   readonly #gate?: ConcurrencyGate;
   readonly #running = new Map<string, RunningAttempt>();
   readonly #requeued: Job[] = [];
+  /** The worker's own LISTEN connection, for cancel notices. */
+  readonly #listener: PostgresConnection;
   #stopping?: Promise<void>;
   #hardStop = false;
   #lastError?: Error;
@@ -149,8 +161,16 @@ export class BullmqPostgresWorkerRunner implements BackendWorker {
         ? setup.queue(job.name).removeGlobalConcurrency()
         : setup.queue(job.name).setGlobalConcurrency(job.concurrency),
     );
+    this.#listener = new PostgresConnection(connections.workerConnection(1));
+    this.#listener.on("error", setup.onError);
+    const onCancel = (id: string) =>
+      this.#running.get(id)?.abort(new JobCancelledError(`job ${id} was cancelled`));
     this.ready = this.#startUp(
-      Promise.all([...this.workers.map((worker) => worker.waitUntilReady()), ...limits]),
+      Promise.all([
+        ...this.workers.map((worker) => worker.waitUntilReady()),
+        ...limits,
+        setup.cancellations.listen(this.#listener, onCancel),
+      ]),
     );
     this.ready.catch(() => {});
   }
@@ -191,12 +211,18 @@ export class BullmqPostgresWorkerRunner implements BackendWorker {
     const id = formatJobId(queue, job.id!);
     const maxAttempts = job.opts.attempts || 1;
     const attempt = job.attemptsStarted;
-    // Started more often than it finished attempts: abandoned (a crash, a hard stop) on its last one.
-    if (attempt > job.attemptsMade + 1 && attempt > maxAttempts) {
-      throw new AttemptFailedError({
-        message: "the worker stopped during the last attempt",
-        code: STALLED_ERROR_CODE,
-      });
+    // Started more often than it finished attempts: abandoned (a crash, a hard stop). It may have been
+    // cancelled meanwhile, and it may have used its last attempt.
+    if (attempt > job.attemptsMade + 1) {
+      if (await this.#setup.cancellations.isMarked({ queue, jobId: job.id! })) {
+        throw new AttemptFailedError({ message: `job ${id} was cancelled`, code: JOB_CANCELLED_ERROR_CODE });
+      }
+      if (attempt > maxAttempts) {
+        throw new AttemptFailedError({
+          message: "the worker stopped during the last attempt",
+          code: STALLED_ERROR_CODE,
+        });
+      }
     }
     const running = new RunningAttempt(id, job, attempt, maxAttempts);
     this.#running.set(id, running);
@@ -249,6 +275,7 @@ export class BullmqPostgresWorkerRunner implements BackendWorker {
       // Closed first: a handler aborted while BullMQ still had its connection would be written back.
       await waitAtMost(Promise.all(this.workers.map((worker) => worker.close(true))), STOP_GRACE_MS);
       this.#abortAll(new WorkerStopped(true));
+      await waitAtMost(this.#listener.close(), STOP_GRACE_MS);
       this.#stopped();
     })();
     return this.#stopping;
@@ -293,6 +320,7 @@ export class BullmqPostgresWorkerRunner implements BackendWorker {
       );
       await waitAtMost(promoted, Math.max(0, graceEndsAt - Date.now()));
     }
+    await waitAtMost(this.#listener.close(), STOP_GRACE_MS);
     this.#stopped();
   }
 

@@ -1,6 +1,9 @@
 import type { JobSnapshot } from "@switchyard/core";
 import type { PostgresConnection } from "bullmq";
 
+/** The channel of cancel notices (NOTIFY is per database: each payload names its schema). */
+export const CANCEL_CHANNEL = "switchyard_cancel";
+
 // The adapter's own rows beside BullMQ's tables, in the same schema (every pooled connection's
 // search_path is pinned to it): what the Redis adapter keeps in keys of its own. SQL lives here.
 
@@ -24,6 +27,14 @@ ON CONFLICT (queue, job_id) DO UPDATE SET record = EXCLUDED.record, expires_at_m
 
 const READ_CANCELLED = `
 SELECT record FROM switchyard_cancelled WHERE queue = $1 AND job_id = $2 AND expires_at_ms > $3`;
+
+/** The mark of a job cancelled while it ran, and the notice to its worker, in one statement. */
+const MARK_RUNNING_CANCELLED = `
+WITH mark AS (
+  INSERT INTO switchyard_cancelled (queue, job_id, record, expires_at_ms) VALUES ($1, $2, '"running"', $3)
+  ON CONFLICT (queue, job_id) DO UPDATE SET record = EXCLUDED.record, expires_at_ms = EXCLUDED.expires_at_ms
+)
+SELECT pg_notify('${CANCEL_CHANNEL}', $4)`;
 
 const DELETE_CANCELLED = "DELETE FROM switchyard_cancelled WHERE queue = $1 AND job_id = $2";
 
@@ -61,6 +72,16 @@ export class PostgresStore {
   async readCancelled(queue: string, jobId: string): Promise<unknown> {
     const { rows } = await this.#query(READ_CANCELLED, [queue, jobId, Date.now()]);
     return rows[0]?.record;
+  }
+
+  /** Marks a running job cancelled and tells the workers (`notice` is the NOTIFY payload). */
+  async markRunningCancelled(
+    queue: string,
+    jobId: string,
+    retentionMs: number,
+    notice: string,
+  ): Promise<void> {
+    await this.#query(MARK_RUNNING_CANCELLED, [queue, jobId, Date.now() + retentionMs, notice]);
   }
 
   async deleteCancelled(queue: string, jobId: string): Promise<void> {

@@ -49,38 +49,76 @@ describe("bullmq({ postgres })", () => {
     }
   });
 
-  it("cancel(id) of a running job is false and the attempt runs on to complete", async () => {
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let started = false;
+  it("cancel(id) of a running job aborts its signal over NOTIFY; the job ends cancelled, not retried", async () => {
+    let started = 0;
     const job = defineJob({
       name: "long",
       schema: z.object({}),
-      async handler() {
-        started = true;
-        await released;
-        return "done";
-      },
+      retry: { maxAttempts: 3, backoff: { type: "fixed", delay: "100ms" } },
+      handler: (_payload, ctx) =>
+        new Promise((_resolve, reject) => {
+          started++;
+          ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason));
+        }),
     });
     const client = createSwitchyard({
       backend: bullmq({ postgres: { connectionString: database.url, schema: "cancel" } }),
       jobs: [job],
       logger: silentLogger,
     });
-    const worker = client.work({ concurrency: 1 }) as BullmqPostgresWorker;
+    const worker = client.work({ concurrency: 1 });
     try {
       await worker.ready;
       const { id } = await client.enqueue(job, {});
-      await expect.poll(() => started, { timeout: 10_000 }).toBe(true);
-      expect(await client.cancel(id)).toBe(false);
-      release();
-      await expect.poll(async () => (await client.get(id))?.state, { timeout: 10_000 }).toBe("completed");
-      expect((await client.get(id))?.result).toBe("done");
+      await expect.poll(() => started, { timeout: 10_000 }).toBe(1);
+      expect(await client.cancel(id)).toBe(true);
+      await expect.poll(async () => (await client.get(id))?.state, { timeout: 10_000 }).toBe("cancelled");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(started, "not retried").toBe(1);
     } finally {
       await worker.stop();
       await client.close();
+    }
+  });
+
+  it("a job cancelled while its worker was dead is not run again: the next worker finds the mark", async () => {
+    let started = 0;
+    const job = defineJob({
+      name: "abandoned",
+      schema: z.object({}),
+      retry: { maxAttempts: 3, backoff: { type: "fixed", delay: "100ms" } },
+      handler: () =>
+        new Promise(() => {
+          started++;
+        }),
+    });
+    const open = () =>
+      createSwitchyard({
+        backend: bullmq({
+          postgres: { connectionString: database.url, schema: "abandoned" },
+          lockDuration: "1s",
+          stalledInterval: "500ms",
+        }),
+        jobs: [job],
+        logger: silentLogger,
+      });
+    const first = open();
+    const crashed = first.work({ concurrency: 1 }) as BullmqPostgresWorker;
+    const second = open();
+    try {
+      await crashed.ready;
+      const { id } = await first.enqueue(job, {});
+      await expect.poll(() => started, { timeout: 10_000 }).toBe(1);
+      await crashed.crash(); // its job stays active, locked, until the lock expires
+      expect(await second.cancel(id)).toBe(true);
+      const worker = second.work({ concurrency: 1 });
+      await worker.ready;
+      await expect.poll(async () => (await second.get(id))?.state, { timeout: 15_000 }).toBe("cancelled");
+      expect(started, "the handler did not run again").toBe(1);
+      await worker.stop();
+    } finally {
+      await first.close();
+      await second.close();
     }
   });
 

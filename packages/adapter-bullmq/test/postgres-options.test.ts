@@ -70,13 +70,13 @@ describe("bullmq({ postgres }) options", () => {
 
   it("declare what BullMQ's PostgreSQL backend lacks, with a note naming why", () => {
     const { features, notes } = bullmqPostgresCapabilities;
-    for (const missing of ["steps.run", "steps.sleep", "steps.invoke", "jobs.cancelRunning"] as const) {
+    for (const missing of ["steps.run", "steps.sleep", "steps.invoke"] as const) {
       expect(features[missing], missing).toBe("unsupported");
       expect(notes?.[missing], missing).toMatch(/PostgreSQL/);
     }
     // Everything else is what the Redis adapter has.
     for (const [feature, support] of Object.entries(bullmqCapabilities.features)) {
-      if (["steps.run", "steps.sleep", "steps.invoke", "jobs.cancelRunning"].includes(feature)) continue;
+      if (["steps.run", "steps.sleep", "steps.invoke"].includes(feature)) continue;
       expect(features[feature as keyof typeof features], feature).toBe(support);
     }
   });
