@@ -26,7 +26,8 @@ export interface BullmqPostgresOptions {
   migrate?: boolean | undefined;
   /**
    * Most connections in each pool: the client's pool (enqueue, get, schedules...) and each worker's
-   * (its jobs' claims and finishes). Each worker also holds one LISTEN connection. Default `10`.
+   * (its jobs' claims and finishes). Each BullMQ worker also holds one LISTEN connection, and each
+   * `jobs.work()` one more for cancel notices. Default `10`.
    */
   maxConnections?: number | undefined;
 }
