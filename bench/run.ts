@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { BenchResult, BenchSuite } from "./bench-result.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ALL = ["memory", "bullmq", "postgres"];
+const ALL = ["memory", "bullmq", "bullmq-postgres", "postgres"];
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));

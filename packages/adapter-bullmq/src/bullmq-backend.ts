@@ -14,6 +14,7 @@ import type { EnqueueRequest, JobRuntime } from "@switchyard/core/adapter";
 import { type JobsOptions, Queue } from "bullmq";
 import { bullmqCapabilities } from "./bullmq-capabilities.js";
 import { type BullmqBackendOptions, resolveBullmqOptions } from "./bullmq-options.js";
+import { bullmqPostgres } from "./bullmq-postgres-backend.js";
 import { BullmqWorkerRunner, SWITCHYARD_BACKOFF } from "./bullmq-worker.js";
 import { Cancellations } from "./cancellations.js";
 import { cronRepeatStrategy } from "./cron-repeat.js";
@@ -21,6 +22,7 @@ import { addCounts, countQueue, listPage } from "./job-listing.js";
 import { formatJobId, parseJobId } from "./job-ref.js";
 import { JobSchedulers } from "./job-schedulers.js";
 import { isCancelledJob, toJobSnapshot } from "./job-snapshot.js";
+import { wantsPostgres } from "./postgres-options.js";
 import { queueNamesUnder } from "./queue-names.js";
 import { RedisConnections } from "./redis-connections.js";
 import { readStepView, withStepView } from "./step-view.js";
@@ -33,9 +35,11 @@ const QUEUE_CLOSE_TIMEOUT_MS = 2_000;
 /**
  * The BullMQ backend: jobs are stored in Redis by BullMQ and run by `jobs.work()` (which returns a
  * BullmqWorker). Each job is its own BullMQ queue, named after the job. Connections are created on
- * first use and closed by `close()`.
+ * first use and closed by `close()`. With `postgres`, BullMQ runs on PostgreSQL instead (bullmqPostgres).
  */
 export function bullmq(options: BullmqBackendOptions = {}): Backend {
+  // BullMQ on PostgreSQL: its own backend class (bullmq-postgres-backend.ts).
+  if (wantsPostgres(options)) return bullmqPostgres(options);
   return new BullmqBackend(options);
 }
 

@@ -3,6 +3,7 @@ import { checkOptions, describeValue, MAX_TIMER_MS, toMilliseconds } from "@swit
 import type { KeepJobs } from "bullmq";
 import type { RedisOptions } from "ioredis";
 import { DEFAULT_IDEMPOTENCY_TTL_MS } from "./bullmq-capabilities.js";
+import type { BullmqPostgresOptions } from "./postgres-options.js";
 import { type IoredisClient, isIoredisClient } from "./redis-client.js";
 
 // The options of bullmq(): their type (each default in its JSDoc), and their validation, done once
@@ -21,6 +22,13 @@ export interface BullmqBackendOptions {
    * Default: a client the adapter creates from `url` on first use and closes in `close()`.
    */
   connection?: IoredisClient | RedisOptions | undefined;
+  /**
+   * Run BullMQ on PostgreSQL instead of Redis (BullMQ 6's PostgreSQL backend): `{ connectionString,
+   * schema?, migrate?, maxConnections? }`. Exclusive with `connection`, `url` and `prefix` (a
+   * ConfigError if both are given). Some features differ: see `bullmqPostgresCapabilities`.
+   * Default: Redis.
+   */
+  postgres?: BullmqPostgresOptions | undefined;
   /**
    * The Redis to use when `connection` is not given: `redis://`, `rediss://` (TLS) or a Unix socket
    * path. `undefined` means the default, so `url: process.env.REDIS_URL` works.
@@ -71,6 +79,7 @@ export interface BullmqBackendOptions {
 
 const KNOWN_OPTIONS: ReadonlyArray<keyof BullmqBackendOptions> = [
   "connection",
+  "postgres",
   "url",
   "prefix",
   "commandTimeout",

@@ -1,7 +1,10 @@
 export { bullmq } from "./bullmq-backend.js";
 export { bullmqCapabilities, DEFAULT_IDEMPOTENCY_TTL_MS } from "./bullmq-capabilities.js";
 export { type BullmqBackendOptions, DEFAULT_REDIS_URL } from "./bullmq-options.js";
+export { bullmqPostgresCapabilities } from "./bullmq-postgres-capabilities.js";
+export type { BullmqPostgresWorker } from "./bullmq-postgres-worker.js";
 export type { BullmqWorker } from "./bullmq-worker.js";
 export { fromEnv } from "./from-env.js";
+export type { BullmqPostgresOptions } from "./postgres-options.js";
 export type { IoredisClient } from "./redis-client.js";
 export { STOP_GRACE_MS } from "./stop-wait.js";

@@ -14,6 +14,17 @@ describe("fromEnv", () => {
     await backend.close(); // nothing was connected: returns at once
   });
 
+  it("is what SWITCHYARD_BACKEND=bullmq-postgres loads: BullMQ on PostgreSQL, without connecting", async () => {
+    expect(BACKEND_PACKAGES["bullmq-postgres"]).toBe("@switchyard/adapter-bullmq");
+    const backend = adapter.fromEnv({
+      SWITCHYARD_BACKEND: "bullmq-postgres",
+      DATABASE_URL: "postgres://nobody@127.0.0.1:1/none",
+      SWITCHYARD_BULLMQ_SCHEMA: "jobs",
+    });
+    expect(backend.capabilities).toBe(adapter.bullmqPostgresCapabilities);
+    await backend.close();
+  });
+
   it("uses REDIS_URL and SWITCHYARD_BULLMQ_PREFIX", async () => {
     const prefix = `sy-env-${randomBytes(3).toString("hex")}`;
     const job = defineJob({ name: "env.job", schema: z.object({ n: z.number() }), handler: () => {} });

@@ -8,6 +8,8 @@ import { memory } from "./memory/memory-backend.js";
 /** The adapter package behind each `SWITCHYARD_BACKEND` value. Each exports `fromEnv(env): Backend`. */
 export const BACKEND_PACKAGES = {
   bullmq: "@switchyard/adapter-bullmq",
+  /** BullMQ on PostgreSQL (`bullmq({ postgres })`): the same package. */
+  "bullmq-postgres": "@switchyard/adapter-bullmq",
   postgres: "@switchyard/adapter-postgres",
   qstash: "@switchyard/adapter-qstash",
   inngest: "@switchyard/adapter-inngest",

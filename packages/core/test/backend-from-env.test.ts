@@ -14,7 +14,7 @@ describe("backendFromEnv", () => {
     const error = await backendFromEnv({ SWITCHYARD_BACKEND: "rabbitmq" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toBe(
-      'unknown SWITCHYARD_BACKEND "rabbitmq": use one of memory, bullmq, postgres, qstash, inngest, trigger',
+      'unknown SWITCHYARD_BACKEND "rabbitmq": use one of memory, bullmq, bullmq-postgres, postgres, qstash, inngest, trigger',
     );
   });
 
