@@ -15,17 +15,20 @@ import {
   type WorkerPool,
 } from "graphile-worker";
 import type { Pool } from "pg";
+import { localQueueSize, workerPreset } from "./batching-defaults.js";
 import { interruptibleSleep, settledWithin } from "./bounded-wait.js";
 import { toBackendError } from "./connection-errors.js";
+import { outcomeWritingPool } from "./outcome-pool.js";
 import {
-  type OutcomeWrites,
+  OutcomeWrites,
   type RetryScope,
-  retryOutcomeWrites,
+  retryGraphileStatements,
   retryWhileTransient,
 } from "./outcome-retries.js";
 import { type RecordedOutcome, recordOutcome } from "./sql/record-outcome.js";
 import { recordProgress } from "./sql/record-progress.js";
 import { recordResult } from "./sql/record-result.js";
+import { StartedJobs } from "./started-jobs.js";
 import { PostgresStepStore } from "./step-store.js";
 import { recordSuspension, suspendedRelease } from "./suspend-job.js";
 
@@ -54,8 +57,15 @@ export interface WorkerHost {
   ready(): Promise<void>;
   /** Stores the concurrency limit of each job as this worker's definitions give it, for every process. */
   storeConcurrencyLimits(): Promise<void>;
-  /** Starts the shared background services for a new pool (heartbeat, notifications, schedules). */
-  attachPool(workerPool: WorkerPool, worker: PostgresWorker): Promise<void>;
+  /**
+   * Starts the shared background services for a new pool (heartbeat, notifications, schedules);
+   * `recordsStarted`: the pool has a local queue and records the jobs it starts (started-jobs.ts).
+   */
+  attachPool(
+    workerPool: WorkerPool,
+    worker: PostgresWorker,
+    options: { recordsStarted: boolean },
+  ): Promise<void>;
   /** Stops heartbeating a pool; the services stop with the last one. */
   detachPool(workerPool: WorkerPool, worker: PostgresWorker, options: { crashed: boolean }): Promise<void>;
   /** Wakes idle workers at `at` (epoch ms), when a retried job becomes due. */
@@ -100,6 +110,8 @@ export class PostgresWorker implements PostgresWorkerHandle {
   /** Each pool's outcome writes in flight. */
   readonly #outcomeWrites = new WeakMap<WorkerPool, OutcomeWrites>();
   #workerPool?: WorkerPool;
+  /** The running pool's record of its started jobs, when it has a local queue. */
+  #startedJobs?: StartedJobs;
   #state: "starting" | "running" | "stopping" | "stopped" = "starting";
   /** Set when running attempts were abandoned: attempts that start later are abandoned the same way. */
   #abandon?: "stopped" | "crashed";
@@ -174,6 +186,10 @@ export class PostgresWorker implements PostgresWorkerHandle {
     const gate = new Promise<null>((resolve) => {
       openGate = () => resolve(null);
     });
+    const preset = workerPreset(this.#concurrency, this.#host.graphilePreset);
+    // Once a job's outcome is stored its named queue (lane) is free: an idle worker of this pool takes the
+    // lane's next job now instead of at the next poll (graphile-worker fetches again before the write lands).
+    const outcomeWrites = new OutcomeWrites(this.#retryScope, () => this.nudge(1));
     const workerPool = runTaskList(
       {
         schema: this.#host.schema,
@@ -181,23 +197,30 @@ export class PostgresWorker implements PostgresWorkerHandle {
         pollInterval: this.#host.pollIntervalMs,
         noHandleSignals: true,
         logger: this.#host.graphileLogger,
-        preset: this.#host.graphilePreset,
+        preset,
         forbiddenFlags: () => (registered ? null : gate),
       },
       tasks,
-      this.#host.pool,
+      outcomeWritingPool(this.#host.pool, (statement) => outcomeWrites.store(statement)),
     );
-    // Once a job's outcome is stored its named queue (lane) is free: an idle worker of this pool takes the
-    // lane's next job now instead of at the next poll (graphile-worker fetches again before the write lands).
-    this.#outcomeWrites.set(
-      workerPool,
-      retryOutcomeWrites(workerPool, this.#retryScope, () => this.nudge(1)),
-    );
+    retryGraphileStatements(workerPool, this.#retryScope);
+    this.#outcomeWrites.set(workerPool, outcomeWrites);
     this.#workerPool = workerPool;
+    const recordsStarted = localQueueSize(preset) > 0;
+    this.#startedJobs?.stop();
+    this.#startedJobs = recordsStarted
+      ? new StartedJobs({
+          pool: this.#host.pool,
+          schema: this.#host.schema,
+          poolId: workerPool.id,
+          running: () => this.#running.keys(),
+          logger: this.#host.runtime.logger,
+        })
+      : undefined;
     const ended = () => this.#poolEnded(workerPool);
     workerPool.promise.then(ended, ended);
     try {
-      await this.#host.attachPool(workerPool, this);
+      await this.#host.attachPool(workerPool, this, { recordsStarted });
     } catch (error) {
       this.#workerPool = undefined;
       await Promise.resolve(workerPool.gracefulShutdown("Switchyard worker could not start")).catch(() => {});
@@ -318,6 +341,7 @@ export class PostgresWorker implements PostgresWorkerHandle {
     // A lock still held (the database went away) stays recoverable: the heartbeat row is left to age.
     const released = (await this.#settles(shutdown)) && (await this.#outcomesStored(workerPool));
     this.#state = "stopped";
+    this.#startedJobs?.stop();
     if (!released) {
       this.#writesAbandoned = true;
       this.#host.runtime.logger.warn(
@@ -360,6 +384,7 @@ export class PostgresWorker implements PostgresWorkerHandle {
     this.#stopping = Promise.resolve();
     this.#writesAbandoned = true;
     this.#letProcessExit();
+    this.#startedJobs?.stop();
     this.#abortAll("crashed");
     // Stops fetching and listening; the abandoned tasks never settle, so graphile-worker never releases them.
     void Promise.resolve(workerPool.gracefulShutdown("Switchyard worker crashed")).catch(() => {});
@@ -389,6 +414,7 @@ export class PostgresWorker implements PostgresWorkerHandle {
     const attempt: RunningAttempt = { stopped: false, crashed: false };
     if (this.#abandon === "crashed") return new Promise<void>(() => {});
     this.#running.set(id, attempt);
+    this.#startedJobs?.changed();
     let outcome: StepAttemptOutcome;
     let steps: PostgresStepStore | undefined;
     try {
