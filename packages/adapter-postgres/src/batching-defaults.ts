@@ -1,3 +1,5 @@
+import { ConfigError } from "@switchyard/core";
+
 /**
  * The graphile-worker settings every worker pool starts from: a local queue (jobs fetched in batches of
  * `size` and handed out from memory) and batched completion (the outcomes of the jobs that end in the same
@@ -12,17 +14,32 @@
  */
 export const DEFAULT_LOCAL_QUEUE_SIZE = 500;
 
-/** A worker pool's preset: the defaults above for `concurrency`, then the user's preset over them. */
-export function workerPreset(concurrency: number, user?: GraphileConfig.Preset): GraphileConfig.Preset {
+/**
+ * A worker pool's preset: the defaults above for `concurrency`, then the user's preset over them. A worker
+ * running jobs with a concurrency limit (`lanes`: their jobs go to graphile-worker named queues) gets no
+ * local queue: graphile-worker 0.17.3 fetches a batch with one lock per named queue but several jobs of
+ * it, which would run a lane's jobs side by side; a local queue asked for there is a ConfigError.
+ */
+export function workerPreset(
+  concurrency: number,
+  user: GraphileConfig.Preset | undefined,
+  options: { lanes: boolean },
+): GraphileConfig.Preset {
   const defaults: GraphileConfig.Preset = {
     worker: {
       // graphile-worker warns (and slows down) when its local queue is smaller than the concurrency.
-      localQueue: { size: Math.max(DEFAULT_LOCAL_QUEUE_SIZE, concurrency) },
+      localQueue: { size: options.lanes ? -1 : Math.max(DEFAULT_LOCAL_QUEUE_SIZE, concurrency) },
       completeJobBatchDelay: 0,
       failJobBatchDelay: 0,
     },
   };
-  return user ? { extends: [defaults, user] } : defaults;
+  const preset = user ? { extends: [defaults, user] } : defaults;
+  if (options.lanes && localQueueSize(preset) > 0) {
+    throw new ConfigError(
+      "postgres(): graphilePreset.worker.localQueue must be left unset for a worker running jobs with a concurrency limit: graphile-worker fetches several jobs of one named queue into a local queue, which would run them side by side",
+    );
+  }
+  return preset;
 }
 
 /**

@@ -159,6 +159,7 @@ export class PostgresWorker implements PostgresWorkerHandle {
   async #start(): Promise<void> {
     await this.#host.ready();
     if (this.#state !== "starting") return;
+    this.#preset(); // a ConfigError before anything starts
     this.#revision = await this.#host.schemaRevision();
     await this.#host.storeConcurrencyLimits();
     this.#exitCode = process.exitCode;
@@ -174,6 +175,12 @@ export class PostgresWorker implements PostgresWorkerHandle {
     if (this.#state === "starting") this.#state = "running";
   }
 
+  /** graphile-worker's settings for this worker's pools (batching-defaults.ts). */
+  #preset(): GraphileConfig.Preset {
+    const lanes = [...this.#host.runtime.jobs.values()].some((job) => job.concurrency !== undefined);
+    return workerPreset(this.#concurrency, this.#host.graphilePreset, { lanes });
+  }
+
   /** Starts a graphile-worker pool for this worker and registers its heartbeat. */
   async #launch(): Promise<void> {
     const task = this.#task;
@@ -186,7 +193,7 @@ export class PostgresWorker implements PostgresWorkerHandle {
     const gate = new Promise<null>((resolve) => {
       openGate = () => resolve(null);
     });
-    const preset = workerPreset(this.#concurrency, this.#host.graphilePreset);
+    const preset = this.#preset();
     // Once a job's outcome is stored its named queue (lane) is free: an idle worker of this pool takes the
     // lane's next job now instead of at the next poll (graphile-worker fetches again before the write lands).
     const outcomeWrites = new OutcomeWrites(this.#retryScope, () => this.nudge(1));
