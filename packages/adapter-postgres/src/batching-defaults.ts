@@ -16,9 +16,10 @@ export const DEFAULT_LOCAL_QUEUE_SIZE = 500;
 
 /**
  * A worker pool's preset: the defaults above for `concurrency`, then the user's preset over them. A worker
- * running jobs with a concurrency limit (`lanes`: their jobs go to graphile-worker named queues) gets no
- * local queue: graphile-worker 0.17.3 fetches a batch with one lock per named queue but several jobs of
- * it, which would run a lane's jobs side by side; a local queue asked for there is a ConfigError.
+ * running jobs with a concurrency limit (`lanes`: their jobs go to graphile-worker named queues) keeps
+ * graphile-worker's defaults: graphile-worker 0.17.3 fetches a batch with one lock per named queue but
+ * several jobs of it, which would run a lane's jobs side by side (a local queue asked for there is a
+ * ConfigError), and a lane is handed over once its job's completion is stored, which batching delays.
  */
 export function workerPreset(
   concurrency: number,
@@ -26,12 +27,14 @@ export function workerPreset(
   options: { lanes: boolean },
 ): GraphileConfig.Preset {
   const defaults: GraphileConfig.Preset = {
-    worker: {
-      // graphile-worker warns (and slows down) when its local queue is smaller than the concurrency.
-      localQueue: { size: options.lanes ? -1 : Math.max(DEFAULT_LOCAL_QUEUE_SIZE, concurrency) },
-      completeJobBatchDelay: 0,
-      failJobBatchDelay: 0,
-    },
+    worker: options.lanes
+      ? {}
+      : {
+          // graphile-worker warns (and slows down) when its local queue is smaller than the concurrency.
+          localQueue: { size: Math.max(DEFAULT_LOCAL_QUEUE_SIZE, concurrency) },
+          completeJobBatchDelay: 0,
+          failJobBatchDelay: 0,
+        },
   };
   const preset = user ? { extends: [defaults, user] } : defaults;
   if (options.lanes && localQueueSize(preset) > 0) {
