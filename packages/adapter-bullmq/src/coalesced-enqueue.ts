@@ -3,7 +3,7 @@ import { type EnqueueRequest, WriteCoalescer } from "@switchyard/core/adapter";
 
 /**
  * Concurrent single enqueues (`enqueue()` calls, a web server's requests) merged, per job (one BullMQ
- * queue), into one `addBulk` each (core's WriteCoalescer; BullMQ sends a bulk as one MULTI): each call
+ * queue), into one `addBulk` each (core's WriteCoalescer; BullMQ sends a bulk as one pipeline): each call
  * resolves once the bulk holding its job is stored, and a failed bulk fails exactly the calls it held.
  * Enqueues with an idempotency key go alone, as on the PostgreSQL backend.
  */
