@@ -3,8 +3,8 @@
 // "switchyard" } } (what the adapter stores for a default job) and worker options (concurrency,
 // lockDuration 30 s, stalledInterval 30 s, maxStalledCount 3, a backoff strategy). Connections are each
 // side's own: ioredis defaults for raw, the adapter's for the adapter. Shapes after
-// taskforcesh/bullmq-bench: queue-add (one by one, and by 100 concurrent callers: raw adds each job, the
-// adapter merges concurrent enqueues into addBulk calls), add-bulk, worker-generic (pre-filled queue,
+// taskforcesh/bullmq-bench: queue-add (one by one, and by 100 concurrent callers, each adding one job at a
+// time), add-bulk, worker-generic (pre-filled queue,
 // concurrency 1) and worker-concurrent (50), plus enqueue→start latency at concurrency 1 (closed loop),
 // and the cost of a durable step next to a plain job (bench/step-cost.ts, adapter only).
 // Every measurement runs as raw/adapter trials in ABBA order within each round; the figures are

@@ -13,7 +13,6 @@ import { bullmqCapabilities } from "./bullmq-capabilities.js";
 import { type BullmqBackendOptions, resolveBullmqOptions } from "./bullmq-options.js";
 import { BullmqWorkerRunner, SWITCHYARD_BACKOFF } from "./bullmq-worker.js";
 import { Cancellations } from "./cancellations.js";
-import { CoalescedEnqueue } from "./coalesced-enqueue.js";
 import { cronRepeatStrategy } from "./cron-repeat.js";
 import { formatJobId, parseJobId } from "./job-ref.js";
 import { JobSchedulers } from "./job-schedulers.js";
@@ -49,7 +48,6 @@ class BullmqBackend implements Backend {
   readonly #workers = new Set<BullmqWorkerRunner>();
   readonly #cancellations: Cancellations;
   readonly #schedulers: JobSchedulers;
-  readonly #coalesced = new CoalescedEnqueue((requests) => this.#enqueueNow(requests));
   /** Set by attach(), which core calls before anything else. */
   #runtime!: JobRuntime;
   #lastError?: { message: string; at: number };
@@ -84,12 +82,7 @@ class BullmqBackend implements Backend {
     this.#runtime = runtime;
   }
 
-  enqueue(requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]> {
-    if (CoalescedEnqueue.accepts(requests)) return this.#coalesced.enqueue(requests[0]!);
-    return this.#enqueueNow(requests);
-  }
-
-  async #enqueueNow(requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]> {
+  async enqueue(requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]> {
     // #call's steps, inlined: this is the hot path.
     const connections = this.#connections;
     const connecting = connections.ready();
