@@ -390,10 +390,7 @@ const bullmqBench: BenchSuite = async ({ rounds }) => {
   for (let round = 0; round < rounds; round++) {
     const enqueue = await enqueueRound();
     record("add one by one", enqueue.add);
-    record(
-      `enqueue by ${CONCURRENT_CALLERS} concurrent callers (raw: add each; adapter: merged)`,
-      enqueue.concurrent,
-    );
+    record(`enqueue by ${CONCURRENT_CALLERS} concurrent callers`, enqueue.concurrent);
     record("addBulk", enqueue.bulk);
     for (const [concurrency, jobs] of [
       [1, PROCESS_C1_JOBS],
