@@ -25,9 +25,9 @@ import {
   retryGraphileStatements,
   retryWhileTransient,
 } from "./outcome-retries.js";
+import { ResultWrites } from "./result-writes.js";
 import { type RecordedOutcome, recordOutcome } from "./sql/record-outcome.js";
 import { recordProgress } from "./sql/record-progress.js";
-import { recordResult } from "./sql/record-result.js";
 import { StartedJobs } from "./started-jobs.js";
 import { PostgresStepStore } from "./step-store.js";
 import { recordSuspension, suspendedRelease } from "./suspend-job.js";
@@ -118,6 +118,7 @@ export class PostgresWorker implements PostgresWorkerHandle {
   /** Set when the worker stopped (or crashed) without storing every outcome: pending writes give up. */
   #writesAbandoned = false;
   readonly #retryScope: RetryScope;
+  readonly #results: ResultWrites;
   /** graphile-worker's schema revision when the worker started. */
   #revision = 0;
   /** `process.exitCode` when the worker started. */
@@ -141,6 +142,7 @@ export class PostgresWorker implements PostgresWorkerHandle {
     this.#host = host;
     this.#concurrency = concurrency;
     this.#retryScope = { abandoned: () => this.#writesAbandoned, logger: host.runtime.logger };
+    this.#results = new ResultWrites(host.pool, host.schema, this.#retryScope);
     this.#hardStop = new Promise<void>((resolve) => {
       this.#hardStopRequested = resolve;
     });
@@ -479,13 +481,9 @@ export class PostgresWorker implements PostgresWorkerHandle {
     );
   }
 
-  /** The handler's result, stored before graphile-worker deletes the job (written again until the database answers). */
-  async #recordResult(id: string, result: unknown): Promise<void> {
-    await retryWhileTransient(
-      () => recordResult(this.#host.pool, this.#host.schema, id, result),
-      this.#retryScope,
-      `storing the result of job ${id}`,
-    );
+  /** The handler's result, stored before graphile-worker deletes the job (merged with others that end now). */
+  #recordResult(id: string, result: unknown): Promise<void> {
+    return this.#results.store(id, result);
   }
 
   /** `ctx.progress()`: a lost connection is a BackendUnavailableError for the handler to handle. */
