@@ -1,4 +1,5 @@
-// `pnpm bench [backend ...]`: runs each named backend's benchmark (default: all) and writes bench/results/<backend>.json.
+// `pnpm bench [backend ...]`: runs each named backend's benchmark (default: all), prints a short table and
+// writes bench/results/<backend>.json (bench/README.md explains the rows and how to read a ratio).
 // The packages are measured as users run them: built to dist/ (`pnpm bench` builds first), not through
 // a TypeScript loader, whose transforms (for example esbuild's keepNames wrappers) cost time per job.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -6,6 +7,7 @@ import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchResult, BenchSuite } from "./bench-result.js";
+import { formatTable } from "./print-table.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ALL = ["memory", "bullmq", "bullmq-postgres", "postgres"];
@@ -33,7 +35,7 @@ for (const name of names) {
   };
   const file = join(here, "results", `${name}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  console.table(result.results);
+  console.log(formatTable(name, result.results));
   console.log(`wrote ${file}`);
 }
 process.exit(0);

@@ -3,7 +3,8 @@
 // "switchyard" } } (what the adapter stores for a default job) and worker options (concurrency,
 // lockDuration 30 s, stalledInterval 30 s, maxStalledCount 3, a backoff strategy). Connections are each
 // side's own: ioredis defaults for raw, the adapter's for the adapter. Shapes after
-// taskforcesh/bullmq-bench: queue-add (one by one), add-bulk, worker-generic (pre-filled queue,
+// taskforcesh/bullmq-bench: queue-add (one by one, and by 100 concurrent callers, each adding one job at a
+// time), add-bulk, worker-generic (pre-filled queue,
 // concurrency 1) and worker-concurrent (50), plus enqueue→start latency at concurrency 1 (closed loop),
 // and the cost of a durable step next to a plain job (bench/step-cost.ts, adapter only).
 // Every measurement runs as raw/adapter trials in ABBA order within each round; the figures are
@@ -26,6 +27,9 @@ const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 // shared machine hits both sides alike).
 const ADD_JOBS = 400;
 const ADD_TRIALS = 4;
+/** Concurrent callers of the coalesced-enqueue row, each enqueuing one job at a time. */
+const CONCURRENT_CALLERS = 100;
+const CONCURRENT_JOBS = 4_000;
 const BULK_JOBS = 3_000;
 const BULK_SIZE = 1_000;
 const BULK_TRIALS = 4;
@@ -114,8 +118,20 @@ const collectGarbage: () => void = (() => {
 
 // ---- measurements: each trial returns jobs/s (or latencies in ms) for one side ----
 
-/** Enqueue throughput, one by one and in bulk: both sides stay connected for the round's trials. */
-async function enqueueRound(): Promise<{ add: [number[], number[]]; bulk: [number[], number[]] }> {
+/** `jobs` enqueues by `callers` concurrent callers, each awaiting its enqueue before the next. */
+async function concurrently(callers: number, jobs: number, enqueue: () => Promise<unknown>) {
+  let left = jobs;
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      while (left-- > 0) await enqueue();
+    }),
+  );
+}
+
+type EnqueueFigures = Record<"add" | "concurrent" | "bulk", [number[], number[]]>;
+
+/** Enqueue throughput, one by one, concurrently and in bulk: both sides stay connected for the round's trials. */
+async function enqueueRound(): Promise<EnqueueFigures> {
   const raw = new Raw();
   const adapter = new Adapter();
   await raw.queue.waitUntilReady();
@@ -128,6 +144,16 @@ async function enqueueRound(): Promise<{ add: [number[], number[]]; bulk: [numbe
     adapter: async () => {
       for (let i = 0; i < ADD_JOBS; i++) await adapter.client.enqueue(adapter.job, payloadOf(next++));
     },
+  };
+  const concurrent: Record<Side, () => Promise<void>> = {
+    raw: () =>
+      concurrently(CONCURRENT_CALLERS, CONCURRENT_JOBS, () =>
+        raw.queue.add(raw.name, payloadOf(next++), JOB_OPTIONS),
+      ),
+    adapter: () =>
+      concurrently(CONCURRENT_CALLERS, CONCURRENT_JOBS, () =>
+        adapter.client.enqueue(adapter.job, payloadOf(next++)),
+      ),
   };
   const bulk: Record<Side, () => Promise<void>> = {
     raw: async () => {
@@ -150,9 +176,10 @@ async function enqueueRound(): Promise<{ add: [number[], number[]]; bulk: [numbe
       }
     },
   };
-  const result = { add: [[], []] as [number[], number[]], bulk: [[], []] as [number[], number[]] };
+  const result: EnqueueFigures = { add: [[], []], concurrent: [[], []], bulk: [[], []] };
   for (const [name, trials, jobs, body] of [
     ["add", ADD_TRIALS, ADD_JOBS, add],
+    ["concurrent", ADD_TRIALS, CONCURRENT_JOBS, concurrent],
     ["bulk", BULK_TRIALS, BULK_JOBS, bulk],
   ] as const) {
     for (const order of abba(trials)) {
@@ -363,6 +390,7 @@ const bullmqBench: BenchSuite = async ({ rounds }) => {
   for (let round = 0; round < rounds; round++) {
     const enqueue = await enqueueRound();
     record("add one by one", enqueue.add);
+    record(`enqueue by ${CONCURRENT_CALLERS} concurrent callers`, enqueue.concurrent);
     record("addBulk", enqueue.bulk);
     for (const [concurrency, jobs] of [
       [1, PROCESS_C1_JOBS],

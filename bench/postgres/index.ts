@@ -1,10 +1,12 @@
 // Raw graphile-worker 0.17 vs @switchyard/adapter-postgres on the same PostgreSQL (DATABASE_URL, default the
-// local server, database `test`), in the same process and run. Each side has its own schema (the adapter's
+// local server; the run makes a database of its own there), in the same process and run. Each side has its own schema (the adapter's
 // has its triggers and tables; raw graphile-worker must not see them), both installed before anything is
-// timed. Identical graphile-worker settings: a pg.Pool of POOL_SIZE connections each, pollInterval 2000,
-// no local queue or batching (graphile-worker's defaults), max_attempts 3 (the adapter's default job),
-// the same payload. Shapes after graphile-worker's perfTest: jobs added one by one and in bulk, a
-// pre-filled queue drained at concurrency 1 and 24, and closed-loop enqueue→start latency. Trials run in
+// timed. Identical settings: a pg.Pool of POOL_SIZE connections each, pollInterval 2000, max_attempts 3
+// (the adapter's default job), the same payload; the rows say which graphile-worker settings each side has
+// (graphile-worker's defaults: no local queue or batching; batched: a local queue of 500 and batched
+// completion, the adapter's defaults). Shapes after graphile-worker's perfTest: jobs added one by one, by
+// 100 concurrent callers and in bulk, a pre-filled queue drained at concurrency 1 and 24, and closed-loop
+// enqueue→start latency. Trials run in
 // ABBA order (raw, adapter, adapter, raw, ...) so drift on a shared machine hits both sides alike. The
 // c=24 drain also runs raw graphile-worker on a third schema installed by the adapter, to show what its
 // triggers alone cost. Last, bench/step-cost.ts: jobs of 10 no-op durable steps vs plain no-op jobs, per
@@ -31,7 +33,13 @@ import { type BenchMeasurement, type BenchSuite, percentile } from "../bench-res
 import { abba, BenchSeries, trials } from "../bench-trials.js";
 import { stepCost } from "../step-cost.js";
 
-const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const SERVER_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+/**
+ * The run's own database on that server (made at the start, dropped at the end): graphile-worker announces
+ * breaking migrations database-wide (`worker:migrate`), and a raw graphile-worker runner that hears one
+ * from another process installing a schema in a shared database shuts down and sets exit code 57.
+ */
+let DATABASE_URL = SERVER_URL;
 const POOL_SIZE = 30;
 const POLL_INTERVAL = 2_000;
 const MAX_ATTEMPTS = 3;
@@ -42,7 +50,12 @@ const BULK_SIZE = 1_000;
 const BULK_TRIALS = 2;
 const PROCESS_C1_JOBS = 400;
 const PROCESS_C24_JOBS = 2_000;
+/** The batched drains are ~10x faster: more jobs, so that a drain lasts about as long. */
+const BATCHED_C24_JOBS = 20_000;
 const PROCESS_TRIALS = 2;
+/** Concurrent callers of the coalesced-enqueue row, each enqueuing one job at a time. */
+const CONCURRENT_CALLERS = 100;
+const CONCURRENT_JOBS = 3_000;
 const LATENCY_SAMPLES = 80;
 const LATENCY_WARMUP = 20;
 const LATENCY_TRIALS = 2;
@@ -55,6 +68,7 @@ type Payload = z.infer<typeof schema>;
 const payloadOf = (id: number): Payload => ({ id, to: `user${id}@example.com`, subject: "Welcome aboard" });
 
 const suffix = randomBytes(3).toString("hex");
+const DATABASE = `switchyard_bench_${suffix}`;
 const RAW_SCHEMA = `bench_raw_${suffix}`;
 const SY_SCHEMA = `bench_sy_${suffix}`;
 /** The adapter's schema worked by raw graphile-worker: what the adapter's triggers alone cost. */
@@ -64,6 +78,16 @@ const STEP_SCHEMA = `bench_steps_${suffix}`;
 const RAW_TASK = "raw.noop";
 const SY_JOB = "sy.noop";
 const silentGraphileLogger = new Logger(() => () => {});
+
+/** graphile-worker's own defaults: no local queue, completion stored job by job. */
+const GRAPHILE_DEFAULTS = { localQueue: { size: -1 }, completeJobBatchDelay: -1, failJobBatchDelay: -1 };
+/** The adapter's defaults (batching-defaults.ts), given to raw graphile-worker for the equal-settings rows. */
+const BATCHED = { localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 };
+type Settings = "defaults" | "batched";
+const WORKER_SETTINGS: Record<Settings, GraphileConfig.WorkerOptions> = {
+  defaults: GRAPHILE_DEFAULTS,
+  batched: BATCHED,
+};
 
 // pg's types come with graphile-worker (bench/package.json has pg, not @types/pg).
 type Pool = NonNullable<SharedOptions["pgPool"]>;
@@ -133,11 +157,12 @@ class Raw {
     );
   }
 
-  work(concurrency: number): Promise<Runner> {
+  work(concurrency: number, settings: Settings = "defaults"): Promise<Runner> {
     return run({
       pgPool: this.pool,
       schema: this.schema,
       concurrency,
+      preset: { worker: WORKER_SETTINGS[settings] },
       pollInterval: POLL_INTERVAL,
       noHandleSignals: true,
       logger: silentGraphileLogger,
@@ -152,22 +177,30 @@ class Raw {
   }
 }
 
-/** The adapter: one no-op job with a zod schema, on its own pool of the same size. */
+/**
+ * The adapter: one no-op job with a zod schema, on its own pool of the same size; with its own defaults
+ * ("batched"), or with graphile-worker's ("defaults").
+ */
 class Adapter {
   readonly pool = newPool();
   readonly events = new JobEvents();
   readonly job = defineJob({ name: SY_JOB, schema, handler: () => {} });
-  readonly client: Switchyard = createSwitchyard({
-    backend: postgres({
-      pool: this.pool,
-      schema: SY_SCHEMA,
-      pollInterval: POLL_INTERVAL,
-      migrate: false,
-      graphilePreset: { worker: { events: this.events.emitter } },
-    }),
-    jobs: [this.job],
-    logger: silentLogger,
-  });
+  readonly client: Switchyard;
+
+  constructor(settings: Settings = "batched") {
+    const worker = settings === "batched" ? {} : GRAPHILE_DEFAULTS;
+    this.client = createSwitchyard({
+      backend: postgres({
+        pool: this.pool,
+        schema: SY_SCHEMA,
+        pollInterval: POLL_INTERVAL,
+        migrate: false,
+        graphilePreset: { worker: { ...worker, events: this.events.emitter } },
+      }),
+      jobs: [this.job],
+      logger: silentLogger,
+    });
+  }
 
   add(id: number) {
     return this.client.enqueue(this.job, payloadOf(id));
@@ -213,8 +246,24 @@ async function reset(): Promise<void> {
 let nextId = 0;
 const ids = (count: number) => Array.from({ length: count }, () => nextId++);
 
-/** Enqueue throughput one by one and in bulk; both sides stay connected for the round's trials. */
-async function enqueueRound(): Promise<{ add: [number[], number[]]; bulk: [number[], number[]] }> {
+/** `jobs` enqueues by `callers` concurrent callers, each awaiting its enqueue before the next. */
+async function concurrently(callers: number, jobs: number, enqueue: (id: number) => Promise<unknown>) {
+  let left = jobs;
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      while (left-- > 0) await enqueue(nextId++);
+    }),
+  );
+}
+
+type EnqueueFigures = Record<"add" | "concurrent" | "bulk", [number[], number[]]>;
+
+/**
+ * Enqueue throughput one by one, by CONCURRENT_CALLERS concurrent callers (the adapter merges their
+ * enqueues into bulk writes; raw graphile-worker adds each job), and in bulk; both sides stay connected for
+ * the round's trials.
+ */
+async function enqueueRound(): Promise<EnqueueFigures> {
   const raw = new Raw();
   const adapter = new Adapter();
   await raw.utils();
@@ -229,6 +278,10 @@ async function enqueueRound(): Promise<{ add: [number[], number[]]; bulk: [numbe
         for (let i = 0; i < ADD_JOBS; i++) await adapter.add(nextId++);
       },
     },
+    concurrent: {
+      raw: () => concurrently(CONCURRENT_CALLERS, CONCURRENT_JOBS, (id) => raw.add(id)),
+      adapter: () => concurrently(CONCURRENT_CALLERS, CONCURRENT_JOBS, (id) => adapter.add(id)),
+    },
     bulk: {
       raw: async () => {
         for (let i = 0; i < BULK_JOBS; i += BULK_SIZE) await raw.addMany(ids(BULK_SIZE));
@@ -238,9 +291,10 @@ async function enqueueRound(): Promise<{ add: [number[], number[]]; bulk: [numbe
       },
     },
   };
-  const result = { add: [[], []] as [number[], number[]], bulk: [[], []] as [number[], number[]] };
+  const result: EnqueueFigures = { add: [[], []], concurrent: [[], []], bulk: [[], []] };
   for (const [name, trials, jobs] of [
     ["add", ADD_TRIALS, ADD_JOBS],
+    ["concurrent", ADD_TRIALS, CONCURRENT_JOBS],
     ["bulk", BULK_TRIALS, BULK_JOBS],
   ] as const) {
     for (const order of abba(trials)) {
@@ -275,20 +329,25 @@ async function fill(side: Raw | Adapter, jobs: number): Promise<void> {
   for (let i = 0; i < jobs; i += BULK_SIZE) await side.addMany(ids(Math.min(BULK_SIZE, jobs - i)));
 }
 
-async function processRaw(concurrency: number, jobs: number, schema = RAW_SCHEMA): Promise<number> {
+async function processRaw(
+  concurrency: number,
+  jobs: number,
+  schema = RAW_SCHEMA,
+  settings: Settings = "defaults",
+): Promise<number> {
   const raw = new Raw(schema);
   await raw.utils();
   await fill(raw, jobs);
   const done = drainTimer(raw.events, jobs);
-  const runner = await raw.work(concurrency);
+  const runner = await raw.work(concurrency, settings);
   const ms = await done;
   await runner.stop();
   await raw.close();
   return jobs / (ms / 1_000);
 }
 
-async function processAdapter(concurrency: number, jobs: number): Promise<number> {
-  const adapter = new Adapter();
+async function processAdapter(concurrency: number, jobs: number, settings: Settings): Promise<number> {
+  const adapter = new Adapter(settings);
   await fill(adapter, jobs);
   const done = drainTimer(adapter.events, jobs);
   const worker = await adapter.work(concurrency);
@@ -333,13 +392,31 @@ async function latencyRaw(): Promise<number[]> {
 }
 
 async function latencyAdapter(): Promise<number[]> {
-  const adapter = new Adapter();
+  const adapter = new Adapter("batched");
   const worker = await adapter.work(1);
   await new Promise((resolve) => setTimeout(resolve, 200));
   const samples = await latencyLoop(adapter.events, (id) => adapter.add(id));
   await worker.stop();
   await adapter.close();
   return samples;
+}
+
+const C24_SIDES = ["raw", "adapter", "trigger", "rawBatched", "adapterBatched"] as const;
+type C24Side = (typeof C24_SIDES)[number];
+
+function drainC24(side: C24Side): Promise<number> {
+  switch (side) {
+    case "raw":
+      return processRaw(24, PROCESS_C24_JOBS);
+    case "trigger":
+      return processRaw(24, PROCESS_C24_JOBS, TRIGGER_SCHEMA);
+    case "adapter":
+      return processAdapter(24, PROCESS_C24_JOBS, "defaults");
+    case "rawBatched":
+      return processRaw(24, BATCHED_C24_JOBS, RAW_SCHEMA, "batched");
+    case "adapterBatched":
+      return processAdapter(24, BATCHED_C24_JOBS, "batched");
+  }
 }
 
 /**
@@ -366,7 +443,23 @@ async function stepCostRow(rounds: number): Promise<BenchMeasurement> {
   }
 }
 
+/** Runs `statement` on the server's database (DATABASE_URL as given). */
+async function onServer(statement: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: SERVER_URL, max: 1 });
+  pool.on("error", () => {});
+  try {
+    const client = await pool.connect();
+    await client.query(statement).finally(() => client.release());
+  } finally {
+    await pool.end();
+  }
+}
+
 async function installSchemas(): Promise<void> {
+  await onServer(`create database "${DATABASE}"`);
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${DATABASE}`;
+  DATABASE_URL = url.toString();
   const pool = newPool();
   await runMigrations({ pgPool: pool, schema: RAW_SCHEMA, logger: silentGraphileLogger });
   await postgres({ pool, schema: SY_SCHEMA }).migrate();
@@ -376,12 +469,7 @@ async function installSchemas(): Promise<void> {
 }
 
 async function dropSchemas(): Promise<void> {
-  await withClient(async (client) => {
-    await client.query(`drop schema if exists "${RAW_SCHEMA}" cascade`);
-    await client.query(`drop schema if exists "${SY_SCHEMA}" cascade`);
-    await client.query(`drop schema if exists "${TRIGGER_SCHEMA}" cascade`);
-    await client.query(`drop schema if exists "${STEP_SCHEMA}" cascade`);
-  });
+  await onServer(`drop database if exists "${DATABASE}" with (force)`);
 }
 
 const postgresBench: BenchSuite = async ({ rounds }) => {
@@ -393,7 +481,7 @@ const postgresBench: BenchSuite = async ({ rounds }) => {
     await trials(
       1,
       () => processRaw(8, 500),
-      () => processAdapter(8, 500),
+      () => processAdapter(8, 500, "batched"),
       reset,
     );
     await enqueueRound();
@@ -401,40 +489,54 @@ const postgresBench: BenchSuite = async ({ rounds }) => {
     for (let round = 0; round < rounds; round++) {
       const enqueue = await enqueueRound();
       record("addJob one by one", enqueue.add);
+      record(
+        `enqueue by ${CONCURRENT_CALLERS} concurrent callers (raw: addJob each; adapter: merged)`,
+        enqueue.concurrent,
+      );
       record(`addJobs bulk (${BULK_SIZE} a call)`, enqueue.bulk);
       record(
-        "process c=1",
+        "process c=1, graphile-worker's defaults on both",
         await trials(
           PROCESS_TRIALS,
           () => processRaw(1, PROCESS_C1_JOBS),
-          () => processAdapter(1, PROCESS_C1_JOBS),
+          () => processAdapter(1, PROCESS_C1_JOBS, "defaults"),
           reset,
         ),
       );
       // c=24 also runs raw graphile-worker on a schema the adapter installed: its ratio to raw is what the
       // adapter's triggers cost (its completion record, mainly); the rest is the adapter's work in Node.
-      const c24: Record<"raw" | "adapter" | "trigger", number[]> = { raw: [], adapter: [], trigger: [] };
+      // Then both with the adapter's batching defaults (a local queue, batched completion).
+      const c24: Record<C24Side, number[]> = {
+        raw: [],
+        adapter: [],
+        trigger: [],
+        rawBatched: [],
+        adapterBatched: [],
+      };
       // Rotated each trial, so that no side always runs first, or right after another drain.
-      const sides = ["raw", "adapter", "trigger"] as const;
-      for (const shift of [(2 * round) % 3, (2 * round + 1) % 3]) {
-        const order = [...sides.slice(shift), ...sides.slice(0, shift)];
+      for (const shift of [(2 * round) % C24_SIDES.length, (2 * round + 1) % C24_SIDES.length]) {
+        const order = [...C24_SIDES.slice(shift), ...C24_SIDES.slice(0, shift)];
         for (const side of order) {
-          c24[side].push(
-            side === "adapter"
-              ? await processAdapter(24, PROCESS_C24_JOBS)
-              : await processRaw(24, PROCESS_C24_JOBS, side === "raw" ? RAW_SCHEMA : TRIGGER_SCHEMA),
-          );
+          c24[side].push(await drainC24(side));
           await reset();
         }
       }
-      record("process c=24", [c24.raw, c24.adapter]);
+      record("process c=24, graphile-worker's defaults on both", [c24.raw, c24.adapter]);
       record("process c=24: raw graphile-worker on the adapter's schema (its triggers' share of the gap)", [
         c24.raw,
         c24.trigger,
       ]);
+      record("process c=24, batched on both (local queue 500, batched completion)", [
+        c24.rawBatched,
+        c24.adapterBatched,
+      ]);
+      record("process c=24, out of the box: adapter's defaults vs raw graphile-worker's defaults", [
+        c24.raw,
+        c24.adapterBatched,
+      ]);
       const [rawLatency, adapterLatency] = await trials(LATENCY_TRIALS, latencyRaw, latencyAdapter, reset);
       for (const p of [50, 95, 99]) {
-        record(`enqueue→start latency p${p}`, [
+        record(`enqueue→start latency p${p} (adapter's defaults vs raw graphile-worker's)`, [
           rawLatency.map((samples) => percentile(samples, p)),
           adapterLatency.map((samples) => percentile(samples, p)),
         ]);

@@ -103,23 +103,33 @@ create table if not exists ${schemaSql}.switchyard_workers (
   started_at timestamptz not null default now(),
   heartbeat_at timestamptz not null default now()
 );
+-- The jobs a pool with a local queue has started (recorded shortly after they start, started-jobs.ts):
+-- its other locked jobs were fetched ahead and never ran. Null: the pool fetches only what it runs.
+alter table ${schemaSql}.switchyard_workers add column if not exists started bigint[];
 
 -- graphile-worker deletes a job when it completes (only then does it delete a locked job): append its
--- record. Whether it ended cancelled, and its result, are read from switchyard_job_state.
-create or replace function ${schemaSql}.switchyard_tg_job_deleted() returns trigger
+-- record. Whether it ended cancelled, and its result, are read from switchyard_job_state. One statement-level
+-- trigger over the statement's deleted rows: batched completion deletes many jobs in one statement, and a
+-- set-based insert costs far less per job than a row trigger's call each.
+create or replace function ${schemaSql}.switchyard_tg_jobs_deleted() returns trigger
 language plpgsql as $$
 begin
   insert into ${schemaSql}.switchyard_finished (job_id, task_id, attempts, max_attempts, created_at, finished_at)
-  values (old.id, old.task_id, old.attempts, old.max_attempts, old.created_at, now())
+  select d.id, d.task_id, d.attempts, d.max_attempts, d.created_at, now()
+    from switchyard_deleted_jobs d
+   where d.locked_at is not null
   on conflict (job_id) do nothing;
   return null;
 end;
 $$;
 drop trigger if exists _500_switchyard_job_deleted on ${schemaSql}._private_jobs;
-create trigger _500_switchyard_job_deleted
+drop function if exists ${schemaSql}.switchyard_tg_job_deleted();
+drop trigger if exists _500_switchyard_jobs_deleted on ${schemaSql}._private_jobs;
+create trigger _500_switchyard_jobs_deleted
   after delete on ${schemaSql}._private_jobs
-  for each row when (old.locked_at is not null)
-  execute function ${schemaSql}.switchyard_tg_job_deleted();
+  referencing old table as switchyard_deleted_jobs
+  for each statement
+  execute function ${schemaSql}.switchyard_tg_jobs_deleted();
 
 -- graphile-worker releases a failed job with its own fixed backoff (exp(attempts) seconds). When the
 -- attempt decided an outcome first, apply it in the same statement: the policy's delay, a permanent
@@ -337,22 +347,33 @@ $$;
 
 -- Stalled-job recovery: the jobs locked by a worker pool that registered a heartbeat and then stopped
 -- beating for p_stalled_after (its process died) run again at once; a job that used its last attempt
--- fails with SWITCHYARD_STALLED; a job whose cancellation was requested ends cancelled. Pools that never
--- registered (plain graphile-worker workers sharing the schema) are left to graphile-worker's own
--- 4-hour lock expiry.
+-- fails with SWITCHYARD_STALLED; a job whose cancellation was requested ends cancelled. A pool with a
+-- local queue records the jobs it starts (column started): its other locked jobs were fetched ahead and never
+-- ran, and get back the attempt graphile-worker counted when it locked them, as graphile-worker's own
+-- return of a local queue does. Pools that never registered (plain graphile-worker workers sharing the
+-- schema) are left to graphile-worker's own 4-hour lock expiry.
 create or replace function ${schemaSql}.switchyard_recover_stalled(p_stalled_after interval) returns int
 language plpgsql as $$
 declare
   v_pools text[];
+  v_queued text[];
+  v_started bigint[];
   v_count int;
 begin
   with dead as (
     delete from ${schemaSql}.switchyard_workers w where w.heartbeat_at <= now() - p_stalled_after
-    returning w.pool_id
+    returning w.pool_id, w.started
   )
-  select array_agg(pool_id) into v_pools from dead;
+  select (select array_agg(d.pool_id) from dead d),
+         (select array_agg(d.pool_id) from dead d where d.started is not null),
+         (select coalesce(array_agg(s.id), '{}') from dead d, unnest(d.started) as s(id))
+    into v_pools, v_queued, v_started;
   if v_pools is null then
     return 0;
+  end if;
+  if v_queued is not null then
+    update ${schemaSql}._private_jobs j set attempts = greatest(j.attempts - 1, 0)
+      where j.locked_by = any(v_queued) and j.id <> all(v_started);
   end if;
   update ${schemaSql}.switchyard_job_state s
     set outcome = 'cancelled', error = ${cancelledError("s.job_id")}

@@ -149,11 +149,15 @@ export class BackendLifecycle implements WorkerHost {
   }
 
   /** Registers a worker's pool and starts the shared services with the first one. */
-  attachPool(workerPool: WorkerPool, worker: PostgresWorker): Promise<void> {
+  attachPool(
+    workerPool: WorkerPool,
+    worker: PostgresWorker,
+    options: { recordsStarted: boolean },
+  ): Promise<void> {
     this.#workers.add(worker);
     const attached = this.#servicesChain.then(async () => {
       const services = this.#services ?? (await this.#startServices());
-      await services.maintenance.add(workerPool.id);
+      await services.maintenance.add(workerPool.id, options);
     });
     this.#servicesChain = attached.catch(() => {});
     return attached;

@@ -46,48 +46,31 @@ const GRAPHILE_RETRYABLE = new Set(["40001", "40P01", "57P03", "EHOSTUNREACH", "
 const TASK_REGISTRATION = /\binsert into \S+\._private_tasks\b/i;
 
 /**
- * graphile-worker 0.17.3 stores each job's completion or failure without awaiting it (`completeJob(job)`
- * and `failJob(...)` in its worker loop), through the pool's `withRetries`, which retries only
- * serialization failures, deadlocks, 57P03, EHOSTUNREACH and ETIMEDOUT. A connection cut by a database
- * restart (57P01, ECONNREFUSED, "Connection terminated unexpectedly") rejected a promise nobody handles,
- * and Node ended the process. This replaces that `withRetries` (graphile-worker reads it at each call).
+ * graphile-worker 0.17.3 stores jobs' completions and failures without awaiting them, in batches
+ * (`completeJobBatchDelay`, `failJobBatchDelay`) or one by one through the pool's `withRetries`, which
+ * retries only serialization failures, deadlocks, 57P03, EHOSTUNREACH and ETIMEDOUT: a connection cut by a
+ * database restart (57P01, ECONNREFUSED, "Connection terminated unexpectedly") would reject a promise
+ * nobody handles, or give a batch up and shut the pool down. Those statements are stored by
+ * `OutcomeWrites.store` instead, whichever way graphile-worker sends them (outcome-pool.ts routes them).
  *
- * graphile-worker hands `withRetries` as a bare function to exactly those two writes
- * (`batchCompleteJobs(ctx, withPgClient.withRetries, ...)`), and calls it as a method everywhere else:
- * - bare calls, the outcome writes, are idempotent (a delete by id; a release only while this pool holds
- *   the job) and are retried with `retryWhileTransient` until the database answers. Once the scope is
- *   abandoned, such a write still failing (or failing because close() ended the pool) stays pending for
- *   ever instead of rejecting: the job's lock is left to stalled-job recovery, as after a crash. The
- *   writes in flight are counted (`OutcomeWrites`) so that a stop can wait for them, and `stored` is
- *   called after each one lands (the job's named queue is free again then, not when the task returns);
+ * This replaces the pool's `withRetries` too (graphile-worker reads it at each call). graphile-worker
+ * hands it as a bare function to exactly the one-by-one outcome writes (`batchCompleteJobs(ctx,
+ * withPgClient.withRetries, ...)`), and calls it as a method everywhere else:
+ * - bare calls run once: their statement is an outcome statement, stored by `OutcomeWrites`;
  * - method calls (fetching jobs, which is not idempotent; resetting stale locks; registering task names)
  *   keep graphile-worker's policy, except that, while the pool runs, a connection that could not be made
  *   (nothing was sent) and the task-name registration (whose failure would stop the pool from ever
  *   fetching again) are retried too. A stopping pool is never held up by them.
  */
-export function retryOutcomeWrites(
-  workerPool: WorkerPool,
-  scope: RetryScope,
-  stored: () => void,
-): OutcomeWrites {
+export function retryGraphileStatements(workerPool: WorkerPool, scope: RetryScope): void {
   const withPgClient = workerPool._withPgClient as EnhancedWithPgClient;
-  const writes = new OutcomeWrites();
   const graphileWithRetries = withPgClient.withRetries;
   const whileRunning: RetryScope = {
     abandoned: () => scope.abandoned() || !workerPool._active,
     logger: scope.logger,
   };
   function withRetries<T>(this: unknown, callback: (client: PoolClient) => Promise<T>): Promise<T> {
-    if (this !== withPgClient) {
-      const write = retryWhileTransient(() => withPgClient(callback), scope, "storing a job's outcome");
-      writes.track(write);
-      write.then(stored, () => {});
-      return write.catch((error: unknown) => {
-        // Given up (even on the pool ended by close()): the job's lock is left to stalled-job recovery.
-        if (scope.abandoned()) return new Promise<never>(() => {});
-        throw error;
-      });
-    }
+    if (this !== withPgClient) return withPgClient(callback);
     return graphileStatement(callback);
   }
   async function graphileStatement<T>(callback: (client: PoolClient) => Promise<T>): Promise<T> {
@@ -107,15 +90,39 @@ export function retryOutcomeWrites(
     }
   }
   withPgClient.withRetries = withRetries as WithPgClient;
-  return writes;
 }
 
-/** The outcome writes of one pool still in flight (graphile-worker does not wait for them). */
+/**
+ * The outcome writes of one worker pool: each is retried while the error is transient (an outcome
+ * statement is idempotent) until the database answers, and counted while in flight, so that a stop can
+ * wait for them (graphile-worker does not); `stored` is called after each one lands (the jobs' named
+ * queues are free again then, not when their tasks return). Once the scope is abandoned, a write still
+ * failing (or failing because close() ended the pool) stays pending for ever instead of rejecting: its
+ * jobs' locks are left to stalled-job recovery, as after a crash.
+ */
 export class OutcomeWrites {
+  readonly #scope: RetryScope;
+  readonly #stored: () => void;
   #pending = 0;
   #drained: Array<() => void> = [];
 
-  track(write: Promise<unknown>): void {
+  constructor(scope: RetryScope, stored: () => void) {
+    this.#scope = scope;
+    this.#stored = stored;
+  }
+
+  /** Runs `statement` until it is stored (see the class). */
+  store<T>(statement: () => Promise<T>): Promise<T> {
+    const write = retryWhileTransient(statement, this.#scope, "storing jobs' outcomes");
+    this.#track(write);
+    write.then(this.#stored, () => {});
+    return write.catch((error: unknown) => {
+      if (this.#scope.abandoned()) return new Promise<never>(() => {});
+      throw error;
+    });
+  }
+
+  #track(write: Promise<unknown>): void {
     this.#pending++;
     const settled = () => {
       if (--this.#pending > 0) return;

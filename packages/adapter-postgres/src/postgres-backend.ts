@@ -11,6 +11,7 @@ import {
 } from "@switchyard/core";
 import type { EnqueueRequest, JobRuntime } from "@switchyard/core/adapter";
 import { BackendLifecycle } from "./backend-lifecycle.js";
+import { CoalescedEnqueue } from "./coalesced-enqueue.js";
 import { toBackendError } from "./connection-errors.js";
 import { enqueueJobs, payloadJson } from "./enqueue-jobs.js";
 import { listJobPage } from "./job-listing.js";
@@ -51,9 +52,11 @@ export class PostgresBackend implements Backend {
   readonly capabilities = postgresCapabilities;
   readonly [TRANSACTIONAL] = true;
   readonly #lifecycle: BackendLifecycle;
+  readonly #coalesced: CoalescedEnqueue;
 
   constructor(options: PostgresOptions) {
     this.#lifecycle = new BackendLifecycle(resolvePostgresOptions(options));
+    this.#coalesced = new CoalescedEnqueue((requests) => enqueueJobs(this.#lifecycle, requests, undefined));
   }
 
   /** graphile-worker's schema, which also holds the adapter's tables. */
@@ -78,7 +81,9 @@ export class PostgresBackend implements Backend {
   }
 
   enqueue(requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]> {
-    return enqueueJobs(this.#lifecycle, requests, transactionClientFor(this));
+    const transaction = transactionClientFor(this);
+    if (!transaction && CoalescedEnqueue.accepts(requests)) return this.#coalesced.enqueue(requests[0]!);
+    return enqueueJobs(this.#lifecycle, requests, transaction);
   }
 
   async get(id: string): Promise<JobSnapshot | undefined> {

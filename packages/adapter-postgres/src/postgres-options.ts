@@ -48,10 +48,11 @@ export interface PostgresOptions {
    */
   connectionTimeoutMillis?: number | undefined;
   /**
-   * Extra graphile-worker settings for the worker pools (for example `{ worker: { localQueue: { size: 25 } } }`).
-   * Batched completion (`completeJobBatchDelay`, `failJobBatchDelay`) is refused: graphile-worker 0.17.3
-   * gives a batch up on its first lost connection and shuts the pool down, so a database restart would
-   * stall the worker and run its jobs twice. Default: none (graphile-worker's defaults).
+   * graphile-worker settings for the worker pools, over the adapter's own defaults: a local queue of
+   * max(500, concurrency) jobs and batched completion (`completeJobBatchDelay: 0`, `failJobBatchDelay: 0`);
+   * README "Throughput settings" says what they trade. `{ worker: { localQueue: { size: -1 },
+   * completeJobBatchDelay: -1, failJobBatchDelay: -1 } }` gives graphile-worker's own defaults back.
+   * Default: none (the adapter's defaults).
    */
   graphilePreset?: GraphileConfig.Preset | undefined;
   /** Install or migrate graphile-worker's schema and the adapter's tables on first use. Default true. */
@@ -191,23 +192,9 @@ function checkConnectionString(value: unknown): void {
   }
 }
 
-/** An object, without graphile-worker's batched completion (see `graphilePreset`), in it or in what it extends. */
-function checkGraphilePreset(preset: unknown, seen = new Set<unknown>()): void {
+/** An object (graphile-worker resolves the rest: its `extends`, its scopes). */
+function checkGraphilePreset(preset: unknown): void {
   if (typeof preset !== "object" || preset === null || Array.isArray(preset)) {
     refuse("graphilePreset", "an object", preset);
   }
-  if (seen.has(preset)) return;
-  seen.add(preset);
-  const { worker, extends: parents } = preset as GraphileConfig.Preset;
-  for (const option of ["completeJobBatchDelay", "failJobBatchDelay"] as const) {
-    const delay = worker?.[option];
-    if (delay !== undefined && delay !== null && delay >= 0) {
-      refuse(
-        `graphilePreset.worker.${option}`,
-        "left unset: graphile-worker 0.17.3 gives a batch up on its first lost connection and shuts the worker pool down, so a database restart would stall the worker and run jobs twice",
-        delay,
-      );
-    }
-  }
-  for (const parent of parents ?? []) checkGraphilePreset(parent, seen);
 }

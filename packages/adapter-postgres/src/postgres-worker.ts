@@ -15,17 +15,20 @@ import {
   type WorkerPool,
 } from "graphile-worker";
 import type { Pool } from "pg";
+import { localQueueSize, workerPreset } from "./batching-defaults.js";
 import { interruptibleSleep, settledWithin } from "./bounded-wait.js";
 import { toBackendError } from "./connection-errors.js";
+import { outcomeWritingPool } from "./outcome-pool.js";
 import {
-  type OutcomeWrites,
+  OutcomeWrites,
   type RetryScope,
-  retryOutcomeWrites,
+  retryGraphileStatements,
   retryWhileTransient,
 } from "./outcome-retries.js";
+import { ResultWrites } from "./result-writes.js";
 import { type RecordedOutcome, recordOutcome } from "./sql/record-outcome.js";
 import { recordProgress } from "./sql/record-progress.js";
-import { recordResult } from "./sql/record-result.js";
+import { StartedJobs } from "./started-jobs.js";
 import { PostgresStepStore } from "./step-store.js";
 import { recordSuspension, suspendedRelease } from "./suspend-job.js";
 import { traceContextOfFlags } from "./trace-flag.js";
@@ -55,8 +58,15 @@ export interface WorkerHost {
   ready(): Promise<void>;
   /** Stores the concurrency limit of each job as this worker's definitions give it, for every process. */
   storeConcurrencyLimits(): Promise<void>;
-  /** Starts the shared background services for a new pool (heartbeat, notifications, schedules). */
-  attachPool(workerPool: WorkerPool, worker: PostgresWorker): Promise<void>;
+  /**
+   * Starts the shared background services for a new pool (heartbeat, notifications, schedules);
+   * `recordsStarted`: the pool has a local queue and records the jobs it starts (started-jobs.ts).
+   */
+  attachPool(
+    workerPool: WorkerPool,
+    worker: PostgresWorker,
+    options: { recordsStarted: boolean },
+  ): Promise<void>;
   /** Stops heartbeating a pool; the services stop with the last one. */
   detachPool(workerPool: WorkerPool, worker: PostgresWorker, options: { crashed: boolean }): Promise<void>;
   /** Wakes idle workers at `at` (epoch ms), when a retried job becomes due. */
@@ -101,12 +111,15 @@ export class PostgresWorker implements BackendWorker {
   /** Each pool's outcome writes in flight. */
   readonly #outcomeWrites = new WeakMap<WorkerPool, OutcomeWrites>();
   #workerPool?: WorkerPool;
+  /** The running pool's record of its started jobs, when it has a local queue. */
+  #startedJobs?: StartedJobs;
   #state: "starting" | "running" | "stopping" | "stopped" = "starting";
   /** Set when running attempts were abandoned: attempts that start later are abandoned the same way. */
   #abandon?: "stopped" | "crashed";
   /** Set when the worker stopped (or crashed) without storing every outcome: pending writes give up. */
   #writesAbandoned = false;
   readonly #retryScope: RetryScope;
+  readonly #results: ResultWrites;
   /** graphile-worker's schema revision when the worker started. */
   #revision = 0;
   /** `process.exitCode` when the worker started. */
@@ -130,6 +143,7 @@ export class PostgresWorker implements BackendWorker {
     this.#host = host;
     this.#concurrency = concurrency;
     this.#retryScope = { abandoned: () => this.#writesAbandoned, logger: host.runtime.logger };
+    this.#results = new ResultWrites(host.pool, host.schema, this.#retryScope);
     this.#hardStop = new Promise<void>((resolve) => {
       this.#hardStopRequested = resolve;
     });
@@ -148,6 +162,7 @@ export class PostgresWorker implements BackendWorker {
   async #start(): Promise<void> {
     await this.#host.ready();
     if (this.#state !== "starting") return;
+    this.#preset(); // a ConfigError before anything starts
     this.#revision = await this.#host.schemaRevision();
     await this.#host.storeConcurrencyLimits();
     this.#exitCode = process.exitCode;
@@ -163,6 +178,12 @@ export class PostgresWorker implements BackendWorker {
     if (this.#state === "starting") this.#state = "running";
   }
 
+  /** graphile-worker's settings for this worker's pools (batching-defaults.ts). */
+  #preset(): GraphileConfig.Preset {
+    const lanes = [...this.#host.runtime.jobs.values()].some((job) => job.concurrency !== undefined);
+    return workerPreset(this.#concurrency, this.#host.graphilePreset, { lanes });
+  }
+
   /** Starts a graphile-worker pool for this worker and registers its heartbeat. */
   async #launch(): Promise<void> {
     const task = this.#task;
@@ -175,6 +196,10 @@ export class PostgresWorker implements BackendWorker {
     const gate = new Promise<null>((resolve) => {
       openGate = () => resolve(null);
     });
+    const preset = this.#preset();
+    // Once a job's outcome is stored its named queue (lane) is free: an idle worker of this pool takes the
+    // lane's next job now instead of at the next poll (graphile-worker fetches again before the write lands).
+    const outcomeWrites = new OutcomeWrites(this.#retryScope, () => this.nudge(1));
     const workerPool = runTaskList(
       {
         schema: this.#host.schema,
@@ -182,23 +207,30 @@ export class PostgresWorker implements BackendWorker {
         pollInterval: this.#host.pollIntervalMs,
         noHandleSignals: true,
         logger: this.#host.graphileLogger,
-        preset: this.#host.graphilePreset,
+        preset,
         forbiddenFlags: () => (registered ? null : gate),
       },
       tasks,
-      this.#host.pool,
+      outcomeWritingPool(this.#host.pool, (statement) => outcomeWrites.store(statement)),
     );
-    // Once a job's outcome is stored its named queue (lane) is free: an idle worker of this pool takes the
-    // lane's next job now instead of at the next poll (graphile-worker fetches again before the write lands).
-    this.#outcomeWrites.set(
-      workerPool,
-      retryOutcomeWrites(workerPool, this.#retryScope, () => this.nudge(1)),
-    );
+    retryGraphileStatements(workerPool, this.#retryScope);
+    this.#outcomeWrites.set(workerPool, outcomeWrites);
     this.#workerPool = workerPool;
+    const recordsStarted = localQueueSize(preset) > 0;
+    this.#startedJobs?.stop();
+    this.#startedJobs = recordsStarted
+      ? new StartedJobs({
+          pool: this.#host.pool,
+          schema: this.#host.schema,
+          poolId: workerPool.id,
+          running: () => this.#running.keys(),
+          logger: this.#host.runtime.logger,
+        })
+      : undefined;
     const ended = () => this.#poolEnded(workerPool);
     workerPool.promise.then(ended, ended);
     try {
-      await this.#host.attachPool(workerPool, this);
+      await this.#host.attachPool(workerPool, this, { recordsStarted });
     } catch (error) {
       this.#workerPool = undefined;
       await Promise.resolve(workerPool.gracefulShutdown("Switchyard worker could not start")).catch(() => {});
@@ -319,6 +351,7 @@ export class PostgresWorker implements BackendWorker {
     // A lock still held (the database went away) stays recoverable: the heartbeat row is left to age.
     const released = (await this.#settles(shutdown)) && (await this.#outcomesStored(workerPool));
     this.#state = "stopped";
+    this.#startedJobs?.stop();
     if (!released) {
       this.#writesAbandoned = true;
       this.#host.runtime.logger.warn(
@@ -361,6 +394,7 @@ export class PostgresWorker implements BackendWorker {
     this.#stopping = Promise.resolve();
     this.#writesAbandoned = true;
     this.#letProcessExit();
+    this.#startedJobs?.stop();
     this.#abortAll("crashed");
     // Stops fetching and listening; the abandoned tasks never settle, so graphile-worker never releases them.
     void Promise.resolve(workerPool.gracefulShutdown("Switchyard worker crashed")).catch(() => {});
@@ -390,6 +424,7 @@ export class PostgresWorker implements BackendWorker {
     const attempt: RunningAttempt = { stopped: false, crashed: false };
     if (this.#abandon === "crashed") return new Promise<void>(() => {});
     this.#running.set(id, attempt);
+    this.#startedJobs?.changed();
     let outcome: StepAttemptOutcome;
     let steps: PostgresStepStore | undefined;
     try {
@@ -448,13 +483,9 @@ export class PostgresWorker implements BackendWorker {
     );
   }
 
-  /** The handler's result, stored before graphile-worker deletes the job (written again until the database answers). */
-  async #recordResult(id: string, result: unknown): Promise<void> {
-    await retryWhileTransient(
-      () => recordResult(this.#host.pool, this.#host.schema, id, result),
-      this.#retryScope,
-      `storing the result of job ${id}`,
-    );
+  /** The handler's result, stored before graphile-worker deletes the job (merged with others that end now). */
+  #recordResult(id: string, result: unknown): Promise<void> {
+    return this.#results.store(id, result);
   }
 
   /** `ctx.progress()`: a lost connection is a BackendUnavailableError for the handler to handle. */

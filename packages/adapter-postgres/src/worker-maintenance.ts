@@ -25,7 +25,8 @@ export class WorkerMaintenance {
   readonly #stalledAfterMs: number;
   readonly #keepFinishedMs: number;
   readonly #logger: JobLogger;
-  readonly #pools = new Set<string>();
+  /** Each pool heartbeated, and whether it records its started jobs (it has a local queue). */
+  readonly #pools = new Map<string, boolean>();
   #timer?: LongTimeout;
   #lastCleanup = 0;
   #running?: Promise<void>;
@@ -50,9 +51,12 @@ export class WorkerMaintenance {
     return Math.max(50, Math.floor(this.#stalledAfterMs / 4));
   }
 
-  /** Registers a pool and heartbeats it at once. */
-  async add(poolId: string): Promise<void> {
-    this.#pools.add(poolId);
+  /**
+   * Registers a pool and heartbeats it at once. A pool with a local queue records the jobs it starts
+   * (started-jobs.ts): its row starts with none recorded.
+   */
+  async add(poolId: string, options: { recordsStarted: boolean }): Promise<void> {
+    this.#pools.set(poolId, options.recordsStarted);
     await this.#heartbeat();
     if (!this.#timer) this.#schedule();
   }
@@ -110,9 +114,10 @@ export class WorkerMaintenance {
   async #heartbeat(): Promise<void> {
     if (this.#pools.size === 0) return;
     await this.#query(
-      `insert into ${this.#schemaSql}.switchyard_workers (pool_id) select unnest($1::text[])
+      `insert into ${this.#schemaSql}.switchyard_workers (pool_id, started)
+       select p.id, case when p.records then '{}'::bigint[] end from unnest($1::text[], $2::boolean[]) as p(id, records)
        on conflict (pool_id) do update set heartbeat_at = now()`,
-      [[...this.#pools]],
+      [[...this.#pools.keys()], [...this.#pools.values()]],
     );
   }
 

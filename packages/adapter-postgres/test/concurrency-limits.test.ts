@@ -92,3 +92,14 @@ describe("a concurrency limit is kept busy with a backlog", () => {
     expect(probe.averageActive()).toBeGreaterThanOrEqual(1.6);
   });
 });
+
+describe("a worker running limited jobs has no local queue", () => {
+  it("one asked for in graphilePreset is a ConfigError when the worker starts", async () => {
+    const { client } = await schemas.client([timedJob("limited-local", new Probe(), 10, 2)], {
+      graphilePreset: { worker: { localQueue: { size: 50 } } },
+    });
+    const worker = client.work({ concurrency: 2 });
+    await expect(worker.ready).rejects.toThrow(/graphilePreset.worker.localQueue must be left unset/);
+    await worker.stop();
+  });
+});

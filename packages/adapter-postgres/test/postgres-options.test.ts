@@ -73,14 +73,6 @@ describe("postgres() options", () => {
       ],
       [{ connectionString: url, migrate: "yes" }, /migrate must be true or false/],
       [{ connectionString: url, graphilePreset: [] }, /graphilePreset must be an object/],
-      [
-        { connectionString: url, graphilePreset: { worker: { completeJobBatchDelay: 0 } } },
-        /graphilePreset.worker.completeJobBatchDelay must be left unset: graphile-worker/,
-      ],
-      [
-        { connectionString: url, graphilePreset: { extends: [{ worker: { failJobBatchDelay: 5 } }] } },
-        /graphilePreset.worker.failJobBatchDelay must be left unset/,
-      ],
     ];
     for (const [options, message] of cases) {
       const error = refusal(options);

@@ -30,3 +30,4 @@ export { type ResolvedStopOptions, resolveStopOptions } from "./stop-options.js"
 export { readTraceContext, type TraceContext } from "./telemetry/trace-context.js";
 export { type LongTimeout, MAX_TIMER_MS, setLongTimeout, sleepFor } from "./timers/long-timeout.js";
 export { storedPayload, validatePayload } from "./validate-payload.js";
+export { WriteCoalescer, type WriteCoalescerOptions } from "./write-coalescer.js";
