@@ -49,6 +49,12 @@ export interface TriggerEmulatorOptions {
    */
   metadataFlushIntervalMs?: number;
   /**
+   * The most bytes a run's metadata may take as JSON: an update past it is refused with a 413,
+   * "Metadata exceeds maximum size of N bytes", and changes nothing, as the platform's
+   * `TASK_RUN_METADATA_MAXIMUM_SIZE` (W:apps/webapp/app/env.server.ts). Default: `262_144` (256 KB).
+   */
+  metadataMaximumSize?: number;
+  /**
    * Parse every JSON response with the SDK's own zod schema before sending it, and answer 500
    * (`x-should-retry: false`) if it does not match. Default: `true`.
    */
