@@ -17,8 +17,8 @@ import {
 } from "@trigger.dev/core/v3/workers";
 import type { EmulatedEnvironment } from "./emulated-environment.js";
 import type { Packet } from "./packet-store.js";
-import type { RunWaitHandle } from "./run-waits.js";
 import { runLifecycleHooks } from "./run-lifecycle-hooks.js";
+import type { RunWaitHandle } from "./run-waits.js";
 import { processWideSlot, runInSdkScope } from "./sdk-run-scope.js";
 
 /** What a run's attempts need from the emulator. */

@@ -80,7 +80,8 @@ export class RunWaits {
     now = Date.now(),
   ): DateTimeWaitpoint {
     const cached = idempotency.key ? this.#byKey.get(idempotency.key) : undefined;
-    const live = cached && (!cached.idempotencyKeyExpiresAt || cached.idempotencyKeyExpiresAt.getTime() > now);
+    const live =
+      cached && (!cached.idempotencyKeyExpiresAt || cached.idempotencyKeyExpiresAt.getTime() > now);
     const waitpoint: DateTimeWaitpoint = live
       ? cached
       : {

@@ -7,9 +7,9 @@ import {
   type TaskMetadataWithFunctions,
 } from "@trigger.dev/core/v3";
 import { StandardLifecycleHooksManager, StandardResourceCatalog } from "@trigger.dev/core/v3/workers";
+import { emulatedRuntime } from "./emulated-runtime.js";
 import { runMetadataRouter } from "./run-metadata-router.js";
 import { routeSdkSlots, setSdkGlobal } from "./sdk-run-scope.js";
-import { emulatedRuntime } from "./emulated-runtime.js";
 
 /** The file path the emulator's catalog files every task under (tasks have no real file here). */
 export const EMULATED_TASK_FILE = "switchyard-trigger-emulator.ts";
