@@ -20,7 +20,8 @@ export interface TriggerEmulatorOptions {
    */
   timeScale?: number;
   /**
-   * Multiplies the waits behind the `delay` and `ttl` trigger options (and `runs.reschedule`).
+   * Multiplies the waits behind the `delay` and `ttl` trigger options (and `runs.reschedule`), and
+   * the `wait.for` / `wait.until` waitpoints (waits past the SDK's 5 s threshold).
    * Retrieved runs still report the nominal `delayedUntil`. Cron schedules always use wall-clock
    * time (use {@link TriggerEmulator.fireSchedule} in tests).
    * Default: `1`.
