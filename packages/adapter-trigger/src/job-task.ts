@@ -1,12 +1,10 @@
 import { type AnyJobDefinition, JobCancelledError, type JobProgress } from "@switchyard/core";
 import type { JobRuntime } from "@switchyard/core/adapter";
-import { apiClientManager } from "@trigger.dev/core/v3";
 import { type AnyTask, type Context, metadata, schemaTask } from "@trigger.dev/sdk";
 import { AttemptOutcomeError, catchAttemptError } from "./attempt-outcome-error.js";
 import { jobIdOf } from "./job-tags.js";
 import { triggerRetryOptions } from "./retry-options.js";
-import { RunStepStore, type UpdateRunMetadata } from "./run-step-store.js";
-import { suspendRun } from "./run-suspension.js";
+import { runAttemptWithSteps } from "./run-with-steps.js";
 
 /** The run metadata key that holds a job's progress (`ctx.progress(value)`). */
 export const PROGRESS_METADATA_KEY = "progress";
@@ -30,10 +28,8 @@ export const RETRY_AT_METADATA_KEY = "switchyard.retryAt";
  *   separately; runs triggered without a key share one pool" (trigger.dev/docs/concurrency),
  *   which is Switchyard's rule for `concurrency` and `concurrencyKey`.
  *
- * Each attempt runs through `runtime.runAttempt` with the job's steps in the run's metadata
- * (run-step-store.ts): completed → the run's output; suspended by a step → `wait.until` then the
- * handler again, in the same attempt (run-suspension.ts); anything else → an AttemptOutcomeError
- * for `catchError`.
+ * Each attempt runs through `runtime.runAttempt`, with the job's durable steps (run-with-steps.ts):
+ * completed → the run's output; anything else → an AttemptOutcomeError for `catchError`.
  */
 export function jobTask(job: AnyJobDefinition, runtime: JobRuntime): AnyTask {
   return schemaTask({
@@ -54,56 +50,25 @@ async function runJobAttempt(
   ctx: Context,
   signal: AbortSignal,
 ): Promise<unknown> {
-  const update = updateRunMetadata();
-  let steps = RunStepStore.open(ctx.run.id, metadata.current(), update, "Trigger.dev");
-  const setMetadata = async (key: string, value: string) => {
-    await update(ctx.run.id, { operations: [{ type: "set", key, value }] });
-  };
-  // Trigger.dev aborts the run's signal when the run is cancelled (or exceeds a maxDuration, which
-  // the adapter never sets); one listener for the run, however often a step suspends it.
-  let abortAttempt: ((reason: unknown) => void) | undefined;
-  const cancelled = () => new JobCancelledError(`run ${ctx.run.id} was cancelled`);
-  signal.addEventListener(
-    "abort",
-    () => {
-      steps.end();
-      abortAttempt?.(cancelled());
+  const run = { id: ctx.run.id, signal };
+  const outcome = await runAttemptWithSteps(runtime, job.name, run, {
+    id: jobIdOf(ctx.run.tags, ctx.run.id),
+    payload,
+    attempt: ctx.attempt.number,
+    maxAttempts: job.retry.maxAttempts,
+    // Trigger.dev aborts the run's signal when the run is cancelled (or exceeds a maxDuration,
+    // which the adapter never sets).
+    registerAbort: (abort) => {
+      const cancelled = () => abort(new JobCancelledError(`run ${ctx.run.id} was cancelled`));
+      if (signal.aborted) cancelled();
+      else signal.addEventListener("abort", cancelled, { once: true });
     },
-    { once: true },
-  );
-  let outcome = await runtime.runAttempt(job.name, attemptInput());
-  while (outcome.type === "suspended") {
-    steps = steps.next();
-    await suspendRun(ctx.run.id, outcome.until, signal, setMetadata);
-    outcome = await runtime.runAttempt(job.name, attemptInput());
-  }
-  steps.end();
+    progress: reportProgress,
+  });
   if (outcome.type === "completed") return outcome.result;
   const error = new AttemptOutcomeError(outcome);
   if (error.retryAt) await recordRetryAt(error.retryAt);
   throw error;
-
-  function attemptInput() {
-    return {
-      id: jobIdOf(ctx.run.tags, ctx.run.id),
-      payload,
-      attempt: ctx.attempt.number,
-      maxAttempts: job.retry.maxAttempts,
-      registerAbort: (abort: (reason: unknown) => void) => {
-        abortAttempt = abort;
-        if (signal.aborted) abort(cancelled());
-      },
-      progress: reportProgress,
-      steps,
-    };
-  }
-}
-
-/** `PUT /api/v1/runs/{id}/metadata` through the run's own API client, answered once stored. */
-function updateRunMetadata(): UpdateRunMetadata {
-  // Values are JSON (a step record, an ISO date), which is what the SDK's DeserializedJson types.
-  type Body = Parameters<ReturnType<typeof apiClientManager.clientOrThrow>["updateRunMetadata"]>[1];
-  return (runId, body) => apiClientManager.clientOrThrow().updateRunMetadata(runId, body as Body);
 }
 
 /** Keeps the next attempt's time in the run's metadata, for `get(id)`; the retry happens regardless. */
