@@ -55,6 +55,8 @@ describe("steps on Trigger.dev", () => {
     const enqueuedAt = Date.now();
     const { id } = await client.enqueue(sleeper, {});
     await emulator.waitForRun(id, { until: (run) => run.status === "WAITING" });
+    // Checkpointed, the run is on no machine: a crash of the machines loses nothing.
+    expect(emulator.crashExecutingAttempts()).toEqual([]);
     const sleeping = await client.get(id);
     expect(sleeping?.state).toBe("delayed");
     expect(Math.abs((sleeping?.runAt?.getTime() ?? 0) - (enqueuedAt + 6_000))).toBeLessThan(1_500);
@@ -64,6 +66,47 @@ describe("steps on Trigger.dev", () => {
     const done = await settled(client, id);
     expect(done).toMatchObject({ state: "completed", result: 1, attempts: 1, steps: ["before", "nap"] });
     expect(events).toEqual(["before", "other", "after"]);
+  });
+
+  it("cancels a job checkpointed in a long sleep: it never resumes", async () => {
+    let resumed = false;
+    const job = defineJob({
+      name: uniqueName("cancel-long-sleep"),
+      schema: empty,
+      handler: async (_p, ctx) => {
+        await ctx.step.sleep("nap", "1h");
+        resumed = true;
+      },
+    });
+    const { client, emulator } = await setup([job], { delayTimeScale: 0.0001 });
+    const { id } = await client.enqueue(job, {});
+    await emulator.waitForRun(id, { until: (run) => run.status === "WAITING" });
+    expect(await client.cancel(id)).toBe(true);
+    expect((await client.get(id))?.state).toBe("cancelled");
+    await new Promise((resolve) => setTimeout(resolve, 600)); // the scaled hour: 360 ms
+    expect(resumed).toBe(false);
+    expect((await client.get(id))?.state).toBe("cancelled");
+  });
+
+  it("aborts the signal of the handler's run after a resume when the job is cancelled", async () => {
+    const events: string[] = [];
+    const job = defineJob({
+      name: uniqueName("cancel-after-resume"),
+      schema: empty,
+      handler: async (_p, ctx) => {
+        await ctx.step.sleep("nap", "100ms");
+        events.push("resumed");
+        await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+        events.push(`aborted: ${(ctx.signal.reason as Error).name}`);
+      },
+    });
+    const { client, emulator } = await setup([job]);
+    const { id } = await client.enqueue(job, {});
+    await emulator.waitFor(() => events.includes("resumed"));
+    expect(await client.cancel(id)).toBe(true);
+    await emulator.waitFor(() => events.length === 2);
+    expect(events).toEqual(["resumed", "aborted: JobCancelledError"]);
+    expect((await client.get(id))?.state).toBe("cancelled");
   });
 
   it("fails the job at a step whose result would take the run's metadata past its cap, naming the limit", async () => {
