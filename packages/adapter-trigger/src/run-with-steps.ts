@@ -1,6 +1,7 @@
 import type { AttemptInput, AttemptOutcome, JobRuntime } from "@switchyard/core/adapter";
 import { apiClientManager } from "@trigger.dev/core/v3";
 import { metadata } from "@trigger.dev/sdk";
+import { inheritSteps } from "./inherited-steps.js";
 import { RunStepStore, type UpdateRunMetadata } from "./run-step-store.js";
 import { suspendRun } from "./run-suspension.js";
 
@@ -14,7 +15,8 @@ export interface TriggerRun {
  * One Trigger.dev attempt of a job, with its durable steps: `runtime.runAttempt` with the steps of
  * the run's metadata (run-step-store.ts); when a step suspends the job, the attempt waits
  * (run-suspension.ts) and runs the handler again from the top, until it ends in anything but
- * `suspended`, which it returns. A wait is not an attempt: `ctx.attempt` stays the same.
+ * `suspended`, which it returns. A wait is not an attempt: `ctx.attempt` stays the same. A job
+ * retried with `retry(id)` (a replay) starts with the steps of its earlier runs (inherited-steps.ts).
  *
  * Core registers an abort for each run of the handler; `input.registerAbort` (which listens to the
  * run's signal) is called once, and its abort goes to the handler's current run.
@@ -26,7 +28,8 @@ export async function runAttemptWithSteps(
   input: AttemptInput & { steps?: undefined },
 ): Promise<AttemptOutcome> {
   const update = updateRunMetadata();
-  let steps = RunStepStore.open(run.id, metadata.current(), update, "Trigger.dev");
+  const started = await inheritSteps(input.id, run.id, metadata.current(), update);
+  let steps = RunStepStore.open(run.id, started, update, "Trigger.dev");
   run.signal.addEventListener("abort", () => steps.end(), { once: true });
   let abortCurrent: ((reason: unknown) => void) | undefined;
   let aborted: { reason: unknown } | undefined;

@@ -134,6 +134,31 @@ describe("steps on Trigger.dev", () => {
     expect(emulator.getRun(id)?.metadata?.[`${STEP_METADATA_PREFIX}big`]).toBeUndefined();
   });
 
+  it("keeps a job's steps when retry(id) replays it: the replay runs only the steps not done", async () => {
+    const calls: string[] = [];
+    let failing = true;
+    const job = defineJob({
+      name: uniqueName("retried"),
+      schema: empty,
+      retry: { maxAttempts: 1 },
+      handler: async (_p, ctx) => {
+        await ctx.step.run("one", () => void calls.push("one"));
+        await ctx.step.run("two", () => void calls.push("two"));
+        if (failing) throw new Error("fails after two steps");
+        await ctx.step.run("three", () => void calls.push("three"));
+        return ctx.id;
+      },
+    });
+    const { client } = await setup([job]);
+    const { id } = await client.enqueue(job, {});
+    expect((await settled(client, id)).state).toBe("failed");
+    failing = false;
+    expect(await client.retry(id)).toBe(true);
+    const done = await settled(client, id);
+    expect(done).toMatchObject({ state: "completed", result: id, steps: ["one", "two", "three"] });
+    expect(calls).toEqual(["one", "two", "three"]);
+  });
+
   it("keeps each completed step as one key of the run's metadata, which the next attempt starts with", async () => {
     const seen: unknown[] = [];
     const job = defineJob({
