@@ -9,15 +9,17 @@ import { startTriggerEmulator, type TriggerEmulator } from "../src/index.js";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Past the SDK's 5 s threshold, below which `wait.until` is a timer in the process. */
 const WAIT_MS = 60_000;
+/** A wait long enough (5 s scaled) for another run to be triggered and run meanwhile on a loaded machine. */
+const LONG_WAIT_MS = 500_000;
 /** The emulator's waits run 100× faster: a 60 s wait takes 0.6 s. */
 const DELAY_TIME_SCALE = 0.01;
 
 const events: string[] = [];
 const sleeper = task({
   id: "waits-sleeper",
-  run: async (payload: { key: string }) => {
+  run: async (payload: { key: string; waitMs?: number }) => {
     events.push(`${payload.key}:before`);
-    await wait.until({ date: new Date(Date.now() + WAIT_MS) });
+    await wait.until({ date: new Date(Date.now() + (payload.waitMs ?? WAIT_MS)) });
     events.push(`${payload.key}:after`);
     return "awake";
   },
@@ -59,15 +61,18 @@ describe("a deployed environment", () => {
     await emulator.close();
   });
 
-  it("checkpoints a waiting run: WAITING, its slot free for another run, then restored in the same attempt", async () => {
+  it("checkpoints a waiting run: WAITING, its slot free for another run, then restored in the same attempt", {
+    timeout: 20_000,
+  }, async () => {
     events.length = 0;
-    const waiting = await sleeper.trigger({ key: "a" });
+    const waiting = await sleeper.trigger({ key: "a", waitMs: LONG_WAIT_MS });
     await emulator.waitForRun(waiting.id, { until: (run) => run.status === "WAITING" });
     expect((await runs.retrieve(waiting.id)).status).toBe("WAITING");
     // The environment runs one run at a time: this one starts only because the sleeper left its slot.
     const other = await quick.trigger({ key: "other" });
     await emulator.waitForRun(other.id);
-    const done = await emulator.waitForRun(waiting.id);
+    expect(emulator.getRun(waiting.id)?.status).toBe("WAITING");
+    const done = await emulator.waitForRun(waiting.id, { timeoutMs: 15_000 });
     expect(done.status).toBe("COMPLETED");
     expect(done.output).toBe("awake");
     expect(done.attempts).toHaveLength(1);
@@ -85,12 +90,14 @@ describe("a deployed environment", () => {
     expect(emulator.getRun(waiting.id)?.status).toBe("CANCELED");
   });
 
-  it("keeps a checkpointed run through a crash of the machines: it is on none", async () => {
+  it("keeps a checkpointed run through a crash of the machines: it is on none", {
+    timeout: 20_000,
+  }, async () => {
     events.length = 0;
-    const waiting = await sleeper.trigger({ key: "survivor" });
+    const waiting = await sleeper.trigger({ key: "survivor", waitMs: LONG_WAIT_MS });
     await emulator.waitForRun(waiting.id, { until: (run) => run.status === "WAITING" });
     expect(emulator.crashExecutingAttempts()).toEqual([]);
-    const done = await emulator.waitForRun(waiting.id);
+    const done = await emulator.waitForRun(waiting.id, { timeoutMs: 15_000 });
     expect(done.status).toBe("COMPLETED");
     expect(done.attempts).toHaveLength(1);
   });
