@@ -91,7 +91,7 @@ export const triggerCapabilities: Capabilities = {
     "worker.gracefulStop":
       "there is no worker in the application: Trigger.dev runs the tasks, and a new deploy lets attempts in flight finish on the version they started on. The test kit's emulator drains its attempts on a graceful stop",
     "steps.run":
-      "each completed step is one key of the run's metadata (`switchyard.step:<id>`), written with one `PUT /api/v1/runs/{id}/metadata` awaited before the handler goes on; Trigger.dev keeps a run's metadata across its attempts and hands it to each. All of a job's steps share the run's metadata cap (256 KB by default): a step past it fails the job with UnstorableResultError",
+      "each completed step is one key of the run's metadata (`switchyard.step:<id>`), written with one `PUT /api/v1/runs/{id}/metadata` awaited before the handler goes on; Trigger.dev keeps a run's metadata across its attempts and hands it to each; a `retry(id)` replay copies the steps of the job's earlier runs first. All of a job's steps share the run's metadata cap (256 KB by default): a step past it fails the job with UnstorableResultError",
     "steps.sleep":
       "`wait.until` inside the attempt, then the handler again from the top: past 5 s Trigger.dev checkpoints the run (it leaves its machine and concurrency slot; the run shows WAITING, the job delayed), 5 s or less the SDK waits in the process (charged as compute). A sleep is not an attempt. No documented maximum length",
     "steps.invoke":
