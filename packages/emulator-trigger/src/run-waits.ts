@@ -95,7 +95,7 @@ export class RunWaits {
     if (!live && idempotency.key) this.#byKey.set(idempotency.key, waitpoint);
     if (waitpoint.status === "COMPLETED") return waitpoint; // blocking on it changes nothing
     this.#blocked.set(run.id, { waitpoint, checkpointed: false });
-    this.#arm(run, waitpoint, (date.getTime() - now) * this.#hooks.delayTimeScale);
+    this.#arm(run, waitpoint, (waitpoint.completedAfter.getTime() - now) * this.#hooks.delayTimeScale);
     return waitpoint;
   }
 

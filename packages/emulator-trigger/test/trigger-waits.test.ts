@@ -30,6 +30,17 @@ const quick = task({
   id: "waits-quick",
   run: async (payload: { key: string }) => void events.push(payload.key),
 });
+const retriedWait = task({
+  id: "waits-retried",
+  retry: { maxAttempts: 2, minTimeoutInMs: 10, maxTimeoutInMs: 10 },
+  run: async (_payload: unknown, { ctx }) => {
+    // Attempt 1 waits 60 s (0.6 s here); attempt 2 asks for an hour (36 s here) under the same key.
+    const waitMs = ctx.attempt.number === 1 ? WAIT_MS : 3_600_000;
+    await wait.until({ date: new Date(Date.now() + waitMs), idempotencyKey: `nap-${ctx.run.id}` });
+    if (ctx.attempt.number === 1) throw new Error("fails after the wait");
+    return "done";
+  },
+});
 const writer = task({
   id: "waits-metadata-writer",
   run: async (payload: { bytes: number }) => {
@@ -46,7 +57,7 @@ async function startEmulator(environmentType: "PRODUCTION" | "DEVELOPMENT"): Pro
     concurrencyLimit: 1,
     metadataMaximumSize: 1_000,
   });
-  emulator.deploy([sleeper, quick, writer]);
+  emulator.deploy([sleeper, quick, writer, retriedWait]);
   configure(emulator.sdkConfig);
   return emulator;
 }
@@ -100,6 +111,13 @@ describe("a deployed environment", () => {
     const done = await emulator.waitForRun(waiting.id, { timeoutMs: 15_000 });
     expect(done.status).toBe("COMPLETED");
     expect(done.attempts).toHaveLength(1);
+  });
+
+  it("returns a waitpoint already completed for its idempotency key: a retried attempt does not wait again", async () => {
+    const handle = await retriedWait.trigger({});
+    const done = await emulator.waitForRun(handle.id, { timeoutMs: 15_000 });
+    expect(done.status).toBe("COMPLETED");
+    expect(done.attempts).toHaveLength(2);
   });
 
   it("refuses metadata past the size cap with a 413 and keeps the metadata as it was", async () => {
