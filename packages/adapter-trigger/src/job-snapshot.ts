@@ -7,6 +7,8 @@ import {
 } from "@switchyard/core";
 import type { AnyRetrieveRunResult } from "@trigger.dev/sdk";
 import { PROGRESS_METADATA_KEY, RETRY_AT_METADATA_KEY } from "./job-task.js";
+import { stepsInMetadata } from "./run-step-store.js";
+import { RESUME_AT_METADATA_KEY } from "./run-suspension.js";
 
 type RunStatus = AnyRetrieveRunResult["status"];
 
@@ -77,9 +79,15 @@ export function toJobSnapshot(
   job: AnyJobDefinition,
   now = Date.now(),
 ): JobSnapshot {
-  // An EXECUTING run whose next attempt is due later (job-task.ts records it) waits for its retry.
+  // An EXECUTING run whose next attempt is due later (job-task.ts records it) waits for its retry;
+  // an EXECUTING or WAITING (checkpointed) one suspended by a step waits to resume (run-suspension.ts).
   const retryAt = Date.parse(String(run.metadata?.[RETRY_AT_METADATA_KEY] ?? ""));
-  const waitingForRetry = run.status === "EXECUTING" && retryAt > now;
+  const resumeAt = Date.parse(String(run.metadata?.[RESUME_AT_METADATA_KEY] ?? ""));
+  const dueAt = Math.max(
+    run.status === "EXECUTING" && retryAt > now ? retryAt : 0,
+    (run.status === "EXECUTING" || run.status === "WAITING") && resumeAt > now ? resumeAt : 0,
+  );
+  const waitingForRetry = dueAt > 0;
   const state = waitingForRetry ? "delayed" : jobState(run.status);
   const snapshot: JobSnapshot = {
     id: jobId,
@@ -92,6 +100,8 @@ export function toJobSnapshot(
   };
   const progress = run.metadata?.[PROGRESS_METADATA_KEY] as JobProgress | undefined;
   if (progress !== undefined) snapshot.progress = progress;
+  const steps = stepsInMetadata(run.metadata);
+  if (steps.size > 0) snapshot.steps = [...steps.keys()];
   if (state === "completed") snapshot.result = run.output;
   if (state === "cancelled") {
     snapshot.error = { message: `job ${jobId} was cancelled`, code: JOB_CANCELLED_ERROR_CODE };
@@ -99,7 +109,7 @@ export function toJobSnapshot(
     // The run's error is the AttemptOutcomeError the task threw: its name is the Switchyard code.
     snapshot.error = { message: run.error.message, ...(run.error.name ? { code: run.error.name } : {}) };
   }
-  if (waitingForRetry) snapshot.runAt = new Date(retryAt);
+  if (waitingForRetry) snapshot.runAt = new Date(dueAt);
   else if (state === "delayed" && run.delayedUntil) snapshot.runAt = run.delayedUntil;
   if (run.finishedAt) snapshot.finishedAt = run.finishedAt;
   return snapshot;

@@ -4,6 +4,7 @@ import { type AnyTask, type Context, metadata, schemaTask } from "@trigger.dev/s
 import { AttemptOutcomeError, catchAttemptError } from "./attempt-outcome-error.js";
 import { jobIdOf } from "./job-tags.js";
 import { triggerRetryOptions } from "./retry-options.js";
+import { runAttemptWithSteps } from "./run-with-steps.js";
 import { currentTraceContext } from "./trace-metadata.js";
 
 /** The run metadata key that holds a job's progress (`ctx.progress(value)`). */
@@ -28,8 +29,8 @@ export const RETRY_AT_METADATA_KEY = "switchyard.retryAt";
  *   separately; runs triggered without a key share one pool" (trigger.dev/docs/concurrency),
  *   which is Switchyard's rule for `concurrency` and `concurrencyKey`.
  *
- * Each attempt runs through `runtime.runAttempt`: completed → the run's output; anything else →
- * an AttemptOutcomeError for `catchError`.
+ * Each attempt runs through `runtime.runAttempt`, with the job's durable steps (run-with-steps.ts):
+ * completed → the run's output; anything else → an AttemptOutcomeError for `catchError`.
  */
 export function jobTask(job: AnyJobDefinition, runtime: JobRuntime): AnyTask {
   return schemaTask({
@@ -50,7 +51,8 @@ async function runJobAttempt(
   ctx: Context,
   signal: AbortSignal,
 ): Promise<unknown> {
-  const outcome = await runtime.runAttempt(job.name, {
+  const run = { id: ctx.run.id, signal };
+  const outcome = await runAttemptWithSteps(runtime, job.name, run, {
     id: jobIdOf(ctx.run.tags, ctx.run.id),
     payload,
     attempt: ctx.attempt.number,

@@ -44,6 +44,9 @@ export const triggerCapabilities: Capabilities = {
     results: "native",
     "worker.gracefulStop": "native",
     "worker.crashRecovery": "native",
+    "steps.run": "emulated",
+    "steps.sleep": "native",
+    "steps.invoke": "emulated",
   }),
   idempotency: { window: "ttl", defaultTtlMs: DEFAULT_IDEMPOTENCY_TTL_MS, clearedOnFailure: true },
   jobStates: { counted: TRIGGER_JOB_STATES, listed: TRIGGER_JOB_STATES },
@@ -98,6 +101,12 @@ export const triggerCapabilities: Capabilities = {
     results: "the run's output",
     "worker.gracefulStop":
       "there is no worker in the application: Trigger.dev runs the tasks, and a new deploy lets attempts in flight finish on the version they started on. The test kit's emulator drains its attempts on a graceful stop",
+    "steps.run":
+      "each completed step is one key of the run's metadata (`switchyard.step:<id>`), written with one `PUT /api/v1/runs/{id}/metadata` awaited before the handler goes on; Trigger.dev keeps a run's metadata across its attempts and hands it to each; a `retry(id)` replay copies the steps of the job's earlier runs first. All of a job's steps share the run's metadata cap (256 KB by default): a step past it fails the job with UnstorableResultError",
+    "steps.sleep":
+      "`wait.until` inside the attempt, then the handler again from the top: past 5 s Trigger.dev checkpoints the run (it leaves its machine and concurrency slot; the run shows WAITING, the job delayed), 5 s or less the SDK waits in the process (charged as compute). A sleep is not an attempt. No documented maximum length",
+    "steps.invoke":
+      "core enqueues the child as an ordinary run (under the step's idempotency key) and the parent looks at it with `runs.retrieve`, sleeping with `wait.until` in between (250 ms, then half the time waited, at most 30 s). Not `triggerAndWait`: core's step seam enqueues the child itself (validation, options, the step's key) and reads it with get()",
     "worker.crashRecovery":
       "in deployed environments (production, staging, preview) Trigger.dev fails an attempt whose machine died once its heartbeats stop (5 minutes) with TASK_RUN_STALLED_EXECUTING and retries it 250 ms later; the lost attempt counts. Under `trigger dev` (DEVELOPMENT) it does not retry: the run ends CANCELED and the job reads cancelled",
   },

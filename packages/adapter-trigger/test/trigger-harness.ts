@@ -87,7 +87,11 @@ export function triggerHarness(): TriggerHarness {
 }
 
 function runtimeOf(emulator: TriggerEmulator): RunningRuntime {
-  const executing = () => emulator.attempts.some((attempt) => attempt.outcome === "executing");
+  // A run checkpointed by a wait (WAITING) is on no machine: nothing to drain or crash.
+  const executing = () =>
+    emulator.attempts.some(
+      (attempt) => attempt.outcome === "executing" && emulator.getRun(attempt.runId)?.status !== "WAITING",
+    );
   return {
     async stop(options: StopOptions = {}) {
       emulator.pauseExecution();

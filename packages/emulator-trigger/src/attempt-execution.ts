@@ -18,6 +18,7 @@ import {
 import type { EmulatedEnvironment } from "./emulated-environment.js";
 import type { Packet } from "./packet-store.js";
 import { runLifecycleHooks } from "./run-lifecycle-hooks.js";
+import type { RunWaitHandle } from "./run-waits.js";
 import { processWideSlot, runInSdkScope } from "./sdk-run-scope.js";
 
 /** What a run's attempts need from the emulator. */
@@ -57,11 +58,17 @@ export class AttemptExecution {
   readonly #abort = new AbortController();
   readonly #listeners;
 
-  constructor(task: TaskMetadataWithFunctions, execution: TaskRunExecution, context: AttemptContext) {
+  /** `waits`: how the run's `wait.for` / `wait.until` block (see RunWaits). */
+  constructor(
+    task: TaskMetadataWithFunctions,
+    execution: TaskRunExecution,
+    context: AttemptContext,
+    waits?: RunWaitHandle,
+  ) {
     const shared = processWideSlot("lifecycle-hooks") as StandardLifecycleHooksManager;
     const { hooks, listeners } = runLifecycleHooks(shared);
     this.#listeners = listeners;
-    this.done = this.#execute(task, execution, context, hooks);
+    this.done = this.#execute(task, execution, context, hooks, waits);
   }
 
   /**
@@ -87,6 +94,7 @@ export class AttemptExecution {
     execution: TaskRunExecution,
     context: AttemptContext,
     hooks: StandardLifecycleHooksManager,
+    waits: RunWaitHandle | undefined,
   ): Promise<AttemptResult> {
     const ctx = TaskRunContext.parse(execution);
     const { baseURL, secretKey } = context.apiClientConfig;
@@ -99,6 +107,7 @@ export class AttemptExecution {
       locals: new StandardLocalsManager(),
       "lifecycle-hooks": hooks,
       "api-client": { baseURL, secretKey },
+      "run-waits": waits,
     };
     return runInSdkScope(scope, async () => {
       metadata.startPeriodicFlush(context.metadataFlushIntervalMs);

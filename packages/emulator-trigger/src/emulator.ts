@@ -10,6 +10,7 @@ import { packetRoutes } from "./routes/packet-routes.js";
 import { runRoutes } from "./routes/run-routes.js";
 import { scheduleRoutes } from "./routes/schedule-routes.js";
 import { taskRoutes } from "./routes/task-routes.js";
+import { waitRoutes } from "./routes/wait-routes.js";
 import { RunEngine } from "./run-engine.js";
 import { isFinalStatus } from "./run-status.js";
 import { RunStore } from "./run-store.js";
@@ -242,6 +243,7 @@ export async function startTriggerEmulator(options: TriggerEmulatorOptions = {})
     environmentLimit: options.concurrencyLimit ?? 100,
     execute: options.execute ?? true,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 300_000,
+    metadataMaximumSize: options.metadataMaximumSize ?? 262_144,
   });
   const state: EmulatorState = {
     environment,
@@ -261,6 +263,7 @@ export async function startTriggerEmulator(options: TriggerEmulatorOptions = {})
       ...idempotencyRoutes(state),
       ...scheduleRoutes(state),
       ...packetRoutes(state),
+      ...waitRoutes(state),
     ],
     secretKey,
     validateResponses: options.validateResponses ?? true,

@@ -75,6 +75,16 @@ export class RunDispatcher {
     });
   }
 
+  /**
+   * A checkpointed run whose wait is over goes back in the queue "with the original timestamp
+   * (w/ priority)", ahead of newer runs (W:internal-packages/run-engine/src/engine/systems/
+   * waitpointSystem.ts continueRunIfUnblocked), and starts again once it has room.
+   */
+  readmit(run: RunRecord): void {
+    this.#ready.add(run.id);
+    this.pump();
+  }
+
   /** `runs.reschedule`: a DELAYED run waits for its new `delayUntil` instead. */
   reschedule(run: RunRecord): void {
     this.#clearTimers(run.id);

@@ -15,6 +15,7 @@ import { RunDispatcher } from "./run-dispatcher.js";
 import type { RunRecord } from "./run-record.js";
 import { isCancellable, isFinalStatus } from "./run-status.js";
 import type { RunStore } from "./run-store.js";
+import { RunWaits } from "./run-waits.js";
 import { findTask, findTaskManifest } from "./task-catalog.js";
 import type { AttemptRecord } from "./types.js";
 
@@ -26,6 +27,8 @@ export interface RunEngineOptions {
   execute: boolean;
   /** How long a dead machine's attempt stays EXECUTING before it is failed as stalled. */
   heartbeatTimeoutMs: number;
+  /** The most bytes a run's metadata may take as JSON (`TASK_RUN_METADATA_MAXIMUM_SIZE`). */
+  metadataMaximumSize: number;
 }
 
 /**
@@ -42,6 +45,8 @@ const STALLED_RETRY_DELAY_MS = 250;
 export class RunEngine {
   /** Every attempt, in start order. */
   readonly attempts: AttemptRecord[] = [];
+  /** Runs blocked by `wait.for` / `wait.until` (see RunWaits). */
+  readonly waits: RunWaits;
   readonly #store: RunStore;
   readonly #packets: PacketStore;
   readonly #options: RunEngineOptions;
@@ -61,7 +66,17 @@ export class RunEngine {
       delayTimeScale: options.delayTimeScale,
       canStart: (run) =>
         options.execute && this.isDeployed(run.taskIdentifier) && findTask(run.taskIdentifier) !== undefined,
-      start: (run) => this.#startAttempt(run),
+      start: (run) => (this.waits.isRestoring(run.id) ? this.#restore(run) : this.#startAttempt(run)),
+    });
+    this.waits = new RunWaits({
+      delayTimeScale: options.delayTimeScale,
+      checkpoints: options.attemptContext.environment.type !== "DEVELOPMENT",
+      checkpointed: (run) => {
+        run.status = "WAITING";
+        this.#store.changed(run);
+        this.#dispatcher.release(run.id);
+      },
+      requeue: (run) => this.#dispatcher.readmit(run),
     });
   }
 
@@ -102,6 +117,7 @@ export class RunEngine {
   crashExecuting(): AttemptRecord[] {
     const crashed: AttemptRecord[] = [];
     for (const [runId, { execution, attempt }] of [...this.#executing]) {
+      if (this.waits.isCheckpointed(runId)) continue; // not on any machine: restored later
       const run = this.#store.get(runId);
       this.#executing.delete(runId);
       clearTimeout(this.#maxDurationTimers.get(runId));
@@ -201,8 +217,20 @@ export class RunEngine {
    * apply operations to the run, its parent and its root (C:schemas/common.js FlushedRunMetadata).
    */
   updateMetadata(run: RunRecord, flushed: FlushedRunMetadata): Record<string, unknown> {
-    if (flushed.metadata !== undefined) run.metadata = flushed.metadata as Record<string, unknown>;
-    if (flushed.operations?.length) run.metadata = applyMetadataOperations(run.metadata, flushed.operations);
+    let metadata = run.metadata;
+    if (flushed.metadata !== undefined) metadata = flushed.metadata as Record<string, unknown>;
+    if (flushed.operations?.length) metadata = applyMetadataOperations(metadata, flushed.operations);
+    // "Metadata exceeds maximum size of N bytes", a 413 that leaves the run's metadata as it was
+    // (W:apps/webapp/app/utils/packets.ts handleMetadataPacket, called by
+    // W:apps/webapp/app/services/metadata/updateMetadata.server.ts before it writes).
+    const size = Buffer.byteLength(JSON.stringify(metadata ?? {}), "utf8");
+    if (size > this.#options.metadataMaximumSize) {
+      throw new RunInputError(
+        `Metadata exceeds maximum size of ${this.#options.metadataMaximumSize} bytes`,
+        413,
+      );
+    }
+    run.metadata = metadata;
     this.#store.changed(run);
     const parent = run.parentRunId ? this.#store.get(run.parentRunId) : undefined;
     if (parent && flushed.parentOperations?.length) {
@@ -225,6 +253,7 @@ export class RunEngine {
   /** Stops timers and aborts executing attempts; waits (bounded) for them to settle. */
   async close(): Promise<void> {
     this.#dispatcher.close();
+    this.waits.close();
     for (const timer of this.#maxDurationTimers.values()) clearTimeout(timer);
     for (const timer of this.#stallTimers) clearTimeout(timer);
     const executing = [...this.#executing.values()];
@@ -254,6 +283,7 @@ export class RunEngine {
       task,
       buildExecution(run, attempt.number, this.#options.attemptContext.environment),
       this.#options.attemptContext,
+      this.waits.handleFor(run),
     );
     this.#executing.set(run.id, { execution, attempt });
     this.#armMaxDuration(run);
@@ -271,6 +301,12 @@ export class RunEngine {
         };
         this.#finish(run, "SYSTEM_FAILURE");
       });
+  }
+
+  /** A checkpointed run got a slot again: its attempt goes on where it waited. */
+  #restore(run: RunRecord): void {
+    this.waits.restore(run);
+    this.#store.changed(run);
   }
 
   async #complete(run: RunRecord, attempt: AttemptRecord, { result, flushedMetadata }: AttemptResult) {
@@ -353,7 +389,12 @@ export class RunEngine {
   async #applyFinalFlush(run: RunRecord, packet: AttemptResult["flushedMetadata"]): Promise<void> {
     if (!packet?.data) return;
     const flushed = (await parsePacket(packet)) as FlushedRunMetadata | undefined;
-    if (flushed) this.updateMetadata(run, flushed);
+    try {
+      if (flushed) this.updateMetadata(run, flushed);
+    } catch (error) {
+      // Too large: the platform logs the failed update and completes the run regardless.
+      if (!(error instanceof RunInputError)) throw error;
+    }
   }
 
   /**
@@ -384,6 +425,7 @@ export class RunEngine {
     run.retryAt = undefined;
     this.#finish(run, status);
     this.#dispatcher.forget(run.id);
+    this.waits.forget(run.id, reason);
     const executing = this.#executing.get(run.id);
     if (executing) {
       executing.attempt.outcome = outcome;

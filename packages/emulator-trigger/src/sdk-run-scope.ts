@@ -15,9 +15,10 @@ export type ScopedSlot = "task-context" | "locals" | "lifecycle-hooks" | "api-cl
 
 /**
  * A run's values for the scoped slots, plus its run-metadata manager, which is reached through
- * a process-wide router instead (see run-metadata-router.ts).
+ * a process-wide router instead (see run-metadata-router.ts), and its waits, which the
+ * process-wide runtime manager routes to (see emulated-runtime.ts).
  */
-export type RunScope = Partial<Record<ScopedSlot | "run-metadata", unknown>>;
+export type RunScope = Partial<Record<ScopedSlot | "run-metadata" | "run-waits", unknown>>;
 
 const GLOBAL_API_KEY = Symbol.for("dev.trigger.ts.api");
 const SCOPED_SLOTS: readonly ScopedSlot[] = ["task-context", "locals", "lifecycle-hooks", "api-client"];

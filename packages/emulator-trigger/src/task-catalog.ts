@@ -7,9 +7,9 @@ import {
   type TaskMetadataWithFunctions,
 } from "@trigger.dev/core/v3";
 import { StandardLifecycleHooksManager, StandardResourceCatalog } from "@trigger.dev/core/v3/workers";
+import { emulatedRuntime } from "./emulated-runtime.js";
 import { runMetadataRouter } from "./run-metadata-router.js";
 import { routeSdkSlots, setSdkGlobal } from "./sdk-run-scope.js";
-import { unsupportedRuntime } from "./unsupported-runtime.js";
 
 /** The file path the emulator's catalog files every task under (tasks have no real file here). */
 export const EMULATED_TASK_FILE = "switchyard-trigger-emulator.ts";
@@ -40,7 +40,7 @@ export function installTaskCatalog(): void {
   resourceCatalog.setCurrentFileContext(EMULATED_TASK_FILE, EMULATED_TASK_FILE);
   setSdkGlobal("run-metadata", runMetadataRouter);
   runtime.setGlobalRuntimeManager(
-    unsupportedRuntime as unknown as Parameters<typeof runtime.setGlobalRuntimeManager>[0],
+    emulatedRuntime as unknown as Parameters<typeof runtime.setGlobalRuntimeManager>[0],
   );
   routeSdkSlots();
 }

@@ -20,7 +20,8 @@ export interface TriggerEmulatorOptions {
    */
   timeScale?: number;
   /**
-   * Multiplies the waits behind the `delay` and `ttl` trigger options (and `runs.reschedule`).
+   * Multiplies the waits behind the `delay` and `ttl` trigger options (and `runs.reschedule`), and
+   * the `wait.for` / `wait.until` waitpoints (waits past the SDK's 5 s threshold).
    * Retrieved runs still report the nominal `delayedUntil`. Cron schedules always use wall-clock
    * time (use {@link TriggerEmulator.fireSchedule} in tests).
    * Default: `1`.
@@ -48,6 +49,12 @@ export interface TriggerEmulatorOptions {
    * `TRIGGER_RUN_METADATA_FLUSH_INTERVAL`. Default: `1000` ms.
    */
   metadataFlushIntervalMs?: number;
+  /**
+   * The most bytes a run's metadata may take as JSON: an update past it is refused with a 413,
+   * "Metadata exceeds maximum size of N bytes", and changes nothing, as the platform's
+   * `TASK_RUN_METADATA_MAXIMUM_SIZE` (W:apps/webapp/app/env.server.ts). Default: `262_144` (256 KB).
+   */
+  metadataMaximumSize?: number;
   /**
    * Parse every JSON response with the SDK's own zod schema before sending it, and answer 500
    * (`x-should-retry: false`) if it does not match. Default: `true`.
