@@ -22,6 +22,7 @@ import { resolvePostgresBullmqOptions } from "./postgres-options.js";
 import { storedData, toPostgresSnapshot } from "./postgres-payload.js";
 import { PostgresSchedulers } from "./postgres-schedulers.js";
 import { PostgresStore } from "./postgres-store.js";
+import { withTraceMetadata } from "./trace-metadata.js";
 
 /** How long close() waits for each BullMQ queue to close (they share the client's connection). */
 const QUEUE_CLOSE_TIMEOUT_MS = 2_000;
@@ -217,8 +218,13 @@ class BullmqPostgresBackend implements Backend {
     return requests.map((request) => byRequest.get(request)!);
   }
 
-  /** The same BullMQ options as on Redis (bullmq-backend.ts): delay, priority, deduplication. */
+  /** The same BullMQ options as on Redis (bullmq-backend.ts): delay, priority, deduplication, trace. */
   #enqueueOptions(request: EnqueueRequest): JobsOptions {
+    const opts = this.#ownOptions(request);
+    return request.traceContext ? withTraceMetadata(opts, request.traceContext) : opts;
+  }
+
+  #ownOptions(request: EnqueueRequest): JobsOptions {
     const base = this.#optionsOf(request.job);
     if (request.runAt === undefined && !request.priority && request.idempotencyKey === undefined) return base;
     const opts: JobsOptions = { ...base };
