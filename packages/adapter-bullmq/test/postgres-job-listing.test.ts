@@ -182,17 +182,28 @@ describe("bullmq({ postgres }) counts() and list() of cancelled jobs", () => {
 });
 
 describe("bullmq({ postgres }) operator's client (jobs: [])", () => {
-  it("counts, lists and lists failed every job in its schema, and none of another schema", async () => {
+  it("counts, lists and lists the failed jobs and schedules of every job in its schema, and none of another schema", async () => {
     const schema = `listing_${++schemas}`;
     const first = failing("op-first");
     const second = failing("op-second");
-    const app = client([first, second], schema);
+    const scheduled = defineJob({
+      name: "op-scheduled",
+      schema: z.object({}),
+      schedule: { id: "every-night", cron: "0 3 * * *" },
+      handler: () => {},
+    });
+    const app = client([first, second, scheduled], schema);
+    await app.schedules.sync();
     const elsewhere = failing("op-elsewhere");
     await client([elsewhere]).enqueue(elsewhere, { n: 9 });
     const a = await app.enqueue(first, { n: 1 });
     const b = await app.enqueue(second, { n: 2 });
     const operator = client([], schema);
-    expect(await operator.counts()).toMatchObject({ waiting: 2, failed: 0 });
+    expect((await operator.schedules.list()).map((entry) => [entry.id, entry.job])).toEqual([
+      ["every-night", scheduled.name],
+    ]);
+    // The schedule's next run is a delayed job.
+    expect(await operator.counts()).toMatchObject({ waiting: 2, delayed: 1, failed: 0 });
     const waiting = await operator.list({ state: "waiting" });
     expect(waiting.jobs.map((snapshot) => snapshot.id)).toEqual([b.id, a.id]);
 
