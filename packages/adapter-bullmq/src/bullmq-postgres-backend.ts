@@ -2,8 +2,11 @@ import { randomUUID } from "node:crypto";
 import type {
   Backend,
   EnqueueResult,
+  JobCounts,
   JobDefinition,
+  JobPage,
   JobSnapshot,
+  JobState,
   ScheduleEntry,
   WorkerOptions,
 } from "@switchyard/core";
@@ -18,10 +21,12 @@ import { formatJobId, parseJobId } from "./job-ref.js";
 import { isCancelledJob } from "./job-snapshot.js";
 import { PostgresCancellations } from "./postgres-cancellations.js";
 import { PostgresConnections, type PostgresQueue, toPostgresUnavailable } from "./postgres-connections.js";
+import { countPostgresJobs, listPostgresPage } from "./postgres-job-listing.js";
 import { resolvePostgresBullmqOptions } from "./postgres-options.js";
 import { storedData, toPostgresSnapshot } from "./postgres-payload.js";
 import { PostgresSchedulers } from "./postgres-schedulers.js";
 import { PostgresStore } from "./postgres-store.js";
+import { withTraceMetadata } from "./trace-metadata.js";
 
 /** How long close() waits for each BullMQ queue to close (they share the client's connection). */
 const QUEUE_CLOSE_TIMEOUT_MS = 2_000;
@@ -70,7 +75,7 @@ class BullmqPostgresBackend implements Backend {
     });
     this.#schedulers = new PostgresSchedulers({
       queue: (name) => this.#queue(name),
-      jobNames: () => [...this.#runtime.jobs.keys()],
+      jobNames: () => this.#jobNamesInScope(),
       store: this.#store,
     });
   }
@@ -127,15 +132,25 @@ class BullmqPostgresBackend implements Backend {
     });
   }
 
+  /** The first page of list({ state: "failed" }): most recently failed first, cancelled ones left out. */
   async listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]> {
-    const names = options.job === undefined ? [...this.#runtime.jobs.keys()] : [options.job];
-    return this.#read(async () => {
-      const lists = await Promise.all(names.map((name) => this.#failedOf(name, options.limit)));
-      return lists
-        .flat()
-        .sort((a, b) => (b.finishedAt?.getTime() ?? 0) - (a.finishedAt?.getTime() ?? 0))
-        .slice(0, options.limit);
-    });
+    return (await this.list({ state: "failed", job: options.job, limit: options.limit })).jobs;
+  }
+
+  /** Without `job`: the jobs in scope (each job is its own queue), counted in one statement. */
+  counts(options: { job?: string }): Promise<JobCounts> {
+    return this.#read(async () => countPostgresJobs(this.#store, await this.#namesOf(options)));
+  }
+
+  list(options: { state: JobState; job?: string; limit: number; cursor?: string }): Promise<JobPage> {
+    return this.#read(async () =>
+      listPostgresPage(this.#store, (name) => this.#queue(name), await this.#namesOf(options), {
+        state: options.state,
+        job: options.job,
+        limit: options.limit,
+        cursor: options.cursor,
+      }),
+    );
   }
 
   async upsertSchedule(entry: ScheduleEntry, options: { declared: boolean }): Promise<void> {
@@ -217,8 +232,13 @@ class BullmqPostgresBackend implements Backend {
     return requests.map((request) => byRequest.get(request)!);
   }
 
-  /** The same BullMQ options as on Redis (bullmq-backend.ts): delay, priority, deduplication. */
+  /** The same BullMQ options as on Redis (bullmq-backend.ts): delay, priority, deduplication, trace. */
   #enqueueOptions(request: EnqueueRequest): JobsOptions {
+    const opts = this.#ownOptions(request);
+    return request.traceContext ? withTraceMetadata(opts, request.traceContext) : opts;
+  }
+
+  #ownOptions(request: EnqueueRequest): JobsOptions {
     const base = this.#optionsOf(request.job);
     if (request.runAt === undefined && !request.priority && request.idempotencyKey === undefined) return base;
     const opts: JobsOptions = { ...base };
@@ -279,18 +299,18 @@ class BullmqPostgresBackend implements Backend {
     return queue;
   }
 
-  async #failedOf(name: string, limit: number): Promise<JobSnapshot[]> {
-    const queue = this.#queue(name);
-    const found: JobSnapshot[] = [];
-    const page = Math.max(limit, 50);
-    for (let start = 0; found.length < limit; start += page) {
-      const jobs = await queue.getFailed(start, start + page - 1);
-      for (const job of jobs) {
-        if (job && !isCancelledJob(job)) found.push(toPostgresSnapshot(name, job, "failed"));
-      }
-      if (jobs.length < page) break;
-    }
-    return found.slice(0, limit);
+  /**
+   * The jobs a call that names none covers: this client's jobs; for a client with none (an operator's
+   * client: the CLI, the dashboard), every job with a queue in the schema.
+   */
+  async #jobNamesInScope(): Promise<string[]> {
+    if (this.#runtime.jobs.size > 0) return [...this.#runtime.jobs.keys()];
+    return this.#store.queueNames();
+  }
+
+  /** The job names a call covers: `job`, defined here or not, else those of #jobNamesInScope. */
+  async #namesOf(options: { job?: string }): Promise<string[]> {
+    return options.job === undefined ? this.#jobNamesInScope() : [options.job];
   }
 
   #read<T>(body: () => Promise<T>): Promise<T> {

@@ -22,8 +22,13 @@ export const bullmqPostgresCapabilities: Capabilities = {
     "steps.invoke": "unsupported",
   }),
   idempotency: { window: "ttl", defaultTtlMs: DEFAULT_IDEMPOTENCY_TTL_MS, clearedOnFailure: false },
+  jobStates: bullmqCapabilities.jobStates,
   notes: {
     ...bullmqCapabilities.notes,
+    "jobs.counts":
+      "one SQL count over BullMQ's job table (its state column; waiting includes prioritized and waiting-children) for the client's jobs, or every job in the schema for an operator's client (jobs: []); cancelled adds the adapter's switchyard_cancelled records to the jobs BullMQ failed with SWITCHYARD_JOB_CANCELLED, which do not count as failed; a schedule's next run, which BullMQ keeps as a delayed job, counts (and lists) as delayed",
+    "jobs.list":
+      "one SQL page over BullMQ's job table (and switchyard_cancelled), newest first by the time the job entered its state (waiting: creation; active: start; delayed: due time; finished: end), then BullMQ's insertion order; a page continues below the last row listed, whose keys a job keeps while it stays in its state, so jobs leaving the state between pages make no page skip another",
     "job.concurrency":
       "BullMQ global concurrency of the job's queue (a row of its meta table), across all workers: each worker sets it to its code's limit when it starts, so the worker started last decides",
     "jobs.cancel":

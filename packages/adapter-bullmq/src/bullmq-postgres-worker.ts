@@ -12,6 +12,7 @@ import {
   backoffDelay,
   type JobRuntime,
   setLongTimeout,
+  type TraceContext,
 } from "@switchyard/core/adapter";
 import {
   type JobProgress as BullmqJobProgress,
@@ -36,6 +37,7 @@ import {
 } from "./postgres-connections.js";
 import { postgresPayloadOf } from "./postgres-payload.js";
 import { STOP_GRACE_MS, waitAtMost, waitForStop } from "./stop-wait.js";
+import { traceContextOf } from "./trace-metadata.js";
 
 /** How long a job a hard stop put back stays delayed if its worker dies before promoting it. */
 const REQUEUE_DELAY_MS = 1_000;
@@ -62,6 +64,8 @@ export interface PostgresWorkerSetup {
 /** One attempt and the input core runs it with (no durable steps on this backend). */
 class RunningAttempt implements AttemptInput {
   readonly payload: unknown;
+  /** From the job row's opts, as on Redis (trace-metadata.ts). */
+  readonly traceContext: TraceContext | undefined;
   reason: unknown;
   #abort?: (reason: unknown) => void;
 
@@ -72,6 +76,7 @@ class RunningAttempt implements AttemptInput {
     readonly maxAttempts: number,
   ) {
     this.payload = postgresPayloadOf(job);
+    this.traceContext = traceContextOf(job);
   }
 
   registerAbort(abort: (reason: unknown) => void): void {

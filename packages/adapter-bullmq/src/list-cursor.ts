@@ -7,36 +7,47 @@ import { ConfigError, type JobState } from "@switchyard/core";
  */
 export type StreamAnchor = { s: number; m: string } | { r: string[] };
 
-/** The cursor of a `list()` page: the state and job it lists, and where each stream stopped. */
-export interface ListCursor {
+/**
+ * The cursor of a `list()` page: the state and job it lists, and where each stream stopped (on
+ * PostgreSQL, one stream: the position of the last job listed, postgres-job-listing.ts).
+ */
+export interface ListCursor<Anchor = StreamAnchor> {
   state: JobState;
   job: string | null;
-  anchors: Record<string, StreamAnchor>;
+  anchors: Record<string, Anchor>;
 }
 
 const VERSION = 1;
 
-export function encodeListCursor(cursor: ListCursor): string {
+export function encodeListCursor<Anchor>(cursor: ListCursor<Anchor>): string {
   const { state, job, anchors } = cursor;
   return Buffer.from(JSON.stringify({ v: VERSION, state, job, anchors })).toString("base64url");
 }
 
-/** The cursor, checked against the call it is passed to; a ConfigError when it is not one of its pages. */
-export function decodeListCursor(text: string, state: JobState, job: string | undefined): ListCursor {
+/**
+ * The cursor, checked against the call it is passed to; a ConfigError when it is not one of its pages.
+ * `isValid` checks each anchor (default: the Redis streams' anchors).
+ */
+export function decodeListCursor<Anchor = StreamAnchor>(
+  text: string,
+  state: JobState,
+  job: string | undefined,
+  isValid: (anchor: unknown) => boolean = isAnchor,
+): ListCursor<Anchor> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
   } catch {
     parsed = undefined;
   }
-  const cursor = parsed as (ListCursor & { v: unknown }) | undefined;
+  const cursor = parsed as (ListCursor<Anchor> & { v: unknown }) | undefined;
   if (
     typeof cursor !== "object" ||
     cursor === null ||
     cursor.v !== VERSION ||
     typeof cursor.anchors !== "object" ||
     cursor.anchors === null ||
-    !Object.values(cursor.anchors).every(isAnchor)
+    !Object.values(cursor.anchors).every(isValid)
   ) {
     throw new ConfigError(`list(): cursor "${text}" is not a cursor of the bullmq backend`);
   }

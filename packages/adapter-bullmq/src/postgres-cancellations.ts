@@ -61,15 +61,7 @@ export class PostgresCancellations {
 
   /** The record of a job cancelled before it ran, while it is kept. */
   async record(ref: JobRef): Promise<JobSnapshot | undefined> {
-    const stored = (await this.#store.readCancelled(ref.queue, ref.jobId)) as
-      | (JobSnapshot & Record<"createdAt" | "finishedAt", string | undefined>)
-      | undefined;
-    if (typeof stored !== "object" || stored === null) return undefined; // none, or a running job's mark
-    return {
-      ...stored,
-      createdAt: stored.createdAt === undefined ? undefined : new Date(stored.createdAt),
-      finishedAt: stored.finishedAt === undefined ? undefined : new Date(stored.finishedAt),
-    };
+    return cancelledRecordOf(await this.#store.readCancelled(ref.queue, ref.jobId));
   }
 
   /** True when the job was cancelled while it ran. */
@@ -103,4 +95,15 @@ export class PostgresCancellations {
     await this.#store.markRunningCancelled(ref.queue, ref.jobId, this.#retentionMs, notice);
     return true;
   }
+}
+
+/** The snapshot a `switchyard_cancelled` row holds; undefined for a running job's mark. */
+export function cancelledRecordOf(record: unknown): JobSnapshot | undefined {
+  const stored = record as (JobSnapshot & Record<"createdAt" | "finishedAt", string | undefined>) | undefined;
+  if (typeof stored !== "object" || stored === null) return undefined; // none, or a running job's mark
+  return {
+    ...stored,
+    createdAt: stored.createdAt === undefined ? undefined : new Date(stored.createdAt),
+    finishedAt: stored.finishedAt === undefined ? undefined : new Date(stored.finishedAt),
+  };
 }

@@ -12,12 +12,13 @@ import { schedulePayloadOf, scheduleTemplateData } from "./schedule-payload.js";
  */
 export class PostgresSchedulers {
   readonly #queue: (name: string) => PostgresQueue;
-  readonly #jobNames: () => string[];
+  readonly #jobNames: () => Promise<string[]>;
   readonly #store: PostgresStore;
 
   constructor(options: {
     queue: (name: string) => PostgresQueue;
-    jobNames: () => string[];
+    /** The jobs in scope: the client's, or every job in the schema for an operator's client. */
+    jobNames: () => Promise<string[]>;
     store: PostgresStore;
   }) {
     this.#queue = options.queue;
@@ -37,7 +38,7 @@ export class PostgresSchedulers {
         : // First run one period from now (not at once, BullMQ's default for `every`).
           { every: entry.everyMs!, startDate: Date.now() + entry.everyMs! };
     await Promise.all(
-      this.#jobNames()
+      (await this.#jobNames())
         .filter((name) => name !== job.name)
         .map((name) => this.#remove(name, entry.id)),
     );
@@ -51,12 +52,12 @@ export class PostgresSchedulers {
   }
 
   async remove(id: string): Promise<boolean> {
-    const removed = await Promise.all(this.#jobNames().map((name) => this.#remove(name, id)));
+    const removed = await Promise.all((await this.#jobNames()).map((name) => this.#remove(name, id)));
     return removed.some(Boolean);
   }
 
   async list(): Promise<ScheduleEntry[]> {
-    const perJob = await Promise.all(this.#jobNames().map((name) => this.#listOf(name)));
+    const perJob = await Promise.all((await this.#jobNames()).map((name) => this.#listOf(name)));
     return perJob.flat();
   }
 

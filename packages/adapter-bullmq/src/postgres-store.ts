@@ -51,6 +51,12 @@ const DECLARED_OF = "SELECT scheduler_id FROM switchyard_declared_schedule WHERE
 /** BullMQ keeps a delayed job's due time in its row, whatever delayed it (a delay, a retry's backoff). */
 const DUE_AT = "SELECT process_at_ms FROM job WHERE queue = $1 AND id = $2 AND state = 'delayed'";
 
+/**
+ * BullMQ writes a queue's `meta` rows when a client that enqueues its job opens it (as the `meta` hash
+ * on Redis, queue-names.ts); job names have no colon.
+ */
+const QUEUE_NAMES = "SELECT DISTINCT queue FROM meta WHERE position(':' in queue) = 0 ORDER BY queue";
+
 /** unique_violation, duplicate_table: a concurrent CREATE TABLE IF NOT EXISTS of the same table. */
 const RACED_CREATE = new Set(["23505", "42P07"]);
 
@@ -101,6 +107,17 @@ export class PostgresStore {
     const { rows } = await this.#query(DUE_AT, [queue, jobId]);
     const ms = rows[0]?.process_at_ms;
     return ms == null ? undefined : new Date(Number(ms));
+  }
+
+  /** The names of the queues BullMQ keeps metadata for (each job is its own queue): every job in the schema. */
+  async queueNames(): Promise<string[]> {
+    const { rows } = await this.#query(QUEUE_NAMES, []);
+    return rows.map((row) => String(row.queue));
+  }
+
+  /** A read of BullMQ's tables or the adapter's (postgres-job-listing.ts), once the tables exist. */
+  query(sql: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }> {
+    return this.#query(sql, values);
   }
 
   async #query(sql: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }> {
