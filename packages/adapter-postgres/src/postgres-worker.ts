@@ -323,6 +323,11 @@ export class PostgresWorker implements BackendWorker {
    * left are freed by stalled-job recovery): a hard stop resolves within about a second whatever the
    * database does. Every call returns the same stop; `timeout` is ignored.
    */
+  /** False once the worker stopped, also on its own (its schema migrated by a newer graphile-worker). */
+  takingJobs(): boolean {
+    return this.#state === "running";
+  }
+
   stop(options: { graceful?: boolean; timeout?: number } = {}): Promise<void> {
     if (options.graceful === false && this.#hardStopAt === undefined) {
       this.#hardStopAt = Date.now();

@@ -68,6 +68,11 @@ export interface BackendWorker {
   readonly ready: Promise<void>;
   /** `timeout` (ms) is only passed for backends written before core enforced it; ignore it. */
   stop(options: { graceful: boolean; timeout?: number }): Promise<void>;
+  /**
+   * Optional: false once the worker no longer takes jobs for a reason of its own (the backend stopped
+   * it), so that `worker.health()` says `stopped` instead of `ready`. Absent: core's view only.
+   */
+  takingJobs?(): boolean;
 }
 
 /**

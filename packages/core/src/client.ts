@@ -171,10 +171,16 @@ export function createSwitchyard(options: SwitchyardOptions): Switchyard {
   const activity = new AttemptActivity();
   function runJobAttempt(jobName: string, input: AttemptInput): Promise<StepAttemptOutcome> {
     const ended = activity.started();
-    return runRegisteredAttempt(jobName, input).then((outcome) => {
-      ended();
-      return outcome;
-    });
+    return runRegisteredAttempt(jobName, input).then(
+      (outcome) => {
+        ended();
+        return outcome;
+      },
+      (error: unknown) => {
+        ended(); // runAttempt never throws, but a telemetry hook might: the count must not drift
+        throw error;
+      },
+    );
   }
 
   function runRegisteredAttempt(jobName: string, input: AttemptInput): Promise<StepAttemptOutcome> {

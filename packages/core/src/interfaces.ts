@@ -299,7 +299,8 @@ export interface Worker {
 export interface WorkerHealth {
   /**
    * `starting` until `ready` resolves; `ready` while it takes jobs; `failed` when it could not start;
-   * `stopping` once `stop()` was called; `stopped` once the stop has completed.
+   * `stopping` once `stop()` was called; `stopped` once the stop has completed, or once the backend
+   * stopped the worker on its own (PostgreSQL: its schema migrated by a newer graphile-worker).
    */
   status: "starting" | "ready" | "failed" | "stopping" | "stopped";
   /** True exactly when `status` is `ready`: answer a readiness probe with it. */

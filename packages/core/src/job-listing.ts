@@ -69,9 +69,11 @@ export async function listJobs(backend: Backend, options: ListOptions): Promise<
 }
 
 /**
- * Runs failed jobs again. Backends without a bulk retry get the fallback: list a page of failed jobs,
- * retry each, and list again until the limit is reached or a page brings no job not tried already
- * (a job that failed again at once, or one another process retried, is not retried twice).
+ * Runs failed jobs again. Backends without a bulk retry get the fallback: pass over the failed jobs
+ * (page after page with the cursor where the backend lists), retrying each job not tried yet; then
+ * pass again from the top, since a platform cursor may shift as retried jobs leave the state, until
+ * the limit is reached or a whole pass retries nothing. A job that fails again at once, or that another
+ * process retried, is tried once by this call.
  */
 export async function retryFailedJobs(
   backend: Backend,
@@ -84,21 +86,29 @@ export async function retryFailedJobs(
   if (backend.capabilities.features["jobs.retryFailed"] === "native" && backend.retryFailed) {
     return { retried: await backend.retryFailed({ job, limit }) };
   }
-  const canList = supports(backend.capabilities, "jobs.list");
+  const list = supports(backend.capabilities, "jobs.list") ? backend.list?.bind(backend) : undefined;
+  const page = async (cursor: string | undefined): Promise<JobPage> =>
+    list
+      ? list({ state: "failed", job, limit: RETRY_PAGE, cursor })
+      : { jobs: await backend.listFailed({ job, limit: RETRY_PAGE }) };
   const retried: string[] = [];
   const tried = new Set<string>();
-  while (retried.length < limit) {
-    const size = Math.min(RETRY_PAGE, limit - retried.length);
-    const page =
-      canList && backend.list
-        ? (await backend.list({ state: "failed", job, limit: size })).jobs
-        : await backend.listFailed({ job, limit: size });
-    const fresh = page.filter((snapshot) => !tried.has(snapshot.id));
-    if (fresh.length === 0) break;
-    for (const snapshot of fresh) {
-      tried.add(snapshot.id);
-      if (await backend.retry(snapshot.id)) retried.push(snapshot.id);
-    }
+  for (let progressed = true; progressed && retried.length < limit; ) {
+    progressed = false;
+    let cursor: string | undefined;
+    do {
+      const { jobs, cursor: next } = await page(cursor);
+      for (const snapshot of jobs) {
+        if (retried.length >= limit) break;
+        if (tried.has(snapshot.id)) continue;
+        tried.add(snapshot.id);
+        if (await backend.retry(snapshot.id)) {
+          retried.push(snapshot.id);
+          progressed = true;
+        }
+      }
+      cursor = next;
+    } while (cursor !== undefined && retried.length < limit);
   }
   return { retried };
 }

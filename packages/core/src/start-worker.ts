@@ -61,6 +61,8 @@ export function startWorker(
       });
     },
     health() {
+      // A backend may have stopped its worker on its own: a ready worker that takes no jobs is stopped.
+      if (status === "ready" && worker.takingJobs?.() === false) status = "stopped";
       return { status, takingJobs: status === "ready", startedAt, ...activity.figures() };
     },
   };

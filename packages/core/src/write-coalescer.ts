@@ -1,3 +1,6 @@
+import { AsyncResource } from "node:async_hooks";
+import { ConfigError } from "./errors/config-error.js";
+
 /** How a WriteCoalescer batches. */
 export interface WriteCoalescerOptions {
   /** The most items one write takes. Default 1000. */
@@ -30,12 +33,18 @@ export class WriteCoalescer<T, R> {
   #pending: Array<Pending<T, R>> = [];
   #inFlight = 0;
   #scheduled = false;
+  /**
+   * Batch writes run in the async context where the coalescer was made, not in that of the caller who
+   * happened to schedule the flush: a write holds many callers' items, and tracing or request-scoped
+   * state (AsyncLocalStorage) of one caller must not claim it.
+   */
+  readonly #context = new AsyncResource("switchyard.WriteCoalescer");
 
   /** `write(items)` stores the items and resolves with one result per item, in their order. */
   constructor(write: (items: T[]) => Promise<ReadonlyArray<R>>, options: WriteCoalescerOptions = {}) {
     this.#write = write;
-    this.#maxBatch = options.maxBatch ?? 1_000;
-    this.#maxInFlight = options.maxInFlight ?? 2;
+    this.#maxBatch = positiveInteger(options.maxBatch ?? 1_000, "maxBatch");
+    this.#maxInFlight = positiveInteger(options.maxInFlight ?? 2, "maxInFlight");
   }
 
   add(item: T): Promise<R> {
@@ -43,7 +52,7 @@ export class WriteCoalescer<T, R> {
       this.#pending.push({ item, resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
-        process.nextTick(() => this.#flush());
+        process.nextTick(() => this.#context.runInAsyncScope(() => this.#flush()));
       }
     });
   }
@@ -83,4 +92,11 @@ export class WriteCoalescer<T, R> {
         if (this.#pending.length > 0 && !this.#scheduled) this.#flush();
       });
   }
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigError(`WriteCoalescer: ${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
 }

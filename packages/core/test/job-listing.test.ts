@@ -90,6 +90,15 @@ describe("counts(), list(), retryFailed() on the memory backend", () => {
     await worker.stop();
   });
 
+  it("retryFailed reaches every failed job even when the retried ones fail again at once", async () => {
+    const { jobs, worker } = await failedClient(150);
+    // `failing` stays true: each retried job fails again while the call pages on.
+    const { retried } = await jobs.retryFailed({ limit: 1000 });
+    expect(new Set(retried).size).toBe(150);
+    expect(retried).toHaveLength(150);
+    await worker.stop();
+  });
+
   it("refuses bad options with a ConfigError naming them", async () => {
     const jobs = createSwitchyard({ backend: memory(), jobs: [flaky], logger: silentLogger });
     // @ts-expect-error: not a state

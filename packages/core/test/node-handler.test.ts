@@ -52,6 +52,22 @@ describe("toNodeHandler (Express, Fastify and node:http)", () => {
     });
   });
 
+  it("keeps the Host header's host for a path starting with //", async () => {
+    const base = await serve(toNodeHandler(echo));
+    const answer = await new Promise<string>((resolve, reject) => {
+      const request = http.request(`${base}/`, { path: "//evil.example/api/jobs", method: "GET" }, (res) => {
+        let text = "";
+        res.on("data", (chunk) => {
+          text += chunk;
+        });
+        res.on("end", () => resolve(text));
+      });
+      request.on("error", reject);
+      request.end();
+    });
+    expect(JSON.parse(answer).url).toBe(`${base}//evil.example/api/jobs`);
+  });
+
   it("uses the raw body a body parser left on req.body (express.raw()) and Express's originalUrl", async () => {
     const handler = toNodeHandler(echo);
     const base = await serve(async (req, res) => {

@@ -49,6 +49,20 @@ describe("worker.health()", () => {
     await jobs.close();
   });
 
+  it("says stopped when the backend stopped its worker on its own", async () => {
+    const inner = memory();
+    const ending = Object.create(inner) as Backend;
+    let taking = true;
+    ending.attach = (runtime) => inner.attach(runtime);
+    ending.work = () => ({ ready: Promise.resolve(), stop: async () => {}, takingJobs: () => taking });
+    const jobs = createSwitchyard({ backend: ending, jobs: [], logger: silentLogger });
+    const worker = jobs.work();
+    await worker.ready;
+    expect(worker.health()).toMatchObject({ status: "ready", takingJobs: true });
+    taking = false;
+    expect(worker.health()).toMatchObject({ status: "stopped", takingJobs: false });
+  });
+
   it("says failed when the worker cannot start", async () => {
     const inner = memory();
     const broken = Object.create(inner) as Backend;

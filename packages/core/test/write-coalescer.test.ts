@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { describe, expect, it } from "vitest";
 import { WriteCoalescer } from "../src/write-coalescer.js";
 
@@ -21,6 +22,24 @@ function recordingWrite(fail: (items: number[]) => boolean = () => false) {
 }
 
 describe("WriteCoalescer", () => {
+  it("writes in the context it was made in, not in that of the caller who scheduled the flush", async () => {
+    const request = new AsyncLocalStorage<string>();
+    const seen: Array<string | undefined> = [];
+    const coalescer = new WriteCoalescer(async (items: number[]) => {
+      seen.push(request.getStore());
+      return items;
+    });
+    await Promise.all([request.run("A", () => coalescer.add(1)), request.run("B", () => coalescer.add(2))]);
+    expect(seen).toEqual([undefined]);
+  });
+
+  it("refuses a batch size or an in-flight count that is not a positive integer", () => {
+    expect(() => new WriteCoalescer(async () => [], { maxBatch: 0 })).toThrow(
+      /maxBatch must be a positive integer/,
+    );
+    expect(() => new WriteCoalescer(async () => [], { maxInFlight: 0 })).toThrow(/maxInFlight/);
+  });
+
   it("sends a lone item on the next tick, alone", async () => {
     const { batches, write, release } = recordingWrite();
     const coalescer = new WriteCoalescer(write);

@@ -91,7 +91,8 @@ export async function rawBody(req: NodeRequest): Promise<Buffer> {
 function requestUrl(req: NodeRequest): string {
   const host = req.headers.host ?? "localhost";
   const path = req.originalUrl ?? req.url ?? "/";
-  return new URL(path, `http://${host}`).toString();
+  // Concatenated, not resolved: `new URL("//evil.example/x", base)` would take the path's host.
+  return new URL(`http://${host}${path.startsWith("/") ? path : `/${path}`}`).toString();
 }
 
 function toHeaders(req: IncomingMessage): Headers {
