@@ -54,6 +54,7 @@ describe("worker.health()", () => {
     const ending = Object.create(inner) as Backend;
     let taking = true;
     ending.attach = (runtime) => inner.attach(runtime);
+    ending.listSchedules = async () => [];
     ending.work = () => ({ ready: Promise.resolve(), stop: async () => {}, takingJobs: () => taking });
     const jobs = createSwitchyard({ backend: ending, jobs: [], logger: silentLogger });
     const worker = jobs.work();
