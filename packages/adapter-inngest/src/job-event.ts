@@ -6,6 +6,11 @@ export interface JobEventData {
   payload: unknown;
   /** The concurrency bucket of jobs whose job sets `concurrency`: `key:<concurrencyKey>`, or `job`. */
   concurrencyKey?: string;
+  /**
+   * The job's name, in a child job's data: Inngest names the event of an invoked function
+   * `inngest/function.invoked` (G:pkg/event/invoke.go:17-58), so the name is kept here for `get`.
+   */
+  job?: string;
 }
 
 /** The concurrency key expression of every function whose job sets `concurrency`. */
