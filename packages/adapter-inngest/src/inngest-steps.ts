@@ -64,7 +64,12 @@ export function inngestSteps(step: SdkStepTools, attempt: StepAttempt): NativeSt
             envelope = result === undefined ? {} : { result };
             budget.addOutput(id, JSON.stringify(envelope));
           } catch (error) {
-            const outcome = decideAttemptOutcome(error, attempt.attempt, attempt.maxAttempts, attempt.job.retry);
+            const outcome = decideAttemptOutcome(
+              error,
+              attempt.attempt,
+              attempt.maxAttempts,
+              attempt.job.retry,
+            );
             if (outcome.type === "retry") {
               // A Date keeps milliseconds (a number is rounded up to seconds); Inngest waits at least 1 s.
               throw new RetryAfterError(outcome.error.message, new Date(Date.now() + outcome.delayMs), {
