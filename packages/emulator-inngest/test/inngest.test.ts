@@ -259,7 +259,8 @@ describe("Inngest executor: runs", () => {
     const children = executor.runs({ functionId: "invoke-app-child" });
     expect(children.map((c) => c.status).sort()).toEqual(["Completed", "Failed"]);
     expect(children[0]?.event.name).toBe("inngest/function.invoked");
-    expect((children[0]?.event.data._inngest as { correlation_id: string }).correlation_id).toMatch(
+    const meta = children[0]?.event.data._inngest as { correlation_id?: string } | undefined;
+    expect(meta?.correlation_id).toMatch(
       new RegExp(`^${run?.id}\\.`),
     );
   });
