@@ -260,9 +260,7 @@ describe("Inngest executor: runs", () => {
     expect(children.map((c) => c.status).sort()).toEqual(["Completed", "Failed"]);
     expect(children[0]?.event.name).toBe("inngest/function.invoked");
     const meta = children[0]?.event.data._inngest as { correlation_id?: string } | undefined;
-    expect(meta?.correlation_id).toMatch(
-      new RegExp(`^${run?.id}\\.`),
-    );
+    expect(meta?.correlation_id).toMatch(new RegExp(`^${run?.id}\\.`));
   });
 
   // With checkpointing, steps checkpointed within one request are not checked against the limit
