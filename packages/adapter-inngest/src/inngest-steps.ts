@@ -159,16 +159,19 @@ function completedResult(output: unknown): unknown {
 }
 
 /**
- * The SDK's StepError for a failed child: its message is the child's, its cause the child's
- * NonRetriableError cause, `{ switchyard: { attempts, id, code } }` (attempt-response.ts). Anything
- * else (an SDK error before the invoke) is passed on as it is.
+ * The SDK's StepError for a failed child (it has the `stepId` of the invoke): its message is the
+ * child's, its cause the child's NonRetriableError cause, `{ switchyard: { attempts, id, code } }`
+ * (attempt-response.ts). A child that ended otherwise (cancelled, or failed outside its handler)
+ * carries no such cause: the parent still gets ChildJobFailedError, with an empty `childId` (Inngest
+ * does not tell the parent its child's event id). Any other error (an SDK error before the invoke)
+ * is passed on as it is.
  */
 function childFailure(error: unknown, jobName: string): unknown {
-  if (!(error instanceof Error) || error.name === "ChildJobFailedError") return error;
+  if (!(error instanceof Error) || !("stepId" in error)) return error;
   const cause = (error as { cause?: unknown }).cause;
   const marker = (cause as { switchyard?: { id?: unknown; code?: unknown } } | undefined)?.switchyard;
-  if (!marker || typeof marker.id !== "string") return error;
   const childError: JobError = { message: error.message };
-  if (typeof marker.code === "string") childError.code = marker.code;
-  return new ChildJobFailedError(marker.id, jobName, childError, "failed");
+  if (typeof marker?.code === "string") childError.code = marker.code;
+  const childId = typeof marker?.id === "string" ? marker.id : "";
+  return new ChildJobFailedError(childId, jobName, childError, "failed");
 }

@@ -153,4 +153,38 @@ describe("inngest adapter: steps", () => {
     const snapshot = await client.get(childId as string);
     expect(snapshot).toMatchObject({ name: "doubler", state: "completed", payload: { n: 4 }, result: 8 });
   });
+
+  it("gives the parent ChildJobFailedError when its child is cancelled", async () => {
+    let childId: string | undefined;
+    let caught: unknown;
+    const child = defineJob({
+      name: "slowpoke",
+      schema: empty,
+      handler: async (_p, ctx) => {
+        await ctx.step.sleep("forever", "1h");
+      },
+    });
+    const parent = defineJob({
+      name: "waiter",
+      schema: empty,
+      handler: async (_p, ctx) => {
+        try {
+          await ctx.step.invoke("wait", child, {});
+        } catch (error) {
+          caught = error;
+          return "compensated";
+        }
+      },
+    });
+    const client = await started([parent, child]);
+    client.on("started", (event) => {
+      if (event.name === "slowpoke") childId = event.id;
+    });
+    const { id } = await client.enqueue(parent, {});
+    await waitFor(() => childId !== undefined, { message: "the child to start" });
+    await settled(client, childId as string, "delayed");
+    expect(await client.cancel(childId as string)).toBe(true);
+    expect((await settled(client, id, "completed")).result).toBe("compensated");
+    expect(caught).toMatchObject({ code: "SWITCHYARD_CHILD_JOB_FAILED" });
+  });
 });
