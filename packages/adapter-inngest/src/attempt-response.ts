@@ -1,4 +1,4 @@
-import type { AttemptOutcome } from "@switchyard/core/adapter";
+import type { StepAttemptOutcome } from "@switchyard/core/adapter";
 import { NonRetriableError, RetryAfterError } from "inngest";
 import { completedOutput, type FailureCause } from "./run-output.js";
 
@@ -7,10 +7,15 @@ import { completedOutput, type FailureCause } from "./run-output.js";
  * - completed: the result (with the attempt count, see CompletedRunOutput);
  * - retry: Inngest's RetryAfterError at the time core's policy chose (the job's backoff, jitter and
  *   max, or the handler's own RetryAfterError), so Inngest's 15 s+ backoff never applies;
- * - failed (permanent or out of attempts) and cancelled: NonRetriableError, so Inngest stops at once.
+ * - failed (permanent or out of attempts) and cancelled: NonRetriableError, so Inngest stops at once;
+ *   its cause carries the job id and error code, which a parent's step.invoke reads (inngest-steps.ts);
+ * - suspended: the attempt was interrupted (the SDK answered Inngest with a step's op and abandoned
+ *   the handler, see attempt-interrupts.ts): nothing is returned to anyone.
  */
-export function attemptResponse(outcome: AttemptOutcome, attempt: number): unknown {
+export function attemptResponse(outcome: StepAttemptOutcome, attempt: number, jobId: string): unknown {
   switch (outcome.type) {
+    case "suspended":
+      return undefined;
     case "completed":
       return completedOutput(outcome.result, attempt);
     case "retry":
@@ -21,7 +26,8 @@ export function attemptResponse(outcome: AttemptOutcome, attempt: number): unkno
       });
     case "failed":
     case "cancelled": {
-      const cause: FailureCause = { switchyard: { attempts: attempt } };
+      const cause: FailureCause = { switchyard: { attempts: attempt, id: jobId } };
+      if (outcome.error.code !== undefined) cause.switchyard.code = outcome.error.code;
       const failure = new NonRetriableError(outcome.error.message, { cause });
       if (outcome.error.code !== undefined) Object.assign(failure, { code: outcome.error.code });
       const original = outcome.cause instanceof Error ? outcome.cause.stack : undefined;

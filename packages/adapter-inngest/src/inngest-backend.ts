@@ -15,6 +15,7 @@ import {
 import { type EnqueueRequest, type JobRuntime, nextCronTime } from "@switchyard/core/adapter";
 import type { Inngest, InngestFunction } from "inngest";
 import { serve } from "inngest/edge";
+import { AttemptInterrupts } from "./attempt-interrupts.js";
 import { findDuplicates, type SentKeyedEvent } from "./deduplication-check.js";
 import { inngestCapabilities } from "./inngest-capabilities.js";
 import { sendFailure } from "./inngest-failure.js";
@@ -22,7 +23,7 @@ import type { InngestBackendOptions } from "./inngest-options.js";
 import { type ApiRun, InngestRestClient } from "./inngest-rest-client.js";
 import { type JobEvent, jobEvent } from "./job-event.js";
 import { jobFunction } from "./job-function.js";
-import { jobNameOf } from "./job-id.js";
+import { INVOKED_EVENT, jobNameOf } from "./job-id.js";
 import { JobListing } from "./job-listing.js";
 import { findJob } from "./job-lookup.js";
 import { isEndedStatus, latestRun, toJobSnapshot } from "./job-snapshot.js";
@@ -52,6 +53,7 @@ class InngestBackend implements Backend {
   readonly #rest: InngestRestClient;
   readonly #runCreationWaitMs: number;
   readonly #signals = new RequestSignals();
+  readonly #interrupts = new AttemptInterrupts();
   /** Aborted by close(): ends the waits for run creation in flight. */
   readonly #closing = new AbortController();
   #runtime?: JobRuntime;
@@ -76,9 +78,14 @@ class InngestBackend implements Backend {
 
   attach(runtime: JobRuntime): void {
     // Functions are built now so that a job Inngest cannot run fails createSwitchyard.
-    this.#functions = [...runtime.jobs.values()].map((job) =>
-      jobFunction(this.#client, job, runtime, this.#signals),
-    );
+    const byJob = new Map<string, InngestFunction.Any>();
+    for (const job of runtime.jobs.values()) {
+      const fn = jobFunction(this.#client, job, runtime, this.#signals, this.#interrupts, (name) =>
+        byJob.get(name),
+      );
+      byJob.set(job.name, fn);
+    }
+    this.#functions = [...byJob.values()];
     this.#runtime = runtime;
   }
 
@@ -121,9 +128,13 @@ class InngestBackend implements Backend {
     if (!found) return undefined;
     const run = latestRun(found.runs);
     if (run?.status === "RUNNING") {
-      // A run between two attempts is RUNNING too: its queue item, due later, tells them apart.
+      // A run between two attempts, or asleep in a step, is RUNNING too: its queue item, due later,
+      // tells them apart. A `pause` item is the timeout of a wait for an invoked child (a year by
+      // default, G:pkg/execution/state/opcode.go:411-417): the parent is then running, not due.
       const now = Date.now();
-      const waiting = (await this.#rest.runJobs(run.id)).find((job) => Date.parse(job.at) > now);
+      const waiting = (await this.#rest.runJobs(run.id)).find(
+        (job) => job.kind !== "pause" && Date.parse(job.at) > now,
+      );
       if (waiting) found.retry = { at: new Date(waiting.at), attempts: waiting.attempt };
     }
     return toJobSnapshot(found, this.#maxAttempts(found.jobName));
@@ -224,7 +235,7 @@ class InngestBackend implements Backend {
       this.#handler = (request) =>
         this.#closing.signal.aborted
           ? Promise.resolve(closedResponse())
-          : this.#signals.around(request, serveHandler);
+          : this.#interrupts.around(request, (inner) => this.#signals.around(inner, serveHandler));
     }
     return this.#handler;
   }
@@ -323,7 +334,7 @@ class InngestBackend implements Backend {
       if (latestRun(runs)?.id !== run.id) return undefined;
     }
     const snapshot = toJobSnapshot({ event, jobName, runs }, this.#maxAttempts(jobName));
-    if (jobNameOf(event.name) !== undefined) return snapshot;
+    if (jobNameOf(event.name) !== undefined || event.name === INVOKED_EVENT) return snapshot;
     // A scheduled run: it was never enqueued, so it is known by its run id.
     const entry = this.#runtime?.jobs
       .get(jobName)

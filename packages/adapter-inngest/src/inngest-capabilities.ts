@@ -39,10 +39,19 @@ export const inngestCapabilities: Capabilities = {
     results: "native",
     "worker.gracefulStop": "native",
     "worker.crashRecovery": "native",
+    "steps.run": "native",
+    "steps.sleep": "native",
+    "steps.invoke": "native",
   }),
   idempotency: { window: "fixed", fixedWindowMs: IDEMPOTENCY_WINDOW_MS, clearedOnFailure: false },
   jobStates: { counted: INNGEST_JOB_STATES, listed: INNGEST_JOB_STATES },
   notes: {
+    "steps.run":
+      "Inngest's step.run: the SDK runs each new step in the request that meets it and checkpoints it with Inngest, which memoizes it for every later request. A throw is retried as Inngest retries steps, at the job's backoff (ctx.attempt counts the attempts of the step that runs). At most 1000 steps per run, 4 MB per step result, 32 MB of results per run: a step past one fails the job there (NotSupportedError, UnstorableResultError)",
+    "steps.sleep":
+      "Inngest's step.sleep / sleepUntil: Inngest keeps the timer and calls the app when it is due; the SDK rounds a sleep under 1 s up to 1 s; at most 366 days (7 on Inngest's free plan)",
+    "steps.invoke":
+      "Inngest's step.invoke of the child job's function: the child runs as its own Inngest run (event `inngest/function.invoked`, its id the child's job id) and its result or failure resumes the parent; `delay`, `runAt` and `priority` are refused (NotSupportedError); while waiting, the parent shows as active",
     "enqueue.delay": "the event's `ts` is set in the future; Inngest starts the run at that time",
     "enqueue.runAt": "the event's `ts` is set to runAt; Inngest starts the run at that time",
     "enqueue.priority":

@@ -8,6 +8,11 @@ export interface JobEventData {
   concurrencyKey?: string;
   /** The enqueuer's trace context (telemetry), handed back to each attempt. */
   traceContext?: TraceContext;
+  /**
+   * The job's name, in a child job's data: Inngest names the event of an invoked function
+   * `inngest/function.invoked` (G:pkg/event/invoke.go:17-58), so the name is kept here for `get`.
+   */
+  job?: string;
 }
 
 /** The concurrency key expression of every function whose job sets `concurrency`. */

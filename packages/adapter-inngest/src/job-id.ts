@@ -3,6 +3,9 @@ import { createHash } from "node:crypto";
 /** Every Switchyard event is named `switchyard/<job name>`: the trigger of the job's Inngest function. */
 export const EVENT_NAME_PREFIX = "switchyard/";
 
+/** The event Inngest starts an invoked function with (I:helpers/consts.js internalEvents.FunctionInvoked). */
+export const INVOKED_EVENT = "inngest/function.invoked";
+
 /** The event that enqueues `jobName`. */
 export function eventNameFor(jobName: string): string {
   return `${EVENT_NAME_PREFIX}${jobName}`;

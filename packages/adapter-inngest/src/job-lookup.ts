@@ -1,5 +1,5 @@
 import type { ApiEvent, InngestRestClient } from "./inngest-rest-client.js";
-import { eventNameFor, jobNameOf, parseJobId } from "./job-id.js";
+import { eventNameFor, INVOKED_EVENT, jobNameOf, parseJobId } from "./job-id.js";
 import type { FoundJob } from "./job-snapshot.js";
 
 /** How far back, and through how many events, a keyed job id is looked for. */
@@ -44,7 +44,7 @@ export async function findJob(rest: InngestRestClient, id: string): Promise<Foun
   if (!ref) return undefined;
   if (ref.kind === "event") {
     const event = await rest.event(ref.eventId);
-    const jobName = event && jobNameOf(event.name);
+    const jobName = event && (jobNameOf(event.name) ?? invokedJobName(event));
     if (!event || jobName === undefined) return undefined;
     return { event, jobName, runs: await rest.eventRuns(event.internal_id) };
   }
@@ -56,4 +56,13 @@ export async function findJob(rest: InngestRestClient, id: string): Promise<Foun
     newest ??= found;
   }
   return newest;
+}
+
+/**
+ * The job of a child started by `ctx.step.invoke`: Inngest's invoke event (named
+ * `inngest/function.invoked`) carries the Switchyard event data, with the job's name (job-event.ts).
+ */
+function invokedJobName(event: ApiEvent): string | undefined {
+  const job = (event.data as { job?: unknown } | undefined)?.job;
+  return event.name === INVOKED_EVENT && typeof job === "string" ? job : undefined;
 }

@@ -16,7 +16,8 @@ export interface CompletedRunOutput {
  * output (inngest-js `serializeError` keeps name, message, stack, code and cause).
  */
 export interface FailureCause {
-  switchyard: { attempts: number };
+  /** `id`: the job's id; `code`: its error's code (both read by a parent's step.invoke). */
+  switchyard: { attempts: number; id?: string; code?: string };
 }
 
 export function completedOutput(result: unknown, attempts: number): CompletedRunOutput {

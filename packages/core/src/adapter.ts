@@ -19,6 +19,7 @@ export { type JsonCopy, jsonCopy } from "./json-value.js";
 export { memoryCapabilities } from "./memory/memory-backend.js";
 export { checkHttpUrl, checkOptions, describeValue, optionalText } from "./option-checks.js";
 export { type AttemptInput, runAttempt, unsupportedProgress } from "./run-attempt.js";
+export type { NativeSteps, NativeStepsFactory } from "./steps/native-steps.js";
 export type {
   InvokeStepRecord,
   RunStepRecord,

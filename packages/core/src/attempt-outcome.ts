@@ -23,7 +23,9 @@ export type AttemptOutcome =
 /**
  * A durable step suspended the job (a sleep, or a wait for a child job): run it again at `until`,
  * from the top. Not an attempt: the attempt that just ended does not count toward maxAttempts. Only
- * adapters that pass a step store (`AttemptInput.steps`) ever receive it.
+ * adapters that pass a step store (`AttemptInput.steps`) ever receive it, or native step tools
+ * (`AttemptInput.nativeSteps`) for an attempt they interrupted (then `until` is the interruption's
+ * time and the platform resumes the job itself).
  */
 export interface SuspendedOutcome {
   type: "suspended";

@@ -14,6 +14,7 @@ import type {
   WorkerOptions,
 } from "./interfaces.js";
 import type { AttemptInput } from "./run-attempt.js";
+import type { NativeStepsFactory } from "./steps/native-steps.js";
 import type { StepStore } from "./steps/step-record.js";
 import type { TraceContext } from "./telemetry/trace-context.js";
 
@@ -50,10 +51,18 @@ export interface JobRuntime {
   /**
    * Runs one attempt of the named job and decides what happens next. An unknown job name gives a
    * permanent failure. Adapters map the outcome onto their backend; it never throws. An adapter that
-   * passes the job's step store may also get `suspended` (reschedule without counting an attempt).
+   * passes the job's step store may also get `suspended` (reschedule without counting an attempt);
+   * one that passes native step tools gets `suspended` for an attempt it interrupted.
    */
   runAttempt(jobName: string, input: AttemptInput & { steps: StepStore }): Promise<StepAttemptOutcome>;
-  runAttempt(jobName: string, input: AttemptInput & { steps?: undefined }): Promise<AttemptOutcome>;
+  runAttempt(
+    jobName: string,
+    input: AttemptInput & { nativeSteps: NativeStepsFactory },
+  ): Promise<StepAttemptOutcome>;
+  runAttempt(
+    jobName: string,
+    input: AttemptInput & { steps?: undefined; nativeSteps?: undefined },
+  ): Promise<AttemptOutcome>;
 }
 
 /**

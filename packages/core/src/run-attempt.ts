@@ -7,6 +7,7 @@ import { ValidationError } from "./errors/validation-error.js";
 import type { JobContext, JobDefinition, JobLogger, JobProgress, JobSteps } from "./interfaces.js";
 import { ScopedLogger } from "./scoped-logger.js";
 import { AttemptSteps, type StepServices } from "./steps/job-steps.js";
+import type { NativeStepsFactory } from "./steps/native-steps.js";
 import type { StepStore } from "./steps/step-record.js";
 import type { TraceContext } from "./telemetry/trace-context.js";
 import { setLongTimeout } from "./timers/long-timeout.js";
@@ -36,6 +37,12 @@ export interface AttemptInput {
   steps?: StepStore;
   /** The trace context stored with the job at enqueue (`EnqueueRequest.traceContext`), if any. */
   traceContext?: TraceContext;
+  /**
+   * Steps the platform runs itself (Inngest): `ctx.step.*` is checked by core, then handed to the
+   * tools this returns (see NativeStepsFactory). An attempt the adapter interrupts ends `suspended`.
+   * Not together with `steps`. Default: none.
+   */
+  nativeSteps?: NativeStepsFactory;
 }
 
 /** A suspension asked for by a step: the attempt's race settles with it. */
@@ -135,9 +142,9 @@ export async function runAttempt(
     // or when a step suspends the job (the handler's promise is then left pending for good).
     const result = await new Promise<unknown>((resolve, reject) => {
       abort.onAbort(reject);
-      const steps = new AttemptSteps(input.id, job.name, input.steps, stepServices, (until) =>
-        resolve(new Suspension(until)),
-      );
+      const suspend = (until: number) => resolve(new Suspension(until));
+      const native = input.nativeSteps?.(() => suspend(Date.now()));
+      const steps = new AttemptSteps(input.id, job.name, input.steps, stepServices, suspend, native);
       const log = new ScopedLogger(logger, input.id, job.name, input.attempt);
       const ctx = new AttemptContext(input, job.name, maxAttempts, log, abort, steps);
       Promise.resolve(job.handler(payload, ctx)).then(resolve, reject);

@@ -102,6 +102,49 @@ export class EventIntake {
     return record;
   }
 
+  /**
+   * The event of a `step.invoke`: `inngest/function.invoked` with the payload's data plus
+   * `_inngest {fn_id, correlation_id, expire, source_app_id, source_fn_id}`, sent to the target
+   * function alone (its trigger is not synced, I:components/InngestFunction.js) and stored like any
+   * event (G:pkg/event/invoke.go:17-58, G:executor.go:5167-5215). Undefined when no synced function
+   * has the slug (the parent then waits until its timeout).
+   */
+  acceptInvoke(
+    slug: string,
+    payload: { data?: Record<string, unknown> } | undefined,
+    source: { appId: string; functionUuid: string; correlationId: string; expiresAt: Date },
+  ): RunState | undefined {
+    const internalId = newUlid();
+    const event: InngestEvent = {
+      name: "inngest/function.invoked",
+      id: internalId,
+      ts: Date.now(),
+      data: {
+        ...(payload?.data ?? {}),
+        _inngest: {
+          fn_id: slug,
+          correlation_id: source.correlationId,
+          expire: source.expiresAt.getTime(),
+          source_app_id: source.appId,
+          source_fn_id: source.functionUuid,
+        },
+      },
+    };
+    const record: EventRecord = {
+      internalId,
+      event,
+      receivedAt: new Date(),
+      runIds: [],
+      skippedFunctions: [],
+    };
+    this.#deps.events.push(record);
+    const fn = this.#deps.registry.get(slug);
+    if (fn) this.#schedule(fn, event, record);
+    record.processedAt = new Date();
+    const runId = record.runIds[0];
+    return runId === undefined ? undefined : this.#deps.store.get(runId);
+  }
+
   #normalise(raw: unknown, internalId: string): InngestEvent {
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
       throw new InvalidEventError("Event must be a JSON object");
@@ -212,6 +255,7 @@ export class EventIntake {
       maxAttempts: fn.info.maxAttempts,
       version: -1,
       queue: new Map(),
+      inFlight: new Map(),
       slots: fn.concurrency.map((rule) => {
         const key = rule.key ? keyValue(rule.key({ event })) : "";
         return { key: rule.scope === "fn" ? `fn:${slug}:${key}` : `${rule.scope}:${key}`, limit: rule.limit };

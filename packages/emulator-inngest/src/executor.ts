@@ -9,14 +9,15 @@ import { handleEventApi } from "./event-api.js";
 import { EventIntake } from "./event-intake.js";
 import { ExpiringKeys } from "./expiring-keys.js";
 import type { FunctionConfigWire, RegisteredFunction } from "./function-config.js";
-import { sendJson } from "./http-io.js";
+import { readBody, sendJson, tryParseJson } from "./http-io.js";
 import { handleRegisterApi } from "./register-api.js";
 import { ResponseCache } from "./response-cache.js";
 import { handleRestV1, type RestAnswer } from "./rest-v1.js";
 import { handleRestV2 } from "./rest-v2.js";
-import { RunEngine } from "./run-engine.js";
+import { RunEngine, STEP_LIMIT } from "./run-engine.js";
 import { isEnded, type RunState, snapshotRun } from "./run-state.js";
 import { RunStore } from "./run-store.js";
+import type { StepOp } from "./sdk-call.js";
 import { generateEventKey, generateSigningKey, isAuthorizedBearer } from "./signing-key.js";
 import type {
   EventRecord,
@@ -79,6 +80,10 @@ export class InngestExecutor {
     if (!(this.timeScale >= 0)) throw new RangeError("timeScale must be a number >= 0");
     const runCreationDelayMs = options.runCreationDelayMs ?? RUN_CREATION_DELAY_MS;
     if (!(runCreationDelayMs >= 0)) throw new RangeError("runCreationDelayMs must be a number >= 0");
+    const stepLimit = options.stepLimit ?? STEP_LIMIT;
+    if (!Number.isInteger(stepLimit) || stepLimit < 1 || stepLimit > 10_000) {
+      throw new RangeError("stepLimit must be an integer from 1 to 10000");
+    }
     this.#cache = (options.restCache ?? true) ? new ResponseCache() : undefined;
     this.#engine = new RunEngine({
       registry: this.#registry,
@@ -89,7 +94,19 @@ export class InngestExecutor {
       timeScale: this.timeScale,
       retryJitter: options.retryJitter ?? true,
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
+      stepLimit: options.stepLimit ?? STEP_LIMIT,
       onRunEnded: (run) => queueMicrotask(() => this.#onRunEnded(run)),
+      invoke: (parent, op, expiresAt) =>
+        this.#intake.acceptInvoke(
+          String(op.opts?.function_id ?? ""),
+          op.opts?.payload as { data?: Record<string, unknown> } | undefined,
+          {
+            appId: parent.appId,
+            functionUuid: parent.functionUuid,
+            correlationId: `${parent.id}.${op.id}`,
+            expiresAt,
+          },
+        ),
     });
     this.#intake = new EventIntake({
       registry: this.#registry,
@@ -345,6 +362,11 @@ export class InngestExecutor {
           sendJson(res, 401, { errors: [{ code: "invalid_signing_key", message: "Invalid signing key" }] });
         return;
       }
+      const checkpoint = /^\/v1\/checkpoint\/([^/]+)\/async$/.exec(path);
+      if (checkpoint && req.method === "POST") {
+        await this.#checkpoint(req, res, decodeURIComponent(checkpoint[1] as string));
+        return;
+      }
       if (this.#serveCached(req, res, url)) return;
       const method = req.method ?? "GET";
       const answer =
@@ -368,6 +390,7 @@ export class InngestExecutor {
    */
   #onRunEnded(run: RunState): void {
     this.#changed();
+    this.#resumeInvoker(run);
     if (this.#tracker.closed || LIFECYCLE_EVENTS.has(run.event.name)) return;
     const data: Record<string, unknown> = {
       function_id: run.functionSlug,
@@ -381,6 +404,32 @@ export class InngestExecutor {
     if (run.status === "Failed") this.#intake.accept({ name: "inngest/function.failed", id: run.id, data });
     if (run.status === "Cancelled")
       this.#intake.accept({ name: "inngest/function.cancelled", id: run.id, data });
+  }
+
+  /** `POST /v1/checkpoint/{runId}/async` (see RunEngine.checkpoint); answers `{}` or `{error, status}`. */
+  async #checkpoint(req: IncomingMessage, res: ServerResponse, runId: string): Promise<void> {
+    const body = tryParseJson(await readBody(req)) as { qi_id?: unknown; steps?: unknown } | undefined;
+    if (!body || !Array.isArray(body.steps)) {
+      sendJson(res, 400, { error: "invalid request body", status: 400 });
+      return;
+    }
+    const answer = this.#engine.checkpoint(
+      this.#store.get(runId),
+      typeof body.qi_id === "string" ? body.qi_id : "",
+      body.steps as StepOp[],
+    );
+    if (answer.status === 200) sendJson(res, 200, {});
+    else sendJson(res, answer.status, { error: answer.message, status: answer.status });
+  }
+
+  /** A child of `step.invoke` ended: its parent resumes (the correlation id is `<parent run>.<op id>`). */
+  #resumeInvoker(child: RunState): void {
+    const meta = (child.event.data as { _inngest?: { correlation_id?: unknown } })._inngest;
+    const correlation = typeof meta?.correlation_id === "string" ? meta.correlation_id : undefined;
+    if (child.event.name !== "inngest/function.invoked" || !correlation) return;
+    const dot = correlation.indexOf(".");
+    const parent = this.#store.get(correlation.slice(0, dot));
+    if (parent) this.#engine.resumeInvoke(parent, correlation.slice(dot + 1), child);
   }
 
   /** Answers a `GET /v1` request from the cache, with the stored body alone (G:pkg/api/apiv1/cache.go:57-79). */

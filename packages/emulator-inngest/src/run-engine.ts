@@ -18,8 +18,15 @@ export interface RunEngineDeps {
   timeScale: number;
   retryJitter: boolean;
   requestTimeoutMs: number;
+  /** Steps one run may take (see InngestExecutorOptions.stepLimit). */
+  stepLimit: number;
   /** Called once when a run reaches Completed, Failed or Cancelled. */
   onRunEnded: (run: RunState) => void;
+  /**
+   * Starts the child run of an `InvokeFunction` op (event `inngest/function.invoked` sent to the
+   * target function alone); undefined when no synced function has that slug.
+   */
+  invoke: (parent: RunState, op: StepOp, expiresAt: Date) => RunState | undefined;
 }
 
 /** One queue item: a call to the app for `stepId` ("step" = discovery). */
@@ -29,7 +36,31 @@ interface WorkItem {
   disableImmediate: boolean;
 }
 
-const DISCOVERY: WorkItem = { stepId: "step", attempt: 0, disableImmediate: false };
+const DISCOVERY: Readonly<WorkItem> = { stepId: "step", attempt: 0, disableImmediate: false };
+
+/**
+ * Step limits of one run (G:pkg/consts/consts.go:22-23, 33-34, 47-48): at most 1,000 steps (the
+ * run fails before its next call, G:pkg/execution/executor/validate.go:64-95, and a 206 answer
+ * with more ops fails it, G:executor.go:3758-3767), a step output of at most 4 MiB and a state (the
+ * step outputs together) of at most 32 MiB (a checkpoint past either is refused with 413,
+ * G:pkg/api/apiv1/checkpoint.go:396-410; the server stores a 206 answer's outputs the same way, so
+ * the run fails there, inferred from G:executor.go:3838-3845).
+ */
+export const STEP_LIMIT = 1_000;
+export const STEP_OUTPUT_LIMIT_BYTES = 4 * 1024 * 1024;
+export const STATE_LIMIT_BYTES = 32 * 1024 * 1024;
+/** An invoke without `timeout` waits a year (G:pkg/execution/state/opcode.go:411-417). */
+const INVOKE_DEFAULT_TIMEOUT_MS = 366 * 86_400_000;
+/** Longer timers are not set (Node's setTimeout caps at 2^31-1 ms): they would never fire in a test anyway. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The standard error a run fails with when it overflows a limit (G:pkg/execution/state/state.go:45-85). */
+function overflowError(name: string, message: string): { name: string; message: string } {
+  return { name, message };
+}
+
+/** What a checkpoint call gets back (G:pkg/api/apiv1/checkpoint.go:364-420). */
+export type CheckpointAnswer = { status: 200 } | { status: 400 | 404 | 413; message: string };
 
 function notEmulated(op: StepOp): { name: string; message: string } {
   return {
@@ -125,7 +156,7 @@ export class RunEngine {
   #enqueueItem(
     run: RunState,
     stepId: string,
-    kind: "start" | "edge" | "sleep",
+    kind: "start" | "edge" | "sleep" | "pause",
     delayMs: number,
     attempt: number,
   ) {
@@ -133,7 +164,9 @@ export class RunEngine {
     run.queue.set(stepId, { id, at: new Date(Date.now() + delayMs), kind, attempt });
   }
 
-  #dispatch(run: RunState, item: WorkItem): void {
+  #dispatch(run: RunState, shared: Readonly<WorkItem>): void {
+    // Each call gets its own item: a checkpoint resets the attempt of the item in flight.
+    const item: WorkItem = { ...shared };
     if (!isEnded(run) && !run.queue.has(item.stepId))
       this.#enqueueItem(run, item.stepId, "edge", 0, item.attempt);
     const parked = this.#held.get(run.appId);
@@ -154,6 +187,12 @@ export class RunEngine {
           });
           return;
         }
+        if (Object.keys(run.steps).length >= this.#deps.stepLimit) {
+          const message = `The function run exceeded the step limit of ${this.#deps.stepLimit} steps.`;
+          const error = overflowError("InngestErrFunctionOverflowed", message);
+          this.#finish(run, "Failed", { error, output: error });
+          return;
+        }
         if (run.status === "Scheduled") {
           run.status = "Running";
           run.startedAt = new Date();
@@ -168,6 +207,8 @@ export class RunEngine {
         }
         run.calls++;
         const startedAt = new Date();
+        const queueItemId = run.queue.get(item.stepId)?.id ?? newUlid();
+        run.inFlight.set(queueItemId, item);
         answer = await callSdk({
           url: urlForStep(fn.info.url, item.stepId),
           runId: run.id,
@@ -176,13 +217,17 @@ export class RunEngine {
           version: run.version,
           timeoutMs: this.#deps.requestTimeoutMs,
           // Request body: G:pkg/execution/driver/request.go:44-126, read by I:helpers/functions.js:38-80.
-          // No ctx.fn_id / qi_id: that keeps the SDK out of checkpointing mode (I:InngestFunction.js:177-192).
+          // ctx.fn_id and ctx.qi_id let an SDK with checkpointing on (v4's default) run new steps
+          // inline and report them to POST /v1/checkpoint/{run}/async (I:InngestFunction.js
+          // shouldAsyncCheckpoint; I:api/api.js checkpointStepsAsync), handled by checkpoint().
           body: {
             event: run.event,
             events: [run.event],
             steps: run.steps,
             ctx: {
               run_id: run.id,
+              fn_id: run.functionUuid,
+              qi_id: queueItemId,
               attempt: item.attempt,
               max_attempts: run.maxAttempts,
               stack: { stack: run.stack, current: run.stack.length },
@@ -192,6 +237,7 @@ export class RunEngine {
             version: run.version,
           },
         });
+        run.inFlight.delete(queueItemId);
         this.#record(run, item, startedAt, answer);
       } finally {
         release();
@@ -278,11 +324,26 @@ export class RunEngine {
   ): void {
     const planned: StepOp[] = [];
     let retrying = false;
+    if (ops.length > this.#deps.stepLimit) {
+      const message = `The function run exceeded the step limit of ${this.#deps.stepLimit} steps.`;
+      const error = overflowError("InngestErrFunctionOverflowed", message);
+      this.#finish(run, "Failed", { error, output: error });
+      return;
+    }
+    const overflow = this.#stateOverflow(run, ops);
+    if (overflow) {
+      const error = overflowError("InngestErrStateOverflowed", overflow);
+      this.#finish(run, "Failed", { error, output: error });
+      return;
+    }
     for (const op of ops) {
       switch (op.op) {
         case "StepRun":
         case "Step":
           this.#memoise(run, op.id, { data: op.data ?? null });
+          break;
+        case "InvokeFunction":
+          this.#invoke(run, op);
           break;
         case "StepError":
           // A retriable step failure: run the same item again, attempt + 1;
@@ -335,6 +396,90 @@ export class RunEngine {
       }
       this.#dispatch(run, DISCOVERY);
     }
+  }
+
+  /**
+   * `POST /v1/checkpoint/{runId}/async` (G:pkg/execution/checkpoint/checkpoint.go:487-672): the SDK,
+   * running new steps inline, reports them while its request goes on. Only sync ops are accepted
+   * (`StepRun`/`Step` are stored, `StepPlanned` only traced; an async op is a 400); a step output
+   * over 4 MiB or a state over 32 MiB is a 413 and nothing is stored; a run that has ended or is
+   * unknown is a 404 (its metadata is gone, G:checkpoint.go:503-507). Once stored, the attempts of
+   * the queue item in flight (`qi_id`) are reset to 0 (G:checkpoint.go:658-671): a failure after a
+   * checkpointed step starts the item's retries over. The request's answer is what resumes the run.
+   */
+  checkpoint(run: RunState | undefined, queueItemId: string, ops: StepOp[]): CheckpointAnswer {
+    if (!run || isEnded(run)) return { status: 404, message: "run not found" };
+    const unknown = ops.find((op) => !["StepRun", "Step", "StepPlanned"].includes(op.op));
+    if (unknown) return { status: 400, message: `cannot checkpoint opcode: ${unknown.op}` };
+    const overflow = this.#stateOverflow(run, ops);
+    if (overflow) return { status: 413, message: overflow };
+    for (const op of ops) {
+      if (op.op === "StepPlanned" || op.id in run.steps) continue; // a duplicate is ignored
+      this.#memoise(run, op.id, { data: op.data ?? null });
+    }
+    const item = run.inFlight.get(queueItemId);
+    if (item) item.attempt = 0;
+    return { status: 200 };
+  }
+
+  /**
+   * Resumes a parent waiting in `step.invoke` once its child ended: `{data: result}` or
+   * `{error}` (G:pkg/execution/state/pause.go:349-374, the child's `inngest/function.finished`
+   * event, G:executor/finalize.go:560-650). A cancelled child: the finished event has no result,
+   * so the parent gets an error (inferred).
+   */
+  resumeInvoke(parent: RunState, opId: string, child: RunState): void {
+    if (!parent.pending.has(opId)) return;
+    let value: unknown;
+    if (child.status === "Completed") value = { data: child.output ?? null };
+    else if (child.status === "Failed") value = { error: child.error };
+    else value = { error: { name: "Error", message: `The invoked function run ${child.id} was cancelled` } };
+    this.#resume(parent, opId, value);
+  }
+
+  /**
+   * An `InvokeFunction` op (G:executor.go:5167-5330): an `inngest/function.invoked` event carrying
+   * the payload and `_inngest.correlation_id` = `<run id>.<op id>` starts the target function; the
+   * parent waits (a `pause` queue item due at the timeout, a year by default) until the child
+   * ends. A timeout resumes it with an error (inferred from the SDK's invoke timeout).
+   */
+  #invoke(run: RunState, op: StepOp): void {
+    const timeout = typeof op.opts?.timeout === "string" ? op.opts.timeout : undefined;
+    const timeoutMs =
+      (timeout === undefined ? undefined : sleepDurationMs(timeout)) ?? INVOKE_DEFAULT_TIMEOUT_MS;
+    const expiresAt = new Date(Date.now() + timeoutMs);
+    run.pending.add(op.id);
+    this.#enqueueItem(run, op.id, "pause", this.#scaled(timeoutMs), 0);
+    this.#deps.invoke(run, op, expiresAt);
+    const wait = this.#scaled(timeoutMs);
+    if (wait <= MAX_TIMER_MS) {
+      this.#deps.tracker.after(
+        wait,
+        () => {
+          if (!run.pending.has(op.id)) return;
+          const error = {
+            name: "InngestInvokeTimeoutError",
+            message: "Timed out waiting for invoked function to complete",
+          };
+          this.#resume(run, op.id, { error });
+        },
+        run.id,
+      );
+    }
+  }
+
+  /** Why storing these ops' outputs would break a limit, or undefined. */
+  #stateOverflow(run: RunState, ops: StepOp[]): string | undefined {
+    let state = 0;
+    for (const value of Object.values(run.steps)) state += Buffer.byteLength(JSON.stringify(value ?? null));
+    for (const op of ops) {
+      if (op.op !== "StepRun" && op.op !== "Step") continue;
+      const bytes = Buffer.byteLength(JSON.stringify(op.data ?? null));
+      if (bytes > STEP_OUTPUT_LIMIT_BYTES)
+        return `step ${op.id} output too large: step output size is greater than the limit`;
+      state += bytes;
+    }
+    return state > STATE_LIMIT_BYTES ? "run state size limit exceeded: state is too large" : undefined;
   }
 
   #memoise(run: RunState, stepId: string, value: unknown): void {

@@ -40,14 +40,16 @@ export interface RunState {
    * Read by `GET /v1/runs/{id}/jobs`.
    */
   queue: Map<string, QueuedJob>;
+  /** The queue items whose call is in flight, by item id (`ctx.qi_id`): a checkpoint resets their attempt. */
+  inFlight: Map<string, { attempt: number }>;
 }
 
 /** One queue item of a run, as `GET /v1/runs/{id}/jobs` shows it (G:pkg/execution/queue/queue.go:255-268). */
 export interface QueuedJob {
   id: string;
   at: Date;
-  /** `start` (first call), `edge` (a later call), `sleep` (G:pkg/execution/queue/kind.go:6-8). */
-  kind: "start" | "edge" | "sleep";
+  /** `start` (first call), `edge` (a later call), `sleep`, `pause` (an invoke's timeout) (G:pkg/execution/queue/kind.go). */
+  kind: "start" | "edge" | "sleep" | "pause";
   /** 0-based attempt of the item's next call. */
   attempt: number;
 }

@@ -80,6 +80,12 @@ export interface InngestExecutorOptions {
    * @default 60_000
    */
   requestTimeoutMs?: number;
+  /**
+   * Steps one run may take before the server fails it (`InngestErrFunctionOverflowed`): Inngest's
+   * default is 1,000, and its executor takes a per-function limit up to 10,000
+   * (G:pkg/execution/executor/executor.go:274, validate.go:64-95). @default 1000
+   */
+  stepLimit?: number;
 }
 
 /** An event as stored and as passed to functions. */

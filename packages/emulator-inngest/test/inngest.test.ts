@@ -140,11 +140,11 @@ describe("Inngest executor: runs", () => {
     expect((await fetch(`${executor.url}/v1/runs/${run?.id}`)).status).toBe(401);
   });
 
-  it("memoises step.run: each step body runs once across re-invocations", async () => {
+  it("memoises step.run: each step body runs once across re-invocations (checkpointing off)", async () => {
     const { executor, inngest } = await setup("steps-app");
     const bodies = { a: 0, b: 0, handler: 0 };
     const fn = inngest.createFunction(
-      { id: "two-steps", triggers: { event: "app/steps" } },
+      { id: "two-steps", checkpointing: false, triggers: { event: "app/steps" } },
       async ({ step }) => {
         bodies.handler++;
         const a = await step.run("a", () => {
@@ -166,6 +166,122 @@ describe("Inngest executor: runs", () => {
     expect(bodies).toEqual({ a: 1, b: 1, handler: 3 });
     expect(Object.values(run?.steps ?? {})).toEqual([{ data: 20 }, { data: 21 }]);
     expect(executor.invocations({ runId: run?.id }).map((call) => call.httpStatus)).toEqual([206, 206, 200]);
+  });
+
+  it("takes checkpointed steps (ctx.fn_id and qi_id sent): the handler runs once, in one request", async () => {
+    const { executor, inngest } = await setup("checkpoint-app");
+    const bodies = { a: 0, b: 0, handler: 0 };
+    const fn = inngest.createFunction(
+      { id: "two-steps", triggers: { event: "app/steps" } },
+      async ({ step }) => {
+        bodies.handler++;
+        const a = await step.run("a", () => ++bodies.a * 20);
+        const b = await step.run("b", () => a + ++bodies.b);
+        return a + b;
+      },
+    );
+    await host(executor, inngest, [fn]);
+    const [run] = await executor.waitForEventRuns(await sendOne(inngest, { name: "app/steps" }));
+    expect(run).toMatchObject({ status: "Completed", output: 41 });
+    expect(bodies).toEqual({ a: 1, b: 1, handler: 1 });
+    expect(Object.values(run?.steps ?? {})).toEqual([{ data: 20 }, { data: 21 }]);
+    const calls = executor.invocations({ runId: run?.id });
+    expect(calls.map((call) => call.httpStatus)).toEqual([206]);
+    expect(calls[0]?.ops?.map((op) => op.op)).toEqual(["RunComplete"]);
+  });
+
+  it("resets the attempts of the item in flight when a step is checkpointed", async () => {
+    const { executor, inngest } = await setup("reset-app");
+    const attempts: number[] = [];
+    let steps = 0;
+    const fn = inngest.createFunction(
+      { id: "reset", retries: 1, triggers: { event: "app/reset" } },
+      async ({ step, attempt }) => {
+        attempts.push(attempt);
+        // A new step on each of the first two tries: each checkpoint gives the item its attempts back.
+        await step.run(`s${attempts.length}`, () => ++steps);
+        if (attempts.length < 3) throw new Error("after the step");
+        return "done";
+      },
+    );
+    await host(executor, inngest, [fn]);
+    const [run] = await executor.waitForEventRuns(await sendOne(inngest, { name: "app/reset" }));
+    // retries: 1 allows two tries of an item; the checkpoint of s1 put the count back to 0, so the
+    // item's retry is attempt 1 again, not a failure.
+    expect(run?.status).toBe("Completed");
+    expect(attempts.slice(0, 2)).toEqual([0, 1]);
+  });
+
+  it("refuses a checkpoint past the 4 MiB step output limit with 413 and fails the run", async () => {
+    const { executor, inngest } = await setup("big-app");
+    const fn = inngest.createFunction(
+      { id: "big", retries: 0, triggers: { event: "app/big" } },
+      async ({ step }) => {
+        await step.run("huge", () => "x".repeat(4 * 1024 * 1024 + 1));
+        return "stored";
+      },
+    );
+    await host(executor, inngest, [fn]);
+    const [run] = await executor.waitForEventRuns(await sendOne(inngest, { name: "app/big" }), {
+      timeoutMs: 20_000,
+    });
+    expect(run?.status).toBe("Failed");
+    expect(Object.keys(run?.steps ?? {})).toHaveLength(0);
+    expect(JSON.stringify(run?.error)).toContain("too large");
+  });
+
+  it("runs step.invoke as a child run whose output or error resumes the parent", async () => {
+    const { executor, inngest } = await setup("invoke-app");
+    const child = inngest.createFunction(
+      { id: "child", retries: 0, triggers: { event: "app/never" } },
+      async ({ event }) => {
+        if (event.data.fail) throw new NonRetriableError("child says no");
+        return { doubled: (event.data.n as number) * 2 };
+      },
+    );
+    const parent = inngest.createFunction(
+      { id: "parent", triggers: { event: "app/parent" } },
+      async ({ step }) => {
+        const ok = await step.invoke("ok", { function: child, data: { n: 21 } });
+        const failed = await step.invoke("fails", { function: child, data: { fail: true } }).then(
+          () => "no error",
+          (error: Error) => error.message,
+        );
+        return { ok, failed };
+      },
+    );
+    await host(executor, inngest, [child, parent]);
+    const [run] = await executor.waitForEventRuns(await sendOne(inngest, { name: "app/parent" }));
+    expect(run).toMatchObject({
+      status: "Completed",
+      output: { ok: { doubled: 42 }, failed: "child says no" },
+    });
+    const children = executor.runs({ functionId: "invoke-app-child" });
+    expect(children.map((c) => c.status).sort()).toEqual(["Completed", "Failed"]);
+    expect(children[0]?.event.name).toBe("inngest/function.invoked");
+    const meta = children[0]?.event.data._inngest as { correlation_id?: string } | undefined;
+    expect(meta?.correlation_id).toMatch(new RegExp(`^${run?.id}\\.`));
+  });
+
+  // With checkpointing, steps checkpointed within one request are not checked against the limit
+  // (G:pkg/execution/checkpoint/checkpoint.go:487-672 does not): the classic protocol shows it.
+  it("fails a run that reaches its step limit before calling the app again (checkpointing off)", async () => {
+    const { executor, inngest } = await setup("limit-app", { stepLimit: 5 });
+    let calls = 0;
+    const fn = inngest.createFunction(
+      { id: "loop", retries: 0, checkpointing: false, triggers: { event: "app/loop" } },
+      async ({ step }) => {
+        calls++;
+        for (let i = 0; i < 6; i++) await step.run(`s${i}`, () => i);
+        return "never";
+      },
+    );
+    await host(executor, inngest, [fn]);
+    const [run] = await executor.waitForEventRuns(await sendOne(inngest, { name: "app/loop" }));
+    expect(run?.status).toBe("Failed");
+    expect(run?.error).toMatchObject({ name: "InngestErrFunctionOverflowed" });
+    expect(Object.keys(run?.steps ?? {})).toHaveLength(5);
+    expect(calls).toBe(5);
   });
 
   it("runs parallel steps as separate planned calls", async () => {

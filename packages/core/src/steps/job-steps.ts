@@ -14,6 +14,8 @@ import type {
   PayloadSchema,
 } from "../interfaces.js";
 import { describeValue, hasControlCharacter } from "../option-checks.js";
+import { storedPayload } from "../validate-payload.js";
+import type { NativeSteps } from "./native-steps.js";
 import type { StepRecord, StepStore } from "./step-record.js";
 
 /** What `step.invoke` needs from the client: enqueue a child job and read a job's state. */
@@ -42,7 +44,9 @@ const INVOKE_POLL_MAX_MS = 30_000;
  * the handler goes on; on a later attempt or run, a stored step returns its result without running.
  * A sleep or a wait for a child suspends the job: `suspend(until)` ends the attempt at once (the
  * handler's promise is left pending and never resumes), and the backend runs the job again, from the
- * top, when due. Without a store (a backend without steps) every step fails closed.
+ * top, when due. With `native` step tools (a platform that runs steps itself, see native-steps.ts)
+ * each call is checked here, then handed to them. Without either (a backend without steps) every
+ * step fails closed.
  */
 export class AttemptSteps implements JobSteps {
   readonly #jobId: string;
@@ -50,6 +54,7 @@ export class AttemptSteps implements JobSteps {
   readonly #store?: StepStore;
   readonly #services?: StepServices;
   readonly #suspend: (until: number) => void;
+  readonly #native?: NativeSteps;
   readonly #seen = new Set<string>();
   /** step.run calls still running: a suspension waits for them, so parallel steps are stored. */
   readonly #running = new Set<Promise<unknown>>();
@@ -60,15 +65,23 @@ export class AttemptSteps implements JobSteps {
     store: StepStore | undefined,
     services: StepServices | undefined,
     suspend: (until: number) => void,
+    native?: NativeSteps,
   ) {
     this.#jobId = jobId;
     this.#jobName = jobName;
     this.#store = store;
     this.#services = services;
     this.#suspend = suspend;
+    this.#native = native;
   }
 
   async run<T>(id: string, fn: () => T | Promise<T>): Promise<T> {
+    const native = this.#native;
+    if (native) {
+      this.#check(id, "ctx.step.run()");
+      if (typeof fn !== "function") throw new ConfigError(`ctx.step.run("${id}"): fn must be a function`);
+      return (await native.run(id, async () => this.#storable(id, await fn()))) as T;
+    }
     const store = this.#claim(id, "ctx.step.run()", "steps.run");
     if (typeof fn !== "function") throw new ConfigError(`ctx.step.run("${id}"): fn must be a function`);
     const done = this.#completed(store, id, "run");
@@ -90,6 +103,12 @@ export class AttemptSteps implements JobSteps {
   }
 
   async sleep(id: string, duration: Duration): Promise<void> {
+    const native = this.#native;
+    if (native) {
+      this.#check(id, "ctx.step.sleep()");
+      const ms = toMilliseconds(duration, `ctx.step.sleep("${id}")`);
+      return ms > 0 ? native.sleep(id, ms) : undefined;
+    }
     const store = this.#claim(id, "ctx.step.sleep()", "steps.sleep");
     const done = this.#completed(store, id, "sleep");
     const until = done?.until ?? Date.now() + toMilliseconds(duration, `ctx.step.sleep("${id}")`);
@@ -97,12 +116,19 @@ export class AttemptSteps implements JobSteps {
   }
 
   async sleepUntil(id: string, until: Date): Promise<void> {
-    const store = this.#claim(id, "ctx.step.sleepUntil()", "steps.sleep");
+    const native = this.#native;
+    const store = native
+      ? this.#check(id, "ctx.step.sleepUntil()")
+      : this.#claim(id, "ctx.step.sleepUntil()", "steps.sleep");
     if (!(until instanceof Date) || Number.isNaN(until.getTime())) {
       throw new ConfigError(
         `ctx.step.sleepUntil("${id}"): until must be a valid Date, got ${describeValue(until)}`,
       );
     }
+    // A time already past goes on at once, as on every backend: the platform is not asked at all
+    // (on a replay after the sleep, the platform's memoized sleep is then simply not looked up).
+    if (native) return until.getTime() > Date.now() ? native.sleepUntil(id, until) : undefined;
+    if (!store) throw new NotSupportedError("configured", "ctx.step.sleepUntil()");
     const done = this.#completed(store, id, "sleep");
     return this.#sleepUntil(store, id, done?.until ?? until.getTime(), done !== undefined);
   }
@@ -113,14 +139,22 @@ export class AttemptSteps implements JobSteps {
     payload: PayloadInput<S>,
     options: Omit<EnqueueOptions, "idempotencyKey" | "idempotencyTtl"> = {},
   ): Promise<R> {
-    const store = this.#claim(id, "ctx.step.invoke()", "steps.invoke");
-    const services = this.#services;
-    if (!services) throw new NotSupportedError("configured", "ctx.step.invoke()");
+    const native = this.#native;
+    const store = native
+      ? this.#check(id, "ctx.step.invoke()")
+      : this.#claim(id, "ctx.step.invoke()", "steps.invoke");
     if ((options as EnqueueOptions).idempotencyKey !== undefined) {
       throw new ConfigError(
         `ctx.step.invoke("${id}"): the child's idempotency key is the step's own (the child is enqueued once per step); leave idempotencyKey out`,
       );
     }
+    if (native) {
+      // Validated like any enqueue: the child gets the payload's JSON copy, which its schema accepts.
+      const stored = await storedPayload(job.name, job.schema, payload);
+      return (await native.invoke(id, job as AnyJobDefinition, stored, options)) as R;
+    }
+    const services = this.#services;
+    if (!store || !services) throw new NotSupportedError("configured", "ctx.step.invoke()");
     let record = this.#completed(store, id, "invoke");
     if (record?.done) return record.result as R;
     if (!record) {
@@ -164,6 +198,14 @@ export class AttemptSteps implements JobSteps {
   }
 
   #claim(id: unknown, what: string, feature: string): StepStore {
+    this.#check(id, what);
+    if (!this.#store)
+      throw new NotSupportedError(this.#services?.backend ?? "configured", `${what} (${feature})`);
+    return this.#store;
+  }
+
+  /** Checks a step id: valid, and not used before in this run of the handler. */
+  #check(id: unknown, what: string): undefined {
     if (typeof id !== "string" || id.length === 0 || id.length > STEP_ID_MAX || hasControlCharacter(id)) {
       throw new ConfigError(
         `${what}: a step id must be a string of 1-${STEP_ID_MAX} characters without control characters, got ${describeValue(id)}`,
@@ -175,9 +217,7 @@ export class AttemptSteps implements JobSteps {
       );
     }
     this.#seen.add(id);
-    if (!this.#store)
-      throw new NotSupportedError(this.#services?.backend ?? "configured", `${what} (${feature})`);
-    return this.#store;
+    return undefined;
   }
 
   #completed<T extends StepRecord["type"]>(
