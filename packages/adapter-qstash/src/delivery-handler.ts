@@ -2,7 +2,9 @@ import { PERMANENT_ERROR_CODE } from "@switchyard/core";
 import type { JobRuntime } from "@switchyard/core/adapter";
 import type { Receiver } from "@upstash/qstash";
 import { attemptResponse, jsonResponse } from "./attempt-response.js";
-import { deliveryTarget, destinationUrl } from "./destination-url.js";
+import { type CarriedBody, type Continuation, parseCarriedBody } from "./continuation.js";
+import { ContinuationStore } from "./continuation-store.js";
+import { type DeliveryTarget, deliveryTarget, destinationUrl } from "./destination-url.js";
 
 /** Delivery headers QStash sets (upstash/docs qstash/howto/receiving.mdx). */
 const SIGNATURE_HEADER = "upstash-signature";
@@ -18,6 +20,22 @@ export interface DeliveryHandlerOptions {
   receiver: Receiver;
   clockToleranceSeconds: number;
   runtime(): JobRuntime;
+  /** The largest body one message may have (the `maxMessageBytes` option). */
+  maxMessageBytes: number;
+  /**
+   * Publishes what carries job `target.run` on: a continuation (due at `notBefore`, epoch ms) or a
+   * child's result record. `deduplicationId` comes from the delivered message: a delivery QStash
+   * runs again after a crash publishes the same continuation once.
+   */
+  carryOn(message: CarriedMessage): Promise<void>;
+}
+
+/** A continuation or result record to publish for job `target.run`. */
+export interface CarriedMessage {
+  target: DeliveryTarget & { run: string };
+  body: CarriedBody;
+  notBefore?: number;
+  deduplicationId: string;
 }
 
 /**
@@ -66,16 +84,69 @@ export function createDeliveryHandler(
     } catch {
       return permanentFailure(`the body of the delivery for job "${target.job}" is not JSON`, attempt);
     }
+    let carried: Continuation;
+    if (target.run === undefined) {
+      carried = { switchyard: "continuation", attempt: 1, payload, steps: [] };
+    } else {
+      const body = parseCarriedBody(payload);
+      if (!body) return permanentFailure(`the continuation of job "${target.job}" is not one`, attempt);
+      // A child's result record only holds its result for get(): nothing to run.
+      if (body.switchyard === "result") return jsonResponse(200, { switchyard: 1, status: "completed" });
+      carried = body;
+    }
+    // A continuation is not an attempt: it runs as the attempt it carries, plus QStash's own retries.
+    const current = carried.attempt + retried;
     const runtime = options.runtime();
-    const id = target.retryOf ?? request.headers.get(MESSAGE_ID_HEADER) ?? "";
+    const messageId = request.headers.get(MESSAGE_ID_HEADER) ?? "";
+    const id = target.run ?? target.retryOf ?? messageId;
+    const steps = new ContinuationStore(carried, options.maxMessageBytes);
     const outcome = await runtime.runAttempt(target.job, {
       id,
-      payload,
-      attempt,
-      ...(maxRetries === undefined ? {} : { maxAttempts: maxRetries + 1 }),
+      payload: carried.payload,
+      attempt: current,
+      ...(maxRetries === undefined ? {} : { maxAttempts: carried.attempt + maxRetries }),
       signal: request.signal,
+      steps,
     });
-    return attemptResponse(outcome, attempt, {
+    steps.end();
+    const next = { job: target.job, run: id, ...(target.child ? { child: true as const } : {}) };
+    const deduplicationId = `next.${messageId}`;
+    try {
+      if (outcome.type === "suspended") {
+        const body = steps.continuation(current);
+        await options.carryOn({ target: next, body, notBefore: outcome.until.getTime(), deduplicationId });
+        return jsonResponse(200, { switchyard: 1, status: "suspended", attempt: current });
+      }
+      if (outcome.type === "retry" && steps.changed) {
+        // Steps completed beside the one that failed: the next attempt is a continuation carrying them.
+        const body = steps.continuation(current + 1);
+        await options.carryOn({
+          target: next,
+          body,
+          notBefore: Date.now() + outcome.delayMs,
+          deduplicationId,
+        });
+        return jsonResponse(200, { switchyard: 1, status: "retry", attempt: current, error: outcome.error });
+      }
+      if (outcome.type === "completed" && target.child) {
+        const body: CarriedBody = {
+          switchyard: "result",
+          attempt: current,
+          payload: carried.payload,
+          ...(outcome.result === undefined ? {} : { result: outcome.result }),
+        };
+        await options.carryOn({ target: next, body, deduplicationId: `result.${id}` });
+      }
+    } catch (error) {
+      // Nothing carries the job on: QStash delivers this message again (the step runs again).
+      runtime.logger.warn("could not publish the job's continuation; QStash will deliver it again", {
+        job: target.job,
+        id,
+        error: (error as Error)?.message ?? String(error),
+      });
+      return jsonResponse(503, { error: "could not publish the continuation" }, { "Retry-After": "1" });
+    }
+    return attemptResponse(outcome, current, {
       log: (message) => runtime.logger.warn(message, { job: target.job, id }),
     });
   };

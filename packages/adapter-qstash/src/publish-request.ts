@@ -32,13 +32,14 @@ export interface JobMessageSettings {
 export function jobMessageSettings(
   job: JobDefinition,
   context: PublishContext,
-  options: { concurrencyKey?: string; retryOf?: string } = {},
+  options: { concurrencyKey?: string; retryOf?: string; child?: boolean } = {},
 ): JobMessageSettings {
   const { keys } = context;
   return {
     url: destinationUrl(context.handlerUrl, {
       job: job.name,
       ...(options.retryOf === undefined ? {} : { retryOf: options.retryOf }),
+      ...(options.child ? { child: true as const } : {}),
     }),
     retries: job.retry.maxAttempts - 1,
     ...(job.concurrency === undefined
@@ -66,6 +67,8 @@ export function jobPublishRequest(
 ): JobPublishRequest {
   const settings = jobMessageSettings(request.job, context, {
     ...(request.concurrencyKey === undefined ? {} : { concurrencyKey: request.concurrencyKey }),
+    // A child of ctx.step.invoke publishes its result once completed, for its parent to read.
+    ...(request.parent === undefined ? {} : { child: true }),
   });
   const publish: JobPublishRequest = { ...settings, body: request.payload };
   if (request.runAt !== undefined) {
