@@ -308,10 +308,9 @@ class QStashBackend implements Backend {
     };
     const now = Date.now();
     if (message.notBefore !== undefined && message.notBefore > now) {
-      const latest = now + this.#options.maxDelayMs;
-      // QStash delays have one-second resolution: never early.
-      publish.notBefore =
-        message.notBefore <= latest ? Math.ceil(message.notBefore / 1_000) : Math.floor(latest / 1_000);
+      // QStash delays have one-second resolution: never early, and never past the plan's longest delay.
+      const due = Math.ceil(message.notBefore / 1_000);
+      publish.notBefore = Math.min(due, Math.floor((now + this.#options.maxDelayMs) / 1_000));
     }
     const client = this.#api();
     await this.#call("publish", "repeatable", () => client.publishJSON(publish));
