@@ -1,4 +1,4 @@
-import { PERMANENT_ERROR_CODE } from "@switchyard/core";
+import { PERMANENT_ERROR_CODE, UNSTORABLE_RESULT_ERROR_CODE } from "@switchyard/core";
 import type { JobRuntime } from "@switchyard/core/adapter";
 import type { Receiver } from "@upstash/qstash";
 import { attemptResponse, jsonResponse } from "./attempt-response.js";
@@ -135,6 +135,13 @@ export function createDeliveryHandler(
           payload: carried.payload,
           ...(outcome.result === undefined ? {} : { result: outcome.result }),
         };
+        const bytes = Buffer.byteLength(JSON.stringify(body));
+        if (bytes > options.maxMessageBytes) {
+          // The parent could never read it: the child fails here, and the parent's invoke with it.
+          const message = `the result of child job "${target.job}" takes ${bytes} bytes, over the ${options.maxMessageBytes} bytes of one QStash message (maxMessageBytes); return a reference instead`;
+          const error = { message, code: UNSTORABLE_RESULT_ERROR_CODE };
+          return attemptResponse({ type: "failed", permanent: true, error, cause: undefined }, current);
+        }
         await options.carryOn({ target: next, body, deduplicationId: `result.${id}` });
       }
     } catch (error) {

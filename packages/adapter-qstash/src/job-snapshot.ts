@@ -125,6 +125,8 @@ export function toJobSnapshotFromDeadLetter(deadLetter: DeadLetter): JobSnapshot
   const body = parseStoredBody(deadLetter.body, deadLetter.bodyBase64);
   // A job that failed in a continuation: its payload and first attempt are in the carried body.
   const carried = target.run === undefined ? undefined : parseCarriedBody(body);
+  // A child's result record that could not be delivered: the child completed, nothing failed.
+  if (carried?.switchyard === "result") return undefined;
   const maxAttempts = (deadLetter.maxRetries ?? 0) + (carried?.attempt ?? 1);
   const snapshot: JobSnapshot = {
     id: target.run ?? target.retryOf ?? deadLetter.messageId,

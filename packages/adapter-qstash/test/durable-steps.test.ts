@@ -1,7 +1,7 @@
 // Durable steps on QStash, through the emulator: what the conformance kit does not reach (plan
 // limits, a redelivered step, a forged continuation, retry and listFailed of a job that failed in
 // a continuation, a child's result reaching its parent).
-import { defineJob, PermanentError } from "@switchyard/core";
+import { ChildJobFailedError, defineJob, PermanentError } from "@switchyard/core";
 import { signDelivery } from "@switchyard/emulator-qstash";
 import { waitFor } from "@switchyard/testkit";
 import { afterEach, describe, expect, it } from "vitest";
@@ -204,5 +204,24 @@ describe("durable steps on QStash", () => {
     const done = await settled(id, "completed");
     expect(seen).toEqual([{ doubled: 42 }]);
     expect(done.steps).toEqual(["double", "record"]);
+  });
+
+  it("a child whose result cannot fit in one message fails, and the parent's invoke with it", async () => {
+    let caught: unknown;
+    const child = defineJob({ name: "child.big", schema: empty, handler: () => "x".repeat(3_000) });
+    const parent = defineJob({
+      name: "parent.big",
+      schema: empty,
+      handler: async (_p, ctx) => {
+        await ctx.step.invoke("big", child, {}).catch((error: unknown) => {
+          caught = error;
+        });
+      },
+    });
+    app = await startEmulatedApp({ jobs: [parent, child], limits: { maxMessageBytes: 2_000 } });
+    const { id } = await app.jobs.enqueue(parent, {});
+    await settled(id, "completed");
+    expect(caught).toBeInstanceOf(ChildJobFailedError);
+    expect((caught as ChildJobFailedError).childError?.code).toBe("SWITCHYARD_UNSTORABLE_RESULT");
   });
 });

@@ -57,7 +57,11 @@ describe("durable steps", () => {
         await ctx.step.run("next", () => ran.push("next"));
       },
     });
-    const outcome = await runAttempt(job, { id: "j1", payload: {}, attempt: 1, steps: store }, silentLogger);
+    const outcome = await runAttempt(
+      job as never,
+      { id: "j1", payload: {}, attempt: 1, steps: store },
+      silentLogger,
+    );
     expect(outcome.type).toBe("suspended");
     expect([...saved.keys()].sort()).toEqual(["fast", "slow"]);
     await new Promise((resolve) => setTimeout(resolve, 20));
