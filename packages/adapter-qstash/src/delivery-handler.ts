@@ -1,4 +1,8 @@
-import { PERMANENT_ERROR_CODE, UNSTORABLE_RESULT_ERROR_CODE } from "@switchyard/core";
+import {
+  JOB_CANCELLED_ERROR_CODE,
+  PERMANENT_ERROR_CODE,
+  UNSTORABLE_RESULT_ERROR_CODE,
+} from "@switchyard/core";
 import type { JobRuntime } from "@switchyard/core/adapter";
 import type { Receiver } from "@upstash/qstash";
 import { attemptResponse, jsonResponse } from "./attempt-response.js";
@@ -28,6 +32,8 @@ export interface DeliveryHandlerOptions {
    * runs again after a crash publishes the same continuation once.
    */
   carryOn(message: CarriedMessage): Promise<void>;
+  /** True when the delivered message was cancelled while its call ran (QStash does not interrupt it). */
+  cancelRequested(messageId: string): Promise<boolean>;
 }
 
 /** A continuation or result record to publish for job `target.run`. */
@@ -112,6 +118,12 @@ export function createDeliveryHandler(
     const next = { job: target.job, run: id, ...(target.child ? { child: true as const } : {}) };
     const deduplicationId = `next.${messageId}`;
     try {
+      const continues = outcome.type === "suspended" || (outcome.type === "retry" && steps.changed);
+      if (continues && (await options.cancelRequested(messageId))) {
+        // cancel(id) landed during this delivery: the job stops here instead of carrying on.
+        const error = { message: `job ${id} was cancelled`, code: JOB_CANCELLED_ERROR_CODE };
+        return attemptResponse({ type: "cancelled", error, cause: undefined }, current);
+      }
       if (outcome.type === "suspended") {
         const body = steps.continuation(current);
         await options.carryOn({ target: next, body, notBefore: outcome.until.getTime(), deduplicationId });

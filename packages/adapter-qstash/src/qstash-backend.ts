@@ -52,6 +52,9 @@ const DONE: ReadonlySet<string> = new Set([
   "CANCEL_REQUESTED",
 ]);
 
+/** A message cancelled, or whose cancel QStash received (logged before CANCELLED, qstash/howto/debug-logs.mdx). */
+const CANCELLED: ReadonlySet<string> = new Set(["CANCEL_REQUESTED", "CANCELLED", "CANCELED"]);
+
 /** A message in these states may have been carried on by a continuation, or published again by retry(id). */
 const SETTLED: ReadonlySet<string> = new Set(["DELIVERED", "FAILED"]);
 
@@ -272,6 +275,10 @@ class QStashBackend implements Backend {
         },
         maxMessageBytes: this.#options.maxMessageBytes,
         carryOn: (message) => this.#carryOn(message),
+        cancelRequested: async (messageId) => {
+          const [latest] = await this.#logs({ messageIds: [messageId] });
+          return latest !== undefined && CANCELLED.has(latest.state);
+        },
       }),
     );
     return this.#handler;

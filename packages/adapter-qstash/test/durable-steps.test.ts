@@ -224,4 +224,33 @@ describe("durable steps on QStash", () => {
     expect(caught).toBeInstanceOf(ChildJobFailedError);
     expect((caught as ChildJobFailedError).childError?.code).toBe("SWITCHYARD_UNSTORABLE_RESULT");
   });
+
+  it("a job cancelled while a step runs stops there: its continuation is not published", async () => {
+    const ran: string[] = [];
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const job = defineJob({
+      name: "cancelled-mid-step",
+      schema: empty,
+      handler: async (_p, ctx) => {
+        await ctx.step.run("slow", async () => {
+          ran.push("slow");
+          await held;
+        });
+        await ctx.step.run("after", () => void ran.push("after"));
+      },
+    });
+    app = await startEmulatedApp({ jobs: [job] });
+    const { id } = await app.jobs.enqueue(job, {});
+    await waitFor(() => ran.length === 1, { message: "the slow step to start" });
+    expect(await app.jobs.cancel(id)).toBe(true);
+    release();
+    const cancelled = await settled(id, "cancelled");
+    expect(cancelled.error?.code).toBe("SWITCHYARD_JOB_CANCELLED");
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(ran).toEqual(["slow"]);
+    expect((await app.jobs.get(id))?.state).toBe("cancelled");
+  });
 });
