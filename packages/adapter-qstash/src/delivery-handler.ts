@@ -1,8 +1,14 @@
-import { PERMANENT_ERROR_CODE } from "@switchyard/core";
-import type { JobRuntime } from "@switchyard/core/adapter";
+import {
+  JOB_CANCELLED_ERROR_CODE,
+  PERMANENT_ERROR_CODE,
+  UNSTORABLE_RESULT_ERROR_CODE,
+} from "@switchyard/core";
+import type { JobRuntime, TraceContext } from "@switchyard/core/adapter";
 import type { Receiver } from "@upstash/qstash";
 import { attemptResponse, jsonResponse } from "./attempt-response.js";
-import { deliveryTarget, destinationUrl } from "./destination-url.js";
+import { type CarriedBody, type Continuation, parseCarriedBody } from "./continuation.js";
+import { ContinuationStore } from "./continuation-store.js";
+import { type DeliveryTarget, deliveryTarget, destinationUrl } from "./destination-url.js";
 import { traceContextOfDelivery } from "./trace-header.js";
 
 /** Delivery headers QStash sets (upstash/docs qstash/howto/receiving.mdx). */
@@ -19,6 +25,26 @@ export interface DeliveryHandlerOptions {
   receiver: Receiver;
   clockToleranceSeconds: number;
   runtime(): JobRuntime;
+  /** The largest body one message may have (the `maxMessageBytes` option). */
+  maxMessageBytes: number;
+  /**
+   * Publishes what carries job `target.run` on: a continuation (due at `notBefore`, epoch ms) or a
+   * child's result record. `deduplicationId` comes from the delivered message: a delivery QStash
+   * runs again after a crash publishes the same continuation once.
+   */
+  carryOn(message: CarriedMessage): Promise<void>;
+  /** True when the delivered message was cancelled while its call ran (QStash does not interrupt it). */
+  cancelRequested(messageId: string): Promise<boolean>;
+}
+
+/** A continuation or result record to publish for job `target.run`. */
+export interface CarriedMessage {
+  target: DeliveryTarget & { run: string };
+  body: CarriedBody;
+  notBefore?: number;
+  deduplicationId: string;
+  /** The job's trace context (telemetry), forwarded so that each continuation's attempt keeps it. */
+  traceContext?: TraceContext;
 }
 
 /**
@@ -67,17 +93,91 @@ export function createDeliveryHandler(
     } catch {
       return permanentFailure(`the body of the delivery for job "${target.job}" is not JSON`, attempt);
     }
+    let carried: Continuation;
+    if (target.run === undefined) {
+      carried = { switchyard: "continuation", attempt: 1, payload, steps: [] };
+    } else {
+      const body = parseCarriedBody(payload);
+      if (!body) return permanentFailure(`the continuation of job "${target.job}" is not one`, attempt);
+      // A child's result record only holds its result for get(): nothing to run.
+      if (body.switchyard === "result") return jsonResponse(200, { switchyard: 1, status: "completed" });
+      carried = body;
+    }
+    // A continuation is not an attempt: it runs as the attempt it carries, plus QStash's own retries.
+    const current = carried.attempt + retried;
     const runtime = options.runtime();
-    const id = target.retryOf ?? request.headers.get(MESSAGE_ID_HEADER) ?? "";
+    const traceContext = traceContextOfDelivery(request);
+    const messageId = request.headers.get(MESSAGE_ID_HEADER) ?? "";
+    const id = target.run ?? target.retryOf ?? messageId;
+    const steps = new ContinuationStore(carried, options.maxMessageBytes);
     const outcome = await runtime.runAttempt(target.job, {
       id,
-      payload,
-      attempt,
-      ...(maxRetries === undefined ? {} : { maxAttempts: maxRetries + 1 }),
+      payload: carried.payload,
+      attempt: current,
+      ...(maxRetries === undefined ? {} : { maxAttempts: carried.attempt + maxRetries }),
       signal: request.signal,
-      traceContext: traceContextOfDelivery(request),
+      traceContext,
+      steps,
     });
-    return attemptResponse(outcome, attempt, {
+    steps.end();
+    const next = { job: target.job, run: id, ...(target.child ? { child: true as const } : {}) };
+    const deduplicationId = `next.${messageId}`;
+    try {
+      const continues = outcome.type === "suspended" || (outcome.type === "retry" && steps.changed);
+      if (continues && (await options.cancelRequested(messageId))) {
+        // cancel(id) landed during this delivery: the job stops here instead of carrying on.
+        const error = { message: `job ${id} was cancelled`, code: JOB_CANCELLED_ERROR_CODE };
+        return attemptResponse({ type: "cancelled", error, cause: undefined }, current);
+      }
+      if (outcome.type === "suspended") {
+        const body = steps.continuation(current);
+        await options.carryOn({
+          target: next,
+          body,
+          notBefore: outcome.until.getTime(),
+          deduplicationId,
+          traceContext,
+        });
+        return jsonResponse(200, { switchyard: 1, status: "suspended", attempt: current });
+      }
+      if (outcome.type === "retry" && steps.changed) {
+        // Steps completed beside the one that failed: the next attempt is a continuation carrying them.
+        const body = steps.continuation(current + 1);
+        await options.carryOn({
+          target: next,
+          body,
+          notBefore: Date.now() + outcome.delayMs,
+          deduplicationId,
+          traceContext,
+        });
+        return jsonResponse(200, { switchyard: 1, status: "retry", attempt: current, error: outcome.error });
+      }
+      if (outcome.type === "completed" && target.child) {
+        const body: CarriedBody = {
+          switchyard: "result",
+          attempt: current,
+          payload: carried.payload,
+          ...(outcome.result === undefined ? {} : { result: outcome.result }),
+        };
+        const bytes = Buffer.byteLength(JSON.stringify(body));
+        if (bytes > options.maxMessageBytes) {
+          // The parent could never read it: the child fails here, and the parent's invoke with it.
+          const message = `the result of child job "${target.job}" takes ${bytes} bytes, over the ${options.maxMessageBytes} bytes of one QStash message (maxMessageBytes); return a reference instead`;
+          const error = { message, code: UNSTORABLE_RESULT_ERROR_CODE };
+          return attemptResponse({ type: "failed", permanent: true, error, cause: undefined }, current);
+        }
+        await options.carryOn({ target: next, body, deduplicationId: `result.${id}` });
+      }
+    } catch (error) {
+      // Nothing carries the job on: QStash delivers this message again (the step runs again).
+      runtime.logger.warn("could not publish the job's continuation; QStash will deliver it again", {
+        job: target.job,
+        id,
+        error: (error as Error)?.message ?? String(error),
+      });
+      return jsonResponse(503, { error: "could not publish the continuation" }, { "Retry-After": "1" });
+    }
+    return attemptResponse(outcome, current, {
       log: (message) => runtime.logger.warn(message, { job: target.job, id }),
     });
   };

@@ -1,6 +1,7 @@
 import { JOB_CANCELLED_ERROR_CODE, type JobError, type JobSnapshot, type JobState } from "@switchyard/core";
 import type { Log, Message } from "@upstash/qstash";
 import { type AttemptReport, parseAttemptReport } from "./attempt-response.js";
+import { parseCarriedBody } from "./continuation.js";
 import { deliveryTarget } from "./destination-url.js";
 import { parseStoredBody, storedBodyText } from "./stored-body.js";
 
@@ -121,15 +122,23 @@ export function toJobSnapshotFromDeadLetter(deadLetter: DeadLetter): JobSnapshot
   const target = deliveryTarget(deadLetter.url);
   if (!target) return undefined;
   const report = deadLetterReport(deadLetter);
-  const maxAttempts = (deadLetter.maxRetries ?? 0) + 1;
+  const body = parseStoredBody(deadLetter.body, deadLetter.bodyBase64);
+  // A job that failed in a continuation: its payload and first attempt are in the carried body.
+  const carried = target.run === undefined ? undefined : parseCarriedBody(body);
+  // A child's result record that could not be delivered: the child completed, nothing failed.
+  if (carried?.switchyard === "result") return undefined;
+  const maxAttempts = (deadLetter.maxRetries ?? 0) + (carried?.attempt ?? 1);
   const snapshot: JobSnapshot = {
-    id: target.retryOf ?? deadLetter.messageId,
+    id: target.run ?? target.retryOf ?? deadLetter.messageId,
     name: target.job,
     state: report?.status === "cancelled" ? "cancelled" : "failed",
-    payload: parseStoredBody(deadLetter.body, deadLetter.bodyBase64),
+    payload: carried ? carried.payload : body,
     attempts: report?.attempt ?? maxAttempts,
     maxAttempts,
   };
+  if (carried?.switchyard === "continuation" && carried.steps.length > 0) {
+    snapshot.steps = carried.steps.map(([id]) => id);
+  }
   const error =
     snapshot.state === "cancelled"
       ? cancellationError(snapshot.id, report)

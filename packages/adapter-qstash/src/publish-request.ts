@@ -33,13 +33,14 @@ export interface JobMessageSettings {
 export function jobMessageSettings(
   job: JobDefinition,
   context: PublishContext,
-  options: { concurrencyKey?: string; retryOf?: string } = {},
+  options: { concurrencyKey?: string; retryOf?: string; child?: boolean } = {},
 ): JobMessageSettings {
   const { keys } = context;
   return {
     url: destinationUrl(context.handlerUrl, {
       job: job.name,
       ...(options.retryOf === undefined ? {} : { retryOf: options.retryOf }),
+      ...(options.child ? { child: true as const } : {}),
     }),
     retries: job.retry.maxAttempts - 1,
     ...(job.concurrency === undefined
@@ -67,6 +68,8 @@ export function jobPublishRequest(
 ): JobPublishRequest {
   const settings = jobMessageSettings(request.job, context, {
     ...(request.concurrencyKey === undefined ? {} : { concurrencyKey: request.concurrencyKey }),
+    // A child of ctx.step.invoke publishes its result once completed, for its parent to read.
+    ...(request.parent === undefined ? {} : { child: true }),
   });
   const publish: JobPublishRequest = { ...settings, body: request.payload };
   if (request.traceContext) publish.headers = traceHeaders(request.traceContext);

@@ -11,10 +11,12 @@ import {
 } from "@switchyard/core";
 import type { EnqueueRequest, JobRuntime } from "@switchyard/core/adapter";
 import { Client, type Message, Receiver } from "@upstash/qstash";
-import { AccountKeys } from "./account-keys.js";
+import { AccountKeys, escapeId } from "./account-keys.js";
 import { jsonResponse } from "./attempt-response.js";
-import { createDeliveryHandler } from "./delivery-handler.js";
-import { deliveryTarget, destinationUrl } from "./destination-url.js";
+import { carriedSnapshot } from "./carried-snapshot.js";
+import { parseCarriedBody } from "./continuation.js";
+import { type CarriedMessage, createDeliveryHandler } from "./delivery-handler.js";
+import { type DeliveryTarget, deliveryTarget, destinationUrl } from "./destination-url.js";
 import { JobListing } from "./job-listing.js";
 import {
   type DeadLetter,
@@ -23,15 +25,20 @@ import {
   toJobSnapshot,
   toJobSnapshotFromDeadLetter,
 } from "./job-snapshot.js";
-import { jobMessageSettings, jobPublishRequest, type PublishContext } from "./publish-request.js";
+import {
+  type JobPublishRequest,
+  jobMessageSettings,
+  jobPublishRequest,
+  type PublishContext,
+} from "./publish-request.js";
 import { qstashCapabilities } from "./qstash-capabilities.js";
 import { isNotFound } from "./qstash-not-found.js";
 import type { QStashBackendOptions } from "./qstash-options.js";
 import { type CallEffect, callQStash } from "./qstash-request.js";
 import { type ResolvedQStashOptions, resolveQStashOptions } from "./resolve-qstash-options.js";
 import { createScheduleRequest, scheduleEntryOf } from "./schedule-entry.js";
-import { storedBodyText } from "./stored-body.js";
-import { storedTraceHeaders } from "./trace-header.js";
+import { parseStoredBody, storedBodyText } from "./stored-body.js";
+import { storedTraceHeaders, traceHeaders } from "./trace-header.js";
 
 /** Messages per `POST /v2/batch` call; a longer enqueueMany is sent in several batches, in order. */
 const BATCH_SIZE = 100;
@@ -49,6 +56,12 @@ const DONE: ReadonlySet<string> = new Set([
   "CANCELED",
   "CANCEL_REQUESTED",
 ]);
+
+/** A message cancelled, or whose cancel QStash received (logged before CANCELLED, qstash/howto/debug-logs.mdx). */
+const CANCELLED: ReadonlySet<string> = new Set(["CANCEL_REQUESTED", "CANCELLED", "CANCELED"]);
+
+/** A message in these states may have been carried on by a continuation, or published again by retry(id). */
+const SETTLED: ReadonlySet<string> = new Set(["DELIVERED", "FAILED"]);
 
 /**
  * The Upstash QStash backend: jobs are published to QStash, which calls `jobs.handler()` at `url` for
@@ -129,31 +142,24 @@ class QStashBackend implements Backend {
   }
 
   async get(id: string): Promise<JobSnapshot | undefined> {
-    const entries = await this.#logs({ messageIds: [id] });
-    if (entries.length === 0) {
+    const current = await this.#current(id);
+    if (!current) {
       // Logs may lag behind a publish: a message still in flight is found directly.
       const message = await this.#message(id);
       return message && toJobSnapshot(id, [], { message, ...this.#maxAttemptsOf(message.url) });
     }
-    const latest = entries[0]!;
-    if (latest.state === "FAILED") {
-      const republished = await this.#republished(id, latest.url);
-      if (republished) return this.#snapshotOfMessage(id, republished.messageId, republished.entries);
-    }
-    return this.#snapshotOfMessage(id, id, entries);
+    const snapshot = await this.#snapshotOfMessage(id, current.messageId, current.entries);
+    if (!snapshot || current.messageId === id) return snapshot;
+    return carriedSnapshot(snapshot, current.createdAt);
   }
 
   async cancel(id: string): Promise<boolean> {
-    const entries = await this.#logs({ messageIds: [id] });
-    let messageId = id;
-    const latest = entries[0];
-    if (latest?.state === "FAILED") {
-      const republished = await this.#republished(id, latest.url);
-      if (!republished || DONE.has(republished.entries[0]?.state ?? "")) return false;
-      messageId = republished.messageId;
-    } else if (latest && DONE.has(latest.state)) {
-      return false;
-    }
+    const current = await this.#current(id);
+    const messageId = current?.messageId ?? id;
+    const latest = current?.entries[0];
+    if (latest && DONE.has(latest.state)) return false;
+    // A child's result record: the job is completed.
+    if (current && current.messageId !== id && isResultRecord(current.entries)) return false;
     try {
       const messages = this.#api().messages;
       await this.#call("messages.cancel", "repeatable", () => messages.cancel(messageId));
@@ -177,7 +183,9 @@ class QStashBackend implements Backend {
       const url = entries[0]?.url;
       const target = url === undefined ? undefined : deliveryTarget(url);
       if (!url || !target) return false;
-      deadLetter = await this.#deadLetter({ url: destinationUrl(url, { job: target.job, retryOf: id }) });
+      deadLetter =
+        (await this.#deadLetter({ url: destinationUrl(url, continuationTarget(target, id)) })) ??
+        (await this.#deadLetter({ url: destinationUrl(url, { job: target.job, retryOf: id }) }));
     }
     if (!deadLetter) return false;
     const target = deliveryTarget(deadLetter.url);
@@ -186,6 +194,15 @@ class QStashBackend implements Backend {
     if (!job) {
       throw new ConfigError(`retry(${id}): job "${target.job}" is not registered with this client`);
     }
+    // A job that failed in a continuation starts again from its steps, at attempt 1.
+    const carried =
+      target.run === undefined
+        ? undefined
+        : parseCarriedBody(parseStoredBody(deadLetter.body, deadLetter.bodyBase64));
+    const again: DeliveryTarget =
+      carried?.switchyard === "continuation"
+        ? continuationTarget(target, id)
+        : { job: target.job, retryOf: id };
     const settings = jobMessageSettings(job, this.#publishContext, { retryOf: id });
     const flowControl =
       deadLetter.flowControlKey && job.concurrency !== undefined
@@ -194,8 +211,11 @@ class QStashBackend implements Backend {
     const republish = {
       ...settings,
       // Where the failed message went (the app may have moved since), with the same body bytes.
-      url: destinationUrl(deadLetter.url, { job: target.job, retryOf: id }),
-      body: storedBodyText(deadLetter.body, deadLetter.bodyBase64) ?? "",
+      url: destinationUrl(deadLetter.url, again),
+      body:
+        carried?.switchyard === "continuation"
+          ? JSON.stringify({ ...carried, attempt: 1 })
+          : (storedBodyText(deadLetter.body, deadLetter.bodyBase64) ?? ""),
       headers: { "Content-Type": "application/json", ...storedTraceHeaders(deadLetter.header) },
       ...(flowControl ? { flowControl } : {}),
       // Two concurrent retry(id) calls publish once.
@@ -284,6 +304,12 @@ class QStashBackend implements Backend {
           if (!this.#runtime) throw new ConfigError("the qstash backend is not attached to a client");
           return this.#runtime;
         },
+        maxMessageBytes: this.#options.maxMessageBytes,
+        carryOn: (message) => this.#carryOn(message),
+        cancelRequested: async (messageId) => {
+          const [latest] = await this.#logs({ messageIds: [messageId] });
+          return latest !== undefined && CANCELLED.has(latest.state);
+        },
       }),
     );
     return this.#handler;
@@ -299,6 +325,75 @@ class QStashBackend implements Backend {
   }
 
   // ---- internal ----
+
+  /**
+   * Publishes a continuation (or a child's result record) to the job's `&run=<id>` URL, with the
+   * job's settings and the retries left to the attempt it carries. A continuation due later than
+   * the plan's longest delay is published for that longest delay: its delivery finds the sleep not
+   * over and suspends again.
+   */
+  async #carryOn(message: CarriedMessage): Promise<void> {
+    const job = this.#runtime?.jobs.get(message.target.job);
+    if (!job) throw new ConfigError(`job "${message.target.job}" is not registered with this client`);
+    const settings = jobMessageSettings(job, this.#publishContext);
+    const publish: JobPublishRequest = {
+      ...settings,
+      url: destinationUrl(this.#options.url, message.target),
+      retries:
+        message.body.switchyard === "result" ? 0 : Math.max(0, job.retry.maxAttempts - message.body.attempt),
+      body: message.body,
+      deduplicationId: `${this.#keys.namespace}.${escapeId(message.deduplicationId)}`,
+      ...(message.traceContext ? { headers: traceHeaders(message.traceContext) } : {}),
+    };
+    const now = Date.now();
+    if (message.notBefore !== undefined && message.notBefore > now) {
+      // QStash delays have one-second resolution: never early, and never past the plan's longest delay.
+      const due = Math.ceil(message.notBefore / 1_000);
+      publish.notBefore = Math.min(due, Math.floor((now + this.#options.maxDelayMs) / 1_000));
+    }
+    const client = this.#api();
+    await this.#call("publish", "repeatable", () => client.publishJSON(publish));
+  }
+
+  /**
+   * The message that holds job `id` now, with its log: the job's first message, or once that one is
+   * settled, the newest of its continuations (`&run=<id>`) and of its copies published by retry(id).
+   * Undefined when QStash has no log of `id` yet.
+   */
+  async #current(
+    id: string,
+  ): Promise<{ messageId: string; entries: LogRecord[]; createdAt?: Date } | undefined> {
+    const entries = await this.#logs({ messageIds: [id] });
+    const latest = entries[0];
+    if (!latest) return undefined;
+    const own = { messageId: id, entries };
+    const target = deliveryTarget(latest.url);
+    if (!target || !SETTLED.has(latest.state)) return own;
+    const candidates = [await this.#newest(destinationUrl(latest.url, continuationTarget(target, id)))];
+    if (latest.state === "FAILED") candidates.push(await this.#republished(id, latest.url));
+    const newest = candidates
+      .filter((candidate) => candidate !== undefined)
+      .sort((a, b) => createdTime(b.entries) - createdTime(a.entries))[0];
+    if (!newest) return own;
+    return { ...newest, createdAt: new Date(createdTime(entries)) };
+  }
+
+  /**
+   * The message last published to `url`, with its log. Not the one with the newest log entry: a
+   * delivery publishes its continuation before it answers, so the continuation is created before
+   * the message it follows is logged DELIVERED.
+   */
+  async #newest(url: string): Promise<{ messageId: string; entries: LogRecord[] } | undefined> {
+    const entries = await this.#logs({ filter: { url } });
+    let newest: { messageId: string; created: number } | undefined;
+    for (const entry of entries) {
+      if (entry.state !== "CREATED" || (newest && newest.created >= entry.time)) continue;
+      newest = { messageId: entry.messageId, created: entry.time };
+    }
+    const messageId = newest?.messageId ?? entries[0]?.messageId;
+    if (messageId === undefined) return undefined;
+    return { messageId, entries: entries.filter((entry) => entry.messageId === messageId) };
+  }
 
   #api(): Client {
     this.#client ??= new Client({
@@ -361,12 +456,7 @@ class QStashBackend implements Backend {
   ): Promise<{ messageId: string; entries: LogRecord[] } | undefined> {
     const target = deliveryTarget(url);
     if (!target) return undefined;
-    const entries = await this.#logs({
-      filter: { url: destinationUrl(url, { job: target.job, retryOf: id }) },
-    });
-    const newest = entries[0]?.messageId;
-    if (newest === undefined) return undefined;
-    return { messageId: newest, entries: entries.filter((entry) => entry.messageId === newest) };
+    return this.#newest(destinationUrl(url, { job: target.job, retryOf: id }));
   }
 
   async #logs(request: { messageIds: string[] } | { filter: { url: string } }): Promise<LogRecord[]> {
@@ -405,4 +495,21 @@ function partlyStored(error: unknown, stored: number, total: number): unknown {
   }
   if (error instanceof Error) error.message = `${error.message} (${note})`;
   return error;
+}
+
+/** Where the continuations of job `id` go: its job's URL with `&run=<id>` (and the child mark). */
+function continuationTarget(target: DeliveryTarget, id: string): DeliveryTarget & { run: string } {
+  return { job: target.job, run: id, ...(target.child ? { child: true as const } : {}) };
+}
+
+/** When a message was created, from its log (newest entry first). */
+function createdTime(entries: ReadonlyArray<LogRecord>): number {
+  return (entries.findLast((entry) => entry.state === "CREATED") ?? entries.at(-1))?.time ?? 0;
+}
+
+/** True when the message these log entries belong to is a child's result record. */
+function isResultRecord(entries: ReadonlyArray<LogRecord>): boolean {
+  const body = entries.find((entry) => entry.body !== undefined)?.body;
+  const value = parseStoredBody(undefined, body) ?? parseStoredBody(body);
+  return parseCarriedBody(value)?.switchyard === "result";
 }

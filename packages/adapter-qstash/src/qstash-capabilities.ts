@@ -39,6 +39,9 @@ export const qstashCapabilities: Capabilities = {
     "jobs.retryFailed": "emulated",
     "worker.gracefulStop": "native",
     "worker.crashRecovery": "native",
+    "steps.run": "emulated",
+    "steps.sleep": "native",
+    "steps.invoke": "emulated",
   }),
   idempotency: {
     window: "fixed",
@@ -82,6 +85,12 @@ export const qstashCapabilities: Capabilities = {
       "failed jobs are pages of the dead-letter queue, completed ones pages of the DELIVERED log entries (each job then read with its log, one call per 50 jobs); waiting, delayed and active jobs cannot be listed (QStash reads an in-flight message only by its id)",
     "jobs.retryFailed":
       "core lists the failed jobs and retries each (publish again, then delete the DLQ entry): QStash's bulk dlq.retry gives each message a new id that would lose the job's id",
+    "steps.run":
+      "each step ends its delivery: the handler publishes a continuation message carrying the payload and every completed step (as Upstash Workflow does), signed and verified like any delivery; a step that would make it larger than one message (maxMessageBytes, 1 MB on the free plan) fails the job with UnstorableResultError. One extra message per step counts against the plan's daily quota",
+    "steps.sleep":
+      "a continuation published with Upstash-Not-Before (one-second resolution, never early); a sleep longer than the plan's longest delay (maxDelayMs, 7 days on the free plan) is slept in hops",
+    "steps.invoke":
+      "the child is a message whose completion publishes its result (QStash keeps none); the parent looks at it again in delayed continuations (at least one second apart)",
     "jobs.cancel":
       "messages.cancel; QStash logs CANCEL_REQUESTED at once and CANCELLED at the message's delivery time, and the job reads cancelled from the first",
   },

@@ -44,6 +44,22 @@ export interface QStashBackendOptions {
     | false
     | { retries?: number | undefined; backoff?: ((retryCount: number) => number) | undefined }
     | undefined;
+  /**
+   * Your QStash plan's maximum message size, in bytes: a durable step whose continuation (the payload
+   * and every completed step's result) would not fit fails the job at that step with
+   * `UnstorableResultError`. Default `1048576` (1 MB, the free plan's; pay-as-you-go allows 10 MB).
+   */
+  maxMessageBytes?: number | undefined;
+  /**
+   * Your QStash plan's longest delay, in milliseconds (qstash/features/delay: 7 days on the free plan,
+   * 1 year on pay-as-you-go). A `ctx.step.sleep` longer than this is slept in hops of at most this
+   * long (one more delivery each). Default `604800000` (7 days).
+   */
+  maxDelayMs?: number | undefined;
 }
 
 export const DEFAULT_NAMESPACE = "switchyard";
+/** The free plan's maximum message size (upstash.com/pricing/qstash). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_576;
+/** The free plan's longest delay (upstash/docs qstash/features/delay.mdx). */
+export const DEFAULT_MAX_DELAY_MS = 7 * 86_400_000;

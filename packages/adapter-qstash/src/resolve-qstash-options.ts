@@ -2,7 +2,12 @@ import { ConfigError } from "@switchyard/core";
 import { checkHttpUrl, checkOptions, describeValue, optionalText } from "@switchyard/core/adapter";
 import { assertNamespace } from "./account-keys.js";
 import { assertHandlerUrl } from "./destination-url.js";
-import { DEFAULT_NAMESPACE, type QStashBackendOptions } from "./qstash-options.js";
+import {
+  DEFAULT_MAX_DELAY_MS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_NAMESPACE,
+  type QStashBackendOptions,
+} from "./qstash-options.js";
 import type { RequestRetry } from "./qstash-request.js";
 
 /** `qstash()`'s options, checked once, with their defaults. */
@@ -15,6 +20,8 @@ export interface ResolvedQStashOptions {
   namespace: string;
   clockToleranceSeconds: number;
   retry: RequestRetry;
+  maxMessageBytes: number;
+  maxDelayMs: number;
 }
 
 const WHERE = "qstash()";
@@ -27,6 +34,8 @@ const OPTION_KEYS = [
   "namespace",
   "clockToleranceSeconds",
   "retry",
+  "maxMessageBytes",
+  "maxDelayMs",
 ];
 /** Each required option and the variable `fromEnv` reads it from. */
 const REQUIRED = {
@@ -76,7 +85,18 @@ export function resolveQStashOptions(options: QStashBackendOptions): ResolvedQSt
     namespace,
     clockToleranceSeconds: tolerance,
     retry: resolveRetry(options.retry),
+    maxMessageBytes: positiveInteger(options.maxMessageBytes, "maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES),
+    maxDelayMs: positiveInteger(options.maxDelayMs, "maxDelayMs", DEFAULT_MAX_DELAY_MS),
   };
+}
+
+/** A plan limit: a positive whole number, or its default when undefined. */
+function positiveInteger(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw new ConfigError(`${WHERE}: ${name} must be a positive whole number, got ${describeValue(value)}`);
+  }
+  return value;
 }
 
 function resolveRetry(retry: QStashBackendOptions["retry"]): RequestRetry {

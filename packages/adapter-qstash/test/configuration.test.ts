@@ -92,6 +92,8 @@ describe("qstash() options", () => {
     expect(wrong({ baseUrl: "qstash.local" })).toThrow(/baseUrl must be an absolute http\(s\) URL/);
     expect(wrong({ token: 42 })).toThrow(/token must be a string, got 42/);
     expect(wrong({ clockToleranceSeconds: -1 })).toThrow(/clockToleranceSeconds must be a non-negative/);
+    expect(wrong({ maxMessageBytes: 0 })).toThrow(/maxMessageBytes must be a positive whole number, got 0/);
+    expect(wrong({ maxDelayMs: "7d" })).toThrow(/maxDelayMs must be a positive whole number, got "7d"/);
     expect(wrong({ retry: { retries: 1.5 } })).toThrow(/retry.retries must be an integer from 0 to 100/);
     expect(wrong({ retry: { backoff: 100 } })).toThrow(/retry.backoff must be a function/);
     expect(wrong({ retry: { retry: 3 } })).toThrow(/retry: unknown option "retry"/);

@@ -13,7 +13,7 @@ import {
   startQStashEmulator,
 } from "@switchyard/emulator-qstash";
 import { Client } from "@upstash/qstash";
-import { qstash } from "../src/index.js";
+import { type QStashBackendOptions, qstash } from "../src/index.js";
 
 /** An app on the QStash emulator: its client, the route QStash delivers to, and the emulator itself. */
 export interface EmulatedApp {
@@ -36,6 +36,8 @@ export async function startEmulatedApp(options: {
   /** Default: the adapter's. */
   namespace?: string;
   emulator?: QStashEmulatorOptions;
+  /** The plan limits the adapter is told about. Default: the adapter's. */
+  limits?: Pick<QStashBackendOptions, "maxMessageBytes" | "maxDelayMs">;
   onRequest?: () => void;
 }): Promise<EmulatedApp> {
   const emulator = await startQStashEmulator(options.emulator);
@@ -55,6 +57,7 @@ export async function startEmulatedApp(options: {
       url: handlerUrl,
       ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
       retry: false,
+      ...options.limits,
     }),
     jobs: options.jobs,
     logger: silentLogger,

@@ -2,6 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createSwitchyard, defineJob, memory, silentLogger } from "../src/index.js";
+import { runAttempt } from "../src/run-attempt.js";
+import type { StepRecord, StepStore } from "../src/steps/step-record.js";
 
 describe("durable steps", () => {
   it("a step still running when a sibling step sleeps is stored before the job suspends", async () => {
@@ -29,5 +31,40 @@ describe("durable steps", () => {
     expect(runs).toEqual({ slow: 1, handler: 2 });
     expect((await jobs.get(id))?.steps?.sort()).toEqual(["nap", "slow"]);
     await worker.stop();
+  });
+
+  it("a store that suspends after each run ends the attempt once the parallel steps are saved", async () => {
+    const saved = new Map<string, StepRecord>();
+    const store: StepStore = {
+      completed: new Map(),
+      suspendsAfterEachRun: true,
+      async save(id, record) {
+        saved.set(id, record);
+      },
+    };
+    const ran: string[] = [];
+    const job = defineJob({
+      name: "continued",
+      schema: z.object({}),
+      handler: async (_p, ctx) => {
+        await Promise.all([
+          ctx.step.run("fast", () => ran.push("fast")),
+          ctx.step.run("slow", async () => {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            ran.push("slow");
+          }),
+        ]);
+        await ctx.step.run("next", () => ran.push("next"));
+      },
+    });
+    const outcome = await runAttempt(
+      job as never,
+      { id: "j1", payload: {}, attempt: 1, steps: store },
+      silentLogger,
+    );
+    expect(outcome.type).toBe("suspended");
+    expect([...saved.keys()].sort()).toEqual(["fast", "slow"]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(ran.sort()).toEqual(["fast", "slow"]); // "next" waits for the next run
   });
 });

@@ -67,6 +67,18 @@ export interface QStashEmulatorOptions {
    * @default false
    */
   retryAfterOverridesRetryDelay?: boolean;
+  /**
+   * The plan's maximum message size: a publish with a larger body is refused with 413 (status
+   * inferred; the limit is the pricing page's "Max Message Size").
+   * @default 1_048_576 (1 MB, the free plan; pay-as-you-go: 10 MB)
+   */
+  maxMessageBytes?: number;
+  /**
+   * The plan's maximum delay, in milliseconds: a publish due further away is refused with 400
+   * (status inferred; limit from qstash/features/delay.mdx).
+   * @default 604_800_000 (7 days, the free plan; pay-as-you-go: 1 year)
+   */
+  maxDelayMs?: number;
 }
 
 /** Lifecycle states, as QStash names them in its logs (`GET /v2/events`). */

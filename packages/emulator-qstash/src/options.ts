@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { QStashEmulatorOptions } from "./interfaces.js";
+import { DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_MESSAGE_BYTES } from "./plan-limits.js";
 
 /** QStash free plan: 3 retries unless `Upstash-Retries` says otherwise (OA:626-635, qstash/features/retry.mdx). */
 export const DEFAULT_RETRIES = 3;
@@ -33,6 +34,8 @@ export function resolveOptions(options: QStashEmulatorOptions = {}): ResolvedOpt
     maxResponseDurationMs: options.maxResponseDurationMs ?? DEFAULT_MAX_RESPONSE_DURATION_MS,
     deduplicationWindowMs: options.deduplicationWindowMs ?? DEFAULT_DEDUPLICATION_WINDOW_MS,
     retryAfterOverridesRetryDelay: options.retryAfterOverridesRetryDelay ?? false,
+    maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    maxDelayMs: options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS,
   };
 }
 

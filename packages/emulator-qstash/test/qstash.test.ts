@@ -375,6 +375,29 @@ describe("QStash emulator: publish options", () => {
     expect(emulator.getMessage(absolute.messageId)?.state).toBe("DELIVERED");
   });
 
+  it("refuses a message over the plan's size (413) or delay (400), in a batch too, and stores none of it", async () => {
+    const url = receiver.url("/limits");
+    const refused = async (publish: () => Promise<unknown>): Promise<number | undefined> =>
+      publish().then(
+        () => undefined,
+        (error: unknown) => (error instanceof QstashError ? error.status : -1),
+      );
+    const megabyte = "x".repeat(1_048_576); // the free plan's 1 MB, plus the JSON quotes
+    expect(await refused(() => client.publishJSON({ url, body: megabyte }))).toBe(413);
+    expect(await refused(() => client.publishJSON({ url, body: "x".repeat(1_000_000) }))).toBeUndefined();
+    expect(await refused(() => client.publishJSON({ url, body: {}, delay: 7 * 86_400 + 1 }))).toBe(400);
+    const eightDays = Math.floor(Date.now() / 1000) + 8 * 86_400;
+    expect(await refused(() => client.publishJSON({ url, body: {}, notBefore: eightDays }))).toBe(400);
+    const batch = [
+      { url, body: "small" },
+      { url, body: `${megabyte}xx` },
+    ];
+    expect(await refused(() => client.batch(batch))).toBe(413);
+    const { logs } = await client.logs({ filter: { url } });
+    expect(logs.filter((log) => log.state === "CREATED")).toHaveLength(1); // the one accepted above
+    await emulator.waitForIdle();
+  });
+
   it("gets a pending message and cancels it: CANCEL_REQUESTED now, CANCELLED at its delivery time", async () => {
     const { messageId } = await client.publishJSON({
       url: receiver.url("/cancel"),

@@ -88,11 +88,15 @@ export class AttemptSteps implements JobSteps {
     if (done) return done.result as T;
     const running = this.#runAndSave(store, id, fn);
     this.#running.add(running);
+    let result: T;
     try {
-      return await running;
+      result = await running;
     } finally {
       this.#running.delete(running);
     }
+    // The step is saved in memory only: the suspension is what makes it durable (see StepStore).
+    if (store.suspendsAfterEachRun === true) return this.#wait(Date.now());
+    return result;
   }
 
   async #runAndSave<T>(store: StepStore, id: string, fn: () => T | Promise<T>): Promise<T> {

@@ -34,4 +34,11 @@ export interface StepStore {
   /** The steps this job completed in earlier attempts or runs, by step id. */
   readonly completed: ReadonlyMap<string, StepRecord>;
   save(stepId: string, record: StepRecord): Promise<void>;
+  /**
+   * When true, the attempt suspends (until now) right after each `step.run` is saved, once the steps
+   * running beside it are saved too: for a backend whose store is the message that carries the job
+   * on (QStash publishes a continuation with the steps at the suspension, as Upstash Workflow does),
+   * so that `save` may only record in memory. Default false: the handler goes on in the same attempt.
+   */
+  readonly suspendsAfterEachRun?: boolean;
 }

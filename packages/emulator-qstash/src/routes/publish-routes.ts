@@ -1,5 +1,6 @@
 import type { EmulatorState } from "../emulator-state.js";
 import { badRequest } from "../http-error.js";
+import { checkPlanLimits } from "../plan-limits.js";
 import { type PublishOutcome, publishMessage } from "../publish-message.js";
 import { type HeaderBag, type PublishRequest, parsePublishRequest } from "../publish-request.js";
 import { decodeSegment, type Route, type RouteContext, type RouteResult, route } from "../router.js";
@@ -17,15 +18,24 @@ function parseFromContext(
   destination: string,
   queueName?: string,
 ) {
-  return parsePublishRequest({
-    // The SDK appends the destination raw, so its own query string arrives as ours (Q:1550).
-    destination: destination + context.rawQuery,
-    headers: context.headers,
-    body: context.body,
-    defaultRetries: state.options.defaultRetries,
-    ...(queueName ? { queueName } : {}),
-    ...(context.callerIp ? { callerIp: context.callerIp } : {}),
-  });
+  return withinPlan(
+    state,
+    parsePublishRequest({
+      // The SDK appends the destination raw, so its own query string arrives as ours (Q:1550).
+      destination: destination + context.rawQuery,
+      headers: context.headers,
+      body: context.body,
+      defaultRetries: state.options.defaultRetries,
+      ...(queueName ? { queueName } : {}),
+      ...(context.callerIp ? { callerIp: context.callerIp } : {}),
+    }),
+  );
+}
+
+/** The request, once within the plan's message size and delay limits (plan-limits.ts). */
+function withinPlan(state: EmulatorState, request: PublishRequest): PublishRequest {
+  checkPlanLimits(request, state.options);
+  return request;
 }
 
 interface BatchItem {
@@ -55,14 +65,17 @@ function parseBatch(state: EmulatorState, context: RouteContext): PublishRequest
       for (const [name, value] of Object.entries(raw.headers)) headers[name.toLowerCase()] = String(value);
     }
     const body = raw.body === undefined || raw.body === null ? "" : String(raw.body);
-    return parsePublishRequest({
-      destination: raw.destination,
-      headers,
-      body: Buffer.from(body, "utf8"),
-      defaultRetries: state.options.defaultRetries,
-      ...(typeof raw.queue === "string" && raw.queue ? { queueName: raw.queue } : {}),
-      ...(context.callerIp ? { callerIp: context.callerIp } : {}),
-    });
+    return withinPlan(
+      state,
+      parsePublishRequest({
+        destination: raw.destination,
+        headers,
+        body: Buffer.from(body, "utf8"),
+        defaultRetries: state.options.defaultRetries,
+        ...(typeof raw.queue === "string" && raw.queue ? { queueName: raw.queue } : {}),
+        ...(context.callerIp ? { callerIp: context.callerIp } : {}),
+      }),
+    );
   });
 }
 
