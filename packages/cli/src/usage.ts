@@ -23,6 +23,7 @@ Options:
   -h, --help                  this help
 
 The backend comes from the environment, as for backendFromEnv(): SWITCHYARD_BACKEND
-(bullmq, postgres, qstash, inngest, trigger) and its variables (REDIS_URL, DATABASE_URL, ...).
+(bullmq, bullmq-postgres, postgres, qstash, inngest, trigger) and its variables (REDIS_URL,
+DATABASE_URL, ...).
 Exit codes: 0 done, 1 failed (the message says why), 2 bad usage.
 `;

@@ -222,9 +222,9 @@ export interface JobSnapshot {
 
 export interface ListFailedOptions {
   /** Only this job's failures. Default: all jobs. */
-  job?: string;
+  job?: string | undefined;
   /** Default 100. */
-  limit?: number;
+  limit?: number | undefined;
 }
 
 /** Jobs per state. A state the backend cannot count is absent (`capabilities.jobStates.counted` lists the others). */
@@ -235,7 +235,7 @@ export interface CountOptions {
    * Only this job's, defined by this client or not. Default: the jobs this client defines (other apps
    * sharing the store are left out); a client defined with no jobs (an operator's) covers them all.
    */
-  job?: string;
+  job?: string | undefined;
 }
 
 export interface ListOptions {
@@ -245,11 +245,11 @@ export interface ListOptions {
    * Only this job's, defined by this client or not. Default: the jobs this client defines (other apps
    * sharing the store are left out); a client defined with no jobs (an operator's) covers them all.
    */
-  job?: string;
+  job?: string | undefined;
   /** The most jobs in one page, 1..1000. Default 100. */
-  limit?: number;
+  limit?: number | undefined;
   /** The `cursor` of the previous page, to get the next one. Default: the first page. */
-  cursor?: string;
+  cursor?: string | undefined;
 }
 
 /** One page of `jobs.list()`: newest first (by creation, or by when the job reached its state where the backend orders that way). */
@@ -261,9 +261,9 @@ export interface JobPage {
 
 export interface RetryFailedOptions {
   /** Only this job's failures. Default: the jobs this client defines (all, for a client with none). */
-  job?: string;
+  job?: string | undefined;
   /** The most jobs retried by this call. Default 1000. */
-  limit?: number;
+  limit?: number | undefined;
 }
 
 export interface RetryFailedResult {

@@ -45,7 +45,8 @@ export interface FastifyPluginOptions {
  * Fastify parses JSON bodies before a route runs, and a signature covers the exact bytes the platform
  * sent: inside its own scope (Fastify encapsulates what a plugin registers, so the rest of the app
  * keeps its parsers), the plugin replaces every content-type parser with one that keeps the body as a
- * Buffer. It answers GET, POST and PUT (Inngest syncs with PUT and inspects with GET; QStash POSTs).
+ * Buffer. It answers GET, POST and PUT (Inngest syncs with PUT and inspects with GET; QStash POSTs),
+ * at the prefix and at every path under it (`@switchyard/dashboard` mounts the same way).
  */
 export function toFastifyPlugin(
   handler: (request: Request) => Promise<Response>,
@@ -54,18 +55,22 @@ export function toFastifyPlugin(
   return async (instance) => {
     instance.removeAllContentTypeParsers();
     instance.addContentTypeParser("*", { parseAs: "buffer" }, async (_request, body) => body);
-    instance.route({
-      method: ["GET", "POST", "PUT"],
-      url: "/",
-      ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
-      handler: async (request, reply) => {
-        reply.hijack();
-        const parsed = request.body;
-        await serveNodeRequest(handler, request.raw, reply.raw, () =>
-          // No parser ran when the request had no body (GET, or an empty POST): read the stream.
-          parsed instanceof Uint8Array ? Promise.resolve(Buffer.from(parsed)) : rawBody(request.raw),
-        );
-      },
-    });
+    // The prefix itself and every path under it: a handler with pages of its own (the dashboard's
+    // assets and API) answers them all.
+    for (const url of ["/", "/*"]) {
+      instance.route({
+        method: ["GET", "POST", "PUT"],
+        url,
+        ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+        handler: async (request, reply) => {
+          reply.hijack();
+          const parsed = request.body;
+          await serveNodeRequest(handler, request.raw, reply.raw, () =>
+            // No parser ran when the request had no body (GET, or an empty POST): read the stream.
+            parsed instanceof Uint8Array ? Promise.resolve(Buffer.from(parsed)) : rawBody(request.raw),
+          );
+        },
+      });
+    }
   };
 }
