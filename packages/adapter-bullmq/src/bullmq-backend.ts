@@ -23,7 +23,7 @@ import { formatJobId, parseJobId } from "./job-ref.js";
 import { JobSchedulers } from "./job-schedulers.js";
 import { isCancelledJob, toJobSnapshot } from "./job-snapshot.js";
 import { wantsPostgres } from "./postgres-options.js";
-import { queueNamesUnder } from "./queue-names.js";
+import { QueueNameCache, queueExists, queueNamesUnder } from "./queue-names.js";
 import { RedisConnections } from "./redis-connections.js";
 import { readStepView, withStepView } from "./step-view.js";
 import { withTraceMetadata } from "./trace-metadata.js";
@@ -58,6 +58,8 @@ class BullmqBackend implements Backend {
   readonly #workers = new Set<BullmqWorkerRunner>();
   readonly #cancellations: Cancellations;
   readonly #schedulers: JobSchedulers;
+  /** An operator's client's queue names (a SCAN of the keyspace), reused for 30 s (queue-names.ts). */
+  readonly #queueNames: QueueNameCache;
   /** Set by attach(), which core calls before anything else. */
   #runtime!: JobRuntime;
   #lastError?: { message: string; at: number };
@@ -76,6 +78,7 @@ class BullmqBackend implements Backend {
       onError: (error) => this.#reportError(error),
     });
     const redis = () => this.#connections.producer;
+    this.#queueNames = new QueueNameCache(() => queueNamesUnder(redis(), this.#prefix));
     this.#cancellations = new Cancellations({
       prefix: this.#prefix,
       retentionMs: resolved.cancelledRetentionMs,
@@ -150,7 +153,7 @@ class BullmqBackend implements Backend {
 
   async listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]> {
     return this.#read(async () => {
-      const names = options.job === undefined ? await this.#jobNamesInScope() : [options.job];
+      const names = await this.#namesOf(options);
       const lists = await Promise.all(names.map((name) => this.#failedOf(name, options.limit)));
       return lists
         .flat()
@@ -317,11 +320,11 @@ class BullmqBackend implements Backend {
 
   /**
    * The jobs a call that names none covers: this client's jobs; for a client with none (an operator's
-   * client: the CLI, the dashboard), every job with a queue under the prefix.
+   * client: the CLI, the dashboard), every job with a queue under the prefix, as found at most 30 s ago.
    */
   async #jobNamesInScope(): Promise<string[]> {
     if (this.#runtime.jobs.size > 0) return [...this.#runtime.jobs.keys()];
-    return queueNamesUnder(this.#connections.producer, this.#prefix);
+    return this.#queueNames.names();
   }
 
   /** The BullMQ queue of a job, created on first use and shared; a queue whose setup failed is dropped. */
@@ -362,9 +365,16 @@ class BullmqBackend implements Backend {
     return found.slice(0, limit);
   }
 
-  /** The job names a call covers: `job`, defined here or not, else those of #jobNamesInScope. */
+  /**
+   * The job names a call covers: those of #jobNamesInScope, or `job` when it is registered here or has
+   * a queue under the prefix. A name with neither has no jobs: no Queue is created for it, so calls
+   * naming arbitrary jobs (a dashboard's `?job=`) cannot fill #queues.
+   */
   async #namesOf(options: { job?: string }): Promise<string[]> {
-    return options.job === undefined ? this.#jobNamesInScope() : [options.job];
+    const { job } = options;
+    if (job === undefined) return this.#jobNamesInScope();
+    if (this.#runtime.jobs.has(job) || this.#queues.has(job)) return [job];
+    return (await queueExists(this.#connections.producer, this.#prefix, job)) ? [job] : [];
   }
 
   /** Runs a call that writes nothing (else BackendUnavailableError, stored "no"). */

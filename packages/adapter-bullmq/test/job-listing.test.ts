@@ -104,6 +104,18 @@ describe("bullmq list() cursors", () => {
     await expect(client.list({ state: "delayed", job: job.name, cursor })).rejects.toThrow(ConfigError);
     await expect(client.list({ state: "waiting", cursor })).rejects.toThrow(/not of this one/);
     await expect(client.list({ state: "waiting", cursor: "eyJ2IjoyfQ" })).rejects.toThrow(ConfigError);
+    // A list anchor remembers at most 8 ids (each costs an LPOS): a longer one is not a cursor of ours.
+    const decoded = JSON.parse(Buffer.from(cursor!, "base64url").toString("utf8"));
+    const [stream] = Object.keys(decoded.anchors);
+    const forged = (ids: number) => {
+      const r = Array.from({ length: ids }, (_, index) => `id-${index}`);
+      const text = JSON.stringify({ ...decoded, anchors: { [stream!]: { r } } });
+      return Buffer.from(text).toString("base64url");
+    };
+    expect((await client.list({ state: "waiting", job: job.name, cursor: forged(8) })).jobs).toEqual([]);
+    await expect(client.list({ state: "waiting", job: job.name, cursor: forged(9) })).rejects.toThrow(
+      /is not a cursor of the bullmq backend/,
+    );
   });
 });
 
