@@ -22,7 +22,6 @@ export interface JobStream {
   read(anchor: StreamAnchor | undefined, count: number): Promise<{ entries: StreamEntry[]; more: boolean }>;
 }
 
-
 /** BullMQ scores a delayed job by its due time in ms times 0x1000, plus a counter. */
 const DELAYED_SCORE_FACTOR = 0x1000;
 

@@ -143,6 +143,39 @@ describe("bullmq counts() and list() of cancelled jobs", () => {
     expect(cancelled.jobs.map((snapshot) => [snapshot.id, snapshot.state])).toEqual([[id, "cancelled"]]);
   });
 
+  it("the index of jobs cancelled while they ran drops those BullMQ removed at the next such cancellation", async () => {
+    const started = new Set<number>();
+    const job = defineJob({
+      name: clients.name("cancel-running-removed"),
+      schema: numberPayload,
+      handler: async (payload, ctx) => {
+        started.add(payload.n);
+        await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+      },
+    });
+    // BullMQ keeps no failed job: a cancelled running job is removed once it fails.
+    const client = await clients.client([job], { removeOnFail: true });
+    await clients.worker(client);
+    const index = `${clients.prefixOf(client)}:${job.name}:switchyard-cancelled-running`;
+    const redis = new Redis(REDIS_URL);
+    try {
+      const first = await client.enqueue(job, { n: 1 });
+      await waitFor(() => started.has(1));
+      expect(await client.cancel(first.id)).toBe(true);
+      await waitFor(async () => (await client.get(first.id)) === undefined);
+      const second = await client.enqueue(job, { n: 2 });
+      await waitFor(() => started.has(2));
+      expect(await client.cancel(second.id)).toBe(true);
+      // Nothing called counts(): the second cancellation dropped the first job's entry (and the
+      // second's too when its worker failed it first).
+      const kept = await redis.zrange(index, 0, -1);
+      expect(kept.length).toBeLessThanOrEqual(1);
+      expect(kept).not.toContain(first.id.slice(job.name.length + 1));
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it("a job cancelled before it ran counts while its record is kept; the index drops it at the next cancellation", async () => {
     const job = failing(clients.name("cancel-waiting"));
     const client = await clients.client([job], { cancelledRetention: "300ms" });
