@@ -115,6 +115,7 @@ class BullmqBackend implements Backend {
     const ref = parseJobId(id);
     if (!ref) return undefined;
     return this.#read(async () => {
+      if (!(await this.#hasQueue(ref.queue))) return undefined;
       const queue = this.#queue(ref.queue);
       // State first, then the job: a job read after its state is at least as far along, so a
       // completed state always comes with its result. One that moved on meanwhile is read again.
@@ -132,13 +133,17 @@ class BullmqBackend implements Backend {
   async cancel(id: string): Promise<boolean> {
     const ref = parseJobId(id);
     if (!ref) return false;
-    return this.#write(() => this.#cancellations.cancel(this.#queue(ref.queue), ref));
+    return this.#write(
+      async () =>
+        (await this.#hasQueue(ref.queue)) && this.#cancellations.cancel(this.#queue(ref.queue), ref),
+    );
   }
 
   async retry(id: string): Promise<boolean> {
     const ref = parseJobId(id);
     if (!ref) return false;
     return this.#write(async () => {
+      if (!(await this.#hasQueue(ref.queue))) return false;
       const job = await this.#queue(ref.queue).getJob(ref.jobId);
       if (!job || isCancelledJob(job) || (await job.getState()) !== "failed") return false;
       try {
@@ -366,15 +371,23 @@ class BullmqBackend implements Backend {
   }
 
   /**
-   * The job names a call covers: those of #jobNamesInScope, or `job` when it is registered here or has
-   * a queue under the prefix. A name with neither has no jobs: no Queue is created for it, so calls
-   * naming arbitrary jobs (a dashboard's `?job=`) cannot fill #queues.
+   * The job names a call covers: those of #jobNamesInScope, or `job` when it #hasQueue (a name
+   * without one has no jobs).
    */
   async #namesOf(options: { job?: string }): Promise<string[]> {
     const { job } = options;
     if (job === undefined) return this.#jobNamesInScope();
-    if (this.#runtime.jobs.has(job) || this.#queues.has(job)) return [job];
-    return (await queueExists(this.#connections.producer, this.#prefix, job)) ? [job] : [];
+    return (await this.#hasQueue(job)) ? [job] : [];
+  }
+
+  /**
+   * True when `name` is a job registered here or has a queue under the prefix (one EXISTS, once per
+   * name: its Queue is then kept). Only such names get a Queue, so ids and filters naming arbitrary
+   * jobs (a dashboard's `?job=`) cannot fill #queues.
+   */
+  async #hasQueue(name: string): Promise<boolean> {
+    if (this.#runtime.jobs.has(name) || this.#queues.has(name)) return true;
+    return queueExists(this.#connections.producer, this.#prefix, name);
   }
 
   /** Runs a call that writes nothing (else BackendUnavailableError, stored "no"). */
