@@ -23,7 +23,7 @@ import { formatJobId, parseJobId } from "./job-ref.js";
 import { JobSchedulers } from "./job-schedulers.js";
 import { isCancelledJob, toJobSnapshot } from "./job-snapshot.js";
 import { wantsPostgres } from "./postgres-options.js";
-import { queueNamesUnder } from "./queue-names.js";
+import { QueueNameCache, queueExists, queueNamesUnder } from "./queue-names.js";
 import { RedisConnections } from "./redis-connections.js";
 import { readStepView, withStepView } from "./step-view.js";
 import { withTraceMetadata } from "./trace-metadata.js";
@@ -58,6 +58,8 @@ class BullmqBackend implements Backend {
   readonly #workers = new Set<BullmqWorkerRunner>();
   readonly #cancellations: Cancellations;
   readonly #schedulers: JobSchedulers;
+  /** An operator's client's queue names (a SCAN of the keyspace), reused for 30 s (queue-names.ts). */
+  readonly #queueNames: QueueNameCache;
   /** Set by attach(), which core calls before anything else. */
   #runtime!: JobRuntime;
   #lastError?: { message: string; at: number };
@@ -76,6 +78,7 @@ class BullmqBackend implements Backend {
       onError: (error) => this.#reportError(error),
     });
     const redis = () => this.#connections.producer;
+    this.#queueNames = new QueueNameCache(() => queueNamesUnder(redis(), this.#prefix));
     this.#cancellations = new Cancellations({
       prefix: this.#prefix,
       retentionMs: resolved.cancelledRetentionMs,
@@ -112,6 +115,7 @@ class BullmqBackend implements Backend {
     const ref = parseJobId(id);
     if (!ref) return undefined;
     return this.#read(async () => {
+      if (!(await this.#hasQueue(ref.queue))) return undefined;
       const queue = this.#queue(ref.queue);
       // State first, then the job: a job read after its state is at least as far along, so a
       // completed state always comes with its result. One that moved on meanwhile is read again.
@@ -129,13 +133,17 @@ class BullmqBackend implements Backend {
   async cancel(id: string): Promise<boolean> {
     const ref = parseJobId(id);
     if (!ref) return false;
-    return this.#write(() => this.#cancellations.cancel(this.#queue(ref.queue), ref));
+    return this.#write(
+      async () =>
+        (await this.#hasQueue(ref.queue)) && this.#cancellations.cancel(this.#queue(ref.queue), ref),
+    );
   }
 
   async retry(id: string): Promise<boolean> {
     const ref = parseJobId(id);
     if (!ref) return false;
     return this.#write(async () => {
+      if (!(await this.#hasQueue(ref.queue))) return false;
       const job = await this.#queue(ref.queue).getJob(ref.jobId);
       if (!job || isCancelledJob(job) || (await job.getState()) !== "failed") return false;
       try {
@@ -150,7 +158,7 @@ class BullmqBackend implements Backend {
 
   async listFailed(options: { job?: string; limit: number }): Promise<JobSnapshot[]> {
     return this.#read(async () => {
-      const names = options.job === undefined ? await this.#jobNamesInScope() : [options.job];
+      const names = await this.#namesOf(options);
       const lists = await Promise.all(names.map((name) => this.#failedOf(name, options.limit)));
       return lists
         .flat()
@@ -317,11 +325,11 @@ class BullmqBackend implements Backend {
 
   /**
    * The jobs a call that names none covers: this client's jobs; for a client with none (an operator's
-   * client: the CLI, the dashboard), every job with a queue under the prefix.
+   * client: the CLI, the dashboard), every job with a queue under the prefix, as found at most 30 s ago.
    */
   async #jobNamesInScope(): Promise<string[]> {
     if (this.#runtime.jobs.size > 0) return [...this.#runtime.jobs.keys()];
-    return queueNamesUnder(this.#connections.producer, this.#prefix);
+    return this.#queueNames.names();
   }
 
   /** The BullMQ queue of a job, created on first use and shared; a queue whose setup failed is dropped. */
@@ -362,9 +370,24 @@ class BullmqBackend implements Backend {
     return found.slice(0, limit);
   }
 
-  /** The job names a call covers: `job`, defined here or not, else those of #jobNamesInScope. */
+  /**
+   * The job names a call covers: those of #jobNamesInScope, or `job` when it #hasQueue (a name
+   * without one has no jobs).
+   */
   async #namesOf(options: { job?: string }): Promise<string[]> {
-    return options.job === undefined ? this.#jobNamesInScope() : [options.job];
+    const { job } = options;
+    if (job === undefined) return this.#jobNamesInScope();
+    return (await this.#hasQueue(job)) ? [job] : [];
+  }
+
+  /**
+   * True when `name` is a job registered here or has a queue under the prefix (one EXISTS, once per
+   * name: its Queue is then kept). Only such names get a Queue, so ids and filters naming arbitrary
+   * jobs (a dashboard's `?job=`) cannot fill #queues.
+   */
+  async #hasQueue(name: string): Promise<boolean> {
+    if (this.#runtime.jobs.has(name) || this.#queues.has(name)) return true;
+    return queueExists(this.#connections.producer, this.#prefix, name);
   }
 
   /** Runs a call that writes nothing (else BackendUnavailableError, stored "no"). */

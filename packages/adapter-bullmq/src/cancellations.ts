@@ -41,7 +41,7 @@ export class Cancellations {
     const job = await queue.getJob(ref.jobId);
     if (!job) return false;
     const state = await job.getState();
-    if (state === "active") return this.#cancelRunning(ref);
+    if (state === "active") return this.#cancelRunning(queue, ref);
     if (state === "completed" || state === "failed" || state === "unknown") return false;
     const key = this.#key(ref);
     const { runAt: _dueAt, error: _earlierFailure, ...rest } = toJobSnapshot(ref.queue, job, state);
@@ -69,7 +69,7 @@ export class Cancellations {
     if (removed === 1) return true;
     // It started meanwhile: a running job is locked, and is cancelled as a running one.
     await this.#unrecord(ref);
-    return this.#cancelRunning(ref);
+    return this.#cancelRunning(queue, ref);
   }
 
   /** The record of a job cancelled before it ran, while it is kept. */
@@ -111,11 +111,14 @@ export class Cancellations {
     await subscriber.subscribe(this.channel);
   }
 
-  async #cancelRunning(ref: JobRef): Promise<boolean> {
+  async #cancelRunning(queue: Queue, ref: JobRef): Promise<boolean> {
     const marking = this.#redis().multi().set(this.#key(ref), "running", "PX", this.#retentionMs);
     await indexCancellation(marking, this.#indexEntry(ref, true))
       .publish(this.channel, formatJobId(ref.queue, ref.jobId))
       .exec();
+    // Counting prunes the running index of jobs BullMQ no longer keeps failed: done here too, so the
+    // index stays as small as BullMQ's failed set even when nothing calls counts().
+    await this.counts(queue).catch(() => {}); // best effort: the next count prunes as well
     return true;
   }
 

@@ -9,7 +9,9 @@ import { RedisScript } from "./redis-script.js";
  *   each new cancellation, so the set holds what the records hold.
  * - `<prefix>:<job>:switchyard-cancelled-running`: jobs cancelled while they ran. Each counts as
  *   cancelled once BullMQ has failed it, for as long as BullMQ keeps it failed; an entry whose job
- *   completed anyway or was removed is dropped when the jobs are counted.
+ *   completed anyway or was removed is dropped when the jobs are counted, which each running
+ *   cancellation also does: the set holds at most the jobs BullMQ keeps failed (its removeOnFail),
+ *   plus those still running, whether or not anything calls counts().
  */
 export function cancelledIndexKey(prefix: string, queue: string, running: boolean): string {
   return `${prefix}:${queue}:switchyard-cancelled${running ? "-running" : ""}`;

@@ -6,7 +6,7 @@ import type { Redis } from "ioredis";
 import type { Cancellations } from "./cancellations.js";
 import { cancelledIndexKey } from "./cancelled-index.js";
 import { isCancelledJob, toJobSnapshot } from "./job-snapshot.js";
-import type { StreamAnchor } from "./list-cursor.js";
+import { MAX_REMEMBERED_IDS, type StreamAnchor } from "./list-cursor.js";
 
 /** One job of a stream: its snapshot, the key pages are merged on (ms, larger is newer), and where it is. */
 export interface StreamEntry {
@@ -21,9 +21,6 @@ export interface JobStream {
   /** Up to `count` entries after `anchor` (from the start without one); `more` when others may follow. */
   read(anchor: StreamAnchor | undefined, count: number): Promise<{ entries: StreamEntry[]; more: boolean }>;
 }
-
-/** How many ids a list anchor remembers: the next page starts after the first of them still listed. */
-const REMEMBERED_IDS = 8;
 
 /** BullMQ scores a delayed job by its due time in ms times 0x1000, plus a counter. */
 const DELAYED_SCORE_FACTOR = 0x1000;
@@ -180,7 +177,7 @@ function listStream(redis: Redis, queue: string, type: string, key: string, load
         const loaded = await Promise.all(fresh.map((id) => load(id, 0)));
         for (const [index, entry] of loaded.entries()) {
           if (!entry) continue;
-          recent = [fresh[index]!, ...recent].slice(0, REMEMBERED_IDS);
+          recent = [fresh[index]!, ...recent].slice(0, MAX_REMEMBERED_IDS);
           entries.push({ ...entry, anchor: { r: recent } });
           if (entries.length > count) return { entries: entries.slice(0, count), more: true };
         }

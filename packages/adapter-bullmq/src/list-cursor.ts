@@ -19,6 +19,12 @@ export interface ListCursor<Anchor = StreamAnchor> {
 
 const VERSION = 1;
 
+/**
+ * How many ids a list anchor remembers: the next page starts after the first of them still listed.
+ * Each costs an LPOS, so a cursor with more is refused.
+ */
+export const MAX_REMEMBERED_IDS = 8;
+
 export function encodeListCursor<Anchor>(cursor: ListCursor<Anchor>): string {
   const { state, job, anchors } = cursor;
   return Buffer.from(JSON.stringify({ v: VERSION, state, job, anchors })).toString("base64url");
@@ -62,6 +68,9 @@ export function decodeListCursor<Anchor = StreamAnchor>(
 function isAnchor(value: unknown): value is StreamAnchor {
   const anchor = value as Record<string, unknown> | null;
   if (typeof anchor !== "object" || anchor === null) return false;
-  if ("r" in anchor) return Array.isArray(anchor.r) && anchor.r.every((id) => typeof id === "string");
+  if ("r" in anchor) {
+    const { r } = anchor;
+    return Array.isArray(r) && r.length <= MAX_REMEMBERED_IDS && r.every((id) => typeof id === "string");
+  }
   return typeof anchor.s === "number" && typeof anchor.m === "string";
 }

@@ -104,6 +104,18 @@ describe("bullmq list() cursors", () => {
     await expect(client.list({ state: "delayed", job: job.name, cursor })).rejects.toThrow(ConfigError);
     await expect(client.list({ state: "waiting", cursor })).rejects.toThrow(/not of this one/);
     await expect(client.list({ state: "waiting", cursor: "eyJ2IjoyfQ" })).rejects.toThrow(ConfigError);
+    // A list anchor remembers at most 8 ids (each costs an LPOS): a longer one is not a cursor of ours.
+    const decoded = JSON.parse(Buffer.from(cursor!, "base64url").toString("utf8"));
+    const [stream] = Object.keys(decoded.anchors);
+    const forged = (ids: number) => {
+      const r = Array.from({ length: ids }, (_, index) => `id-${index}`);
+      const text = JSON.stringify({ ...decoded, anchors: { [stream!]: { r } } });
+      return Buffer.from(text).toString("base64url");
+    };
+    expect((await client.list({ state: "waiting", job: job.name, cursor: forged(8) })).jobs).toEqual([]);
+    await expect(client.list({ state: "waiting", job: job.name, cursor: forged(9) })).rejects.toThrow(
+      /is not a cursor of the bullmq backend/,
+    );
   });
 });
 
@@ -129,6 +141,39 @@ describe("bullmq counts() and list() of cancelled jobs", () => {
     expect((await client.list({ state: "failed", job: job.name })).jobs).toEqual([]);
     const cancelled = await client.list({ state: "cancelled", job: job.name });
     expect(cancelled.jobs.map((snapshot) => [snapshot.id, snapshot.state])).toEqual([[id, "cancelled"]]);
+  });
+
+  it("the index of jobs cancelled while they ran drops those BullMQ removed at the next such cancellation", async () => {
+    const started = new Set<number>();
+    const job = defineJob({
+      name: clients.name("cancel-running-removed"),
+      schema: numberPayload,
+      handler: async (payload, ctx) => {
+        started.add(payload.n);
+        await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+      },
+    });
+    // BullMQ keeps no failed job: a cancelled running job is removed once it fails.
+    const client = await clients.client([job], { removeOnFail: true });
+    await clients.worker(client);
+    const index = `${clients.prefixOf(client)}:${job.name}:switchyard-cancelled-running`;
+    const redis = new Redis(REDIS_URL);
+    try {
+      const first = await client.enqueue(job, { n: 1 });
+      await waitFor(() => started.has(1));
+      expect(await client.cancel(first.id)).toBe(true);
+      await waitFor(async () => (await client.get(first.id)) === undefined);
+      const second = await client.enqueue(job, { n: 2 });
+      await waitFor(() => started.has(2));
+      expect(await client.cancel(second.id)).toBe(true);
+      // Nothing called counts(): the second cancellation dropped the first job's entry (and the
+      // second's too when its worker failed it first).
+      const kept = await redis.zrange(index, 0, -1);
+      expect(kept.length).toBeLessThanOrEqual(1);
+      expect(kept).not.toContain(first.id.slice(job.name.length + 1));
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it("a job cancelled before it ran counts while its record is kept; the index drops it at the next cancellation", async () => {

@@ -50,6 +50,10 @@ export interface ParsedCommand {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** The longest --timeout: Node's timers hold at most 2^31-1 ms (about 24.8 days). */
+const MAX_TIMEOUT_S = Math.floor((2 ** 31 - 1) / 1000);
+/** The largest `failed --limit`: one page of `jobs.list()`, which takes at most 1000. */
+const MAX_FAILED_LIMIT = 1000;
 
 /** The command line as a command and its options; a UsageError for anything it does not take. */
 export function parseCommand(argv: ReadonlyArray<string>): ParsedCommand {
@@ -93,10 +97,15 @@ export function parseCommand(argv: ReadonlyArray<string>): ParsedCommand {
     id: rest[0],
     json: values.json === true,
     job: values.job,
-    limit: values.limit === undefined ? undefined : positiveInteger(values.limit, "--limit"),
+    limit:
+      values.limit === undefined
+        ? undefined
+        : positiveInteger(values.limit, "--limit", command === "failed" ? MAX_FAILED_LIMIT : undefined),
     cursor: values.cursor,
     timeoutMs:
-      values.timeout === undefined ? DEFAULT_TIMEOUT_MS : positiveInteger(values.timeout, "--timeout") * 1000,
+      values.timeout === undefined
+        ? DEFAULT_TIMEOUT_MS
+        : positiveInteger(values.timeout, "--timeout", MAX_TIMEOUT_S) * 1000,
     allFailed,
     port: values.port === undefined ? undefined : port(values.port),
     host: values.host,
@@ -106,11 +115,14 @@ export function parseCommand(argv: ReadonlyArray<string>): ParsedCommand {
   };
 }
 
-function positiveInteger(text: string, option: string): number {
+/** A whole number from 1 to `max` (any safe integer when no max is given); else a UsageError. */
+function positiveInteger(text: string, option: string, max?: number): number {
   const value = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
     throw new UsageError(`${option} must be a positive integer, got "${text}"`);
   }
+  if (max !== undefined && value > max)
+    throw new UsageError(`${option} must be at most ${max}, got "${text}"`);
   return value;
 }
 

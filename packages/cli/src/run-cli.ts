@@ -60,7 +60,7 @@ export async function runCli(argv: ReadonlyArray<string>, io: CliIo): Promise<Ex
   try {
     const run = COMMANDS[args.command](context);
     return BOUNDED.includes(args.command)
-      ? await withinTimeout(run, args.timeoutMs, backendName())
+      ? await withinTimeout(run, args.timeoutMs, backendName(), timeoutHint(args))
       : await run;
   } catch (error) {
     io.stderr(`switchyard: ${describeError(error)}\n`);
@@ -85,14 +85,23 @@ function oneLine(text: string): string {
 
 class BackendTimeout extends CommandFailure {}
 
-function withinTimeout<T>(work: Promise<T>, timeoutMs: number, backend: string): Promise<T> {
+/**
+ * What a command that timed out may have done. `retry --all-failed` is one `jobs.retryFailed()` call,
+ * which says what it retried only when it ends: how many were retried before the timeout is unknown.
+ */
+function timeoutHint(args: ParsedCommand): string {
+  if (args.command !== "retry" || !args.allFailed) return "";
+  return "; some failed jobs may have been retried already (retryFailed() reports how many only when it ends): run it again, it retries only the jobs still failed";
+}
+
+function withinTimeout<T>(work: Promise<T>, timeoutMs: number, backend: string, hint = ""): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () =>
         reject(
           new BackendTimeout(
-            `the ${backend} backend did not answer within ${timeoutMs / 1000}s (--timeout to wait longer)`,
+            `the ${backend} backend did not answer within ${timeoutMs / 1000}s (--timeout to wait longer)${hint}`,
           ),
         ),
       timeoutMs,

@@ -13,9 +13,9 @@ Commands:
 Options:
   --json                      machine-readable output (counts, failed, retry, cancel, schedules)
   --job <name>                only this job's (counts, failed, retry --all-failed)
-  --limit <n>                 at most n jobs (failed: default 20; retry --all-failed: default 1000)
+  --limit <n>                 at most n jobs (failed: default 20, at most 1000; retry --all-failed: default 1000)
   --cursor <cursor>           the next page of failed jobs, as printed by the previous one
-  --timeout <seconds>         give up on a backend that does not answer (default 30)
+  --timeout <seconds>         give up on a backend that does not answer (default 30, at most 2147483)
   --port <n>, --host <host>   where the dashboard listens (default 3000, 127.0.0.1)
   --jobs <module>             vercel-crons: the module exporting the job definitions
   --base-path <path>          vercel-crons: the routes' prefix (default /api/cron)

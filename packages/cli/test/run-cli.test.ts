@@ -108,6 +108,32 @@ describe("runCli on memory", () => {
     expect((await jobs.counts()).waiting).toBe(5);
   });
 
+  it("a --limit above one page of failed jobs, or a --timeout past Node's timers, is a usage error (exit 2)", async () => {
+    for (const args of [
+      ["failed", "--limit", "5000"],
+      ["failed", "--limit", "1001"],
+      ["counts", "--timeout", "2147484"],
+      ["retry", "--all-failed", "--timeout", "99999999999"],
+    ]) {
+      const refused = await run(args, jobs);
+      expect(refused.code, args.join(" ")).toBe(2);
+      expect(refused.stderr, args.join(" ")).toMatch(/^switchyard: --(limit|timeout) must be at most \d+/);
+    }
+    expect((await run(["failed", "--limit", "1000", "--json"], jobs)).code).toBe(0);
+    expect((await run(["counts", "--timeout", "2147483"], jobs)).code).toBe(0);
+    expect((await run(["retry", "--all-failed", "--limit", "5000", "--json"], jobs)).code).toBe(0);
+  });
+
+  it("retry --all-failed that times out says failed jobs may have been retried, and to run it again", async () => {
+    const hanging = { ...jobs, retryFailed: () => new Promise<never>(() => {}) };
+    const result = await run(["retry", "--all-failed", "--timeout", "1"], hanging);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /did not answer within 1s .*some failed jobs may have been retried already/,
+    );
+    expect(result.stderr).toMatch(/run it again, it retries only the jobs still failed\n$/);
+  });
+
   it("a backend without a feature: exit 1 with the NotSupportedError's one line", async () => {
     const features = { ...memory().capabilities.features, "jobs.counts": "unsupported" as const };
     // counts() reads the backend's manifest, so the backend's own is what must lack the feature.

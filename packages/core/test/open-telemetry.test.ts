@@ -52,6 +52,7 @@ describe("@switchyard/core/otel", () => {
   it("bad options are a ConfigError", () => {
     expect(() => openTelemetry({ attemptSpan: "parent" as never })).toThrow(ConfigError);
     expect(() => openTelemetry({ queueDepth: "yes" as never })).toThrow(ConfigError);
+    expect(() => openTelemetry({ queueDepthInterval: "soon" as never })).toThrow(/queueDepthInterval/);
     expect(() => openTelemetry({ tracer: {} } as never)).toThrow(/unknown option "tracer"/);
     const job = defineJob({ name: "j", schema: payload, handler: () => {} });
     expect(() => createSwitchyard({ jobs: [job], telemetry: {} as never })).toThrow(ConfigError);
@@ -150,7 +151,7 @@ describe("@switchyard/core/otel", () => {
       backend,
       jobs: [job],
       logger: quiet,
-      telemetry: openTelemetry(sdk.options),
+      telemetry: openTelemetry({ ...sdk.options, queueDepthInterval: 0 }),
     });
     const depth = async () =>
       (await sdk.points(METRIC_QUEUE_DEPTH)).map((point) => [
@@ -163,9 +164,36 @@ describe("@switchyard/core/otel", () => {
       ["deep", "delayed", 1],
     ]);
     expect(calls).toBe(1);
+    await depth();
+    expect(calls, "an interval of 0 counts at each collection").toBe(2);
     await jobs.close();
     await depth();
-    expect(calls, "no count after close").toBe(1);
+    expect(calls, "no count after close").toBe(2);
+  });
+
+  it("the queue-depth gauge counts at most once per queueDepthInterval (default 60 s)", async () => {
+    const sdk = otelSdk();
+    let calls = 0;
+    const backend = Object.assign(memory(), {
+      counts: async () => {
+        calls++;
+        return { waiting: calls };
+      },
+    });
+    const jobs = createSwitchyard({
+      backend,
+      jobs: [
+        defineJob({ name: "one", schema: payload, handler: () => {} }),
+        defineJob({ name: "two", schema: payload, handler: () => {} }),
+      ],
+      logger: quiet,
+      telemetry: openTelemetry(sdk.options),
+    });
+    const waiting = async () => (await sdk.points(METRIC_QUEUE_DEPTH)).map((point) => point.value);
+    expect(await waiting()).toEqual([1, 2]);
+    expect(await waiting(), "the last counts again").toEqual([1, 2]);
+    expect(calls, "one count per job").toBe(2);
+    await jobs.close();
   });
 
   it("readTraceContext takes a stored map or its JSON, and nothing else", () => {

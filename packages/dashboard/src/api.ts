@@ -1,6 +1,13 @@
 // The dashboard's JSON API, under <basePath>/api/. Reads are GETs; actions are POSTs that the
 // handler has already checked for Origin, CSRF token and read-only mode.
-import { ConfigError, NotSupportedError, type Switchyard, supports } from "@switchyard/core";
+import {
+  ConfigError,
+  type JobCounts,
+  type JobState,
+  NotSupportedError,
+  type Switchyard,
+  supports,
+} from "@switchyard/core";
 import { jobDetail, jobSummary, scheduleView } from "./job-view.js";
 import type { Offers } from "./offers.js";
 import type { Redactor } from "./redact.js";
@@ -19,13 +26,14 @@ export async function readRoute(context: ApiContext, path: string, url: URL): Pr
   if (path === "overview") {
     const job = url.searchParams.get("job") || undefined;
     if (offers.counted.length === 0) return json({ offers });
-    const counts = await jobs.counts({ job });
-    // Per job: every registered job, or the one filtered on.
+    // One counts() call per job shown: the totals are the rows' sum (counts() without a job covers
+    // the client's jobs, the same); an operator's client (no jobs) has no rows, and one call.
     const names = job ? [job] : jobs.jobNames;
+    if (names.length === 0) return json({ offers, counts: await jobs.counts(), byJob: [] });
     const byJob = await Promise.all(
       names.map(async (name) => ({ job: name, counts: await jobs.counts({ job: name }) })),
     );
-    return json({ offers, counts, byJob });
+    return json({ offers, counts: sumCounts(byJob.map((row) => row.counts)), byJob });
   }
   if (path === "jobs") {
     const state = url.searchParams.get("state") ?? "";
@@ -98,4 +106,14 @@ export function json(body: unknown, status = 200): Response {
 
 export function problem(status: number, message: string): Response {
   return json({ error: message }, status);
+}
+
+function sumCounts(all: ReadonlyArray<JobCounts>): JobCounts {
+  const total: JobCounts = {};
+  for (const counts of all) {
+    for (const [state, count] of Object.entries(counts) as Array<[JobState, number]>) {
+      total[state] = (total[state] ?? 0) + count;
+    }
+  }
+  return total;
 }

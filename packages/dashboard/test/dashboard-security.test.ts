@@ -1,6 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { ConfigError, createSwitchyard, defineJob, type Switchyard } from "@switchyard/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { dashboard, REDACTED, serveDashboard } from "../src/index.js";
 import { withSocketAddress } from "../src/socket-address.js";
@@ -332,8 +332,16 @@ describe("dashboard(): what reaches the browser", () => {
       expect(second.cursor).toBeUndefined();
       const all = [...first.jobs, ...second.jobs].map((job: { id: string }) => job.id);
       expect(new Set(all).size).toBe(61);
+      // The overview: one counts() call per job, the totals their sum.
+      const counting = vi.spyOn(local, "counts");
+      const overview = await (await get(handler, "/api/overview")).json();
+      expect(overview.counts.delayed).toBe(61);
+      expect(overview.byJob.map((row: { job: string }) => row.job)).toEqual(["ping", "signup"]);
+      expect(counting).toHaveBeenCalledTimes(2);
+      counting.mockClear();
       const signupOnly = await (await get(handler, "/api/overview?job=signup")).json();
       expect(signupOnly.counts.delayed).toBe(1);
+      expect(counting).toHaveBeenCalledTimes(1);
       const listed = await (await get(handler, "/api/jobs?state=delayed&job=signup")).json();
       expect(listed.jobs.map((job: { name: string }) => job.name)).toEqual(["signup"]);
       expect(listed.jobs[0]).not.toHaveProperty("payload"); // lists carry no payload at all

@@ -7,9 +7,10 @@ import {
   type JobState,
   type Switchyard,
 } from "@switchyard/core";
-import { checkOptions, previousCronTime, sleepFor, toMilliseconds } from "@switchyard/core/adapter";
+import { checkOptions, sleepFor, toMilliseconds } from "@switchyard/core/adapter";
 import { DEFAULT_BASE_PATH, normalizeBasePath, scheduleIdOf } from "./cron-path.js";
 import { hasCronSecret } from "./cron-secret.js";
+import { tickOf } from "./cron-tick.js";
 import { declaredSchedules, type VercelSchedule } from "./declared-schedules.js";
 
 export interface VercelCronOptions {
@@ -30,7 +31,10 @@ export interface VercelCronOptions {
 export interface VercelCronResult {
   schedule: string;
   job: string;
-  /** The fire time this call stands for: the schedule's last fire time at or before the call. */
+  /**
+   * The fire time this call stands for: the schedule's last fire time at or before the call, or the
+   * next one when the call comes at most 60 s before it (clock skew; cron-tick.ts).
+   */
   tick: string;
   id: string;
   /** True when a call for this tick had already enqueued it (a repeated delivery). */
@@ -46,12 +50,14 @@ const POLL_MS = 25;
  * A Web handler (`Request => Promise<Response>`) for Vercel Cron's calls to `<basePath>/<schedule id>`.
  * It answers 401, touching nothing, unless the request carries `Authorization: Bearer <secret>`; then
  * enqueues one run of the schedule's job with the schedule's payload, under an idempotency key made
- * of the schedule id and the tick (the schedule's last fire time at or before now), so a repeated
- * call within a tick returns the same job. On an embedded backend (memory) it also waits for the run
+ * of the schedule id and the tick (the schedule's last fire time at or before now, or the next one
+ * when the call comes at most 60 s before it: clock skew), so a repeated call within a tick returns
+ * the same job. On an embedded backend (memory) it also waits for the run
  * to end (`runTimeout`), since a serverless function does nothing once it has answered.
  *
  * `jobs` are the job definitions whose declared schedules Vercel drives; they must be registered
- * with `client`. Throws ConfigError when there is no secret, or a schedule Vercel cannot run exactly.
+ * with `client`. Throws ConfigError when there is no secret, a job is not registered
+ * with `client`, or a schedule Vercel cannot run exactly.
  */
 export function vercelCron(
   client: Switchyard,
@@ -69,10 +75,17 @@ export function vercelCron(
   const runTimeoutMs = toMilliseconds(checked.runTimeout ?? "25s", "vercelCron(): runTimeout");
   const now = checked.now ?? (() => new Date());
   const schedules = declaredSchedules(jobs, "vercelCron()");
+  for (const job of jobs) {
+    if (!client.jobNames.includes(job.name)) {
+      throw new ConfigError(
+        `vercelCron(): job "${job.name}" is not registered with the client: pass it in createSwitchyard({ jobs: [...] }) too`,
+      );
+    }
+  }
   const embedded = client.capabilities.execution === "embedded";
 
   async function enqueueTick(schedule: VercelSchedule): Promise<VercelCronResult> {
-    const tick = previousCronTime(schedule.cron, "UTC", now());
+    const tick = tickOf(schedule.cron, now());
     if (!tick) throw new ConfigError(`schedule "${schedule.entry.id}" has never fired`);
     const { id, deduplicated } = await client.enqueue(schedule.job, schedule.entry.payload, {
       idempotencyKey: `vercel-cron:${schedule.entry.id}:${tick.toISOString()}`,

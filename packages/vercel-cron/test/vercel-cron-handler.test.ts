@@ -114,6 +114,51 @@ describe("vercelCron(): one job per tick", () => {
     await worker.stop();
   });
 
+  it("a call up to 60 s before the fire time (clock skew) is that tick's run, not a repeat of the last one", async () => {
+    // No worker: runTimeout 0 answers at once.
+    const handle = vercelCron(client, jobs, { secret: SECRET, now: () => now, runTimeout: 0 });
+    const tickAt = async (time: string) => {
+      now = new Date(time);
+      return (await (await handle(call("/api/cron/nightly", `Bearer ${SECRET}`))).json()).tick;
+    };
+    expect(await tickAt("2026-12-06T02:00:07Z")).toBe("2026-12-06T02:00:00.000Z");
+    // The next day's call, 3 s early: the next day's run, not deduplicated against today's.
+    expect(await tickAt("2026-12-07T01:59:57Z")).toBe("2026-12-07T02:00:00.000Z");
+    expect(await tickAt("2026-12-07T02:00:00Z")).toBe("2026-12-07T02:00:00.000Z");
+    // 61 s early is outside the window: the previous tick (a repeat).
+    expect(await tickAt("2026-12-08T01:58:59Z")).toBe("2026-12-07T02:00:00.000Z");
+    expect(await jobCount()).toBe(2);
+  });
+
+  it("a schedule firing every minute keeps each call on its own tick", async () => {
+    const minutely = defineJob({
+      name: "minutely",
+      schema: z.object({}),
+      schedule: { id: "each-minute", cron: "* * * * *" },
+      handler: () => {},
+    });
+    const own = createSwitchyard({ backend: memory(), jobs: [minutely], logger: silentLogger });
+    try {
+      const handle = vercelCron(own, [minutely], { secret: SECRET, now: () => now, runTimeout: 0 });
+      const tickAt = async (time: string) => {
+        now = new Date(time);
+        return (await (await handle(call("/api/cron/each-minute", `Bearer ${SECRET}`))).json()).tick;
+      };
+      expect(await tickAt("2026-12-06T02:00:05Z")).toBe("2026-12-06T02:00:00.000Z");
+      expect(await tickAt("2026-12-06T02:00:58Z")).toBe("2026-12-06T02:01:00.000Z");
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("refuses, when created, jobs that are not registered with the client", () => {
+    const other = defineJob({ name: "other", schema: z.object({}), handler: () => {} });
+    expect(() => vercelCron(client, [report, other], { secret: SECRET })).toThrow(ConfigError);
+    expect(() => vercelCron(client, [report, other], { secret: SECRET })).toThrow(
+      /job "other" is not registered with the client/,
+    );
+  });
+
   it("on memory, runs the job before answering (a serverless function does nothing after its response)", async () => {
     const worker = client.work();
     const handle = vercelCron(client, jobs, { secret: SECRET, now: () => now });

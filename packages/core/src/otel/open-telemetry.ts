@@ -23,6 +23,7 @@ import {
 } from "@opentelemetry/api";
 import type { StepAttemptOutcome } from "../attempt-outcome.js";
 import type { EnqueueRequest } from "../backend.js";
+import { type Duration, toMilliseconds } from "../duration.js";
 import { ConfigError } from "../errors/config-error.js";
 import type { EnqueueResult, JobDefinition, JobError } from "../interfaces.js";
 import { checkOptions, describeValue } from "../option-checks.js";
@@ -45,7 +46,7 @@ import {
   METRIC_ATTEMPTS,
   METRIC_PROCESS_DURATION,
 } from "./otel-attributes.js";
-import { observeQueueDepth } from "./queue-depth.js";
+import { DEFAULT_QUEUE_DEPTH_INTERVAL_MS, observeQueueDepth } from "./queue-depth.js";
 
 export interface OpenTelemetryOptions {
   /** Where spans go. Default: the global tracer provider (`trace.getTracerProvider()`). */
@@ -67,9 +68,23 @@ export interface OpenTelemetryOptions {
   attemptSpan?: "child" | "link";
   /** Report the `switchyard.queue.depth` gauge (where the backend counts jobs). Default true. */
   queueDepth?: boolean;
+  /**
+   * How often the queue-depth gauge counts the jobs: one `counts({ job })` call per registered job,
+   * at most once per interval; a collection within it reports the last counts again. Counting is a
+   * store query per job (on QStash, pages of API calls against your quota), made by every process
+   * with telemetry. Default `"60s"`.
+   */
+  queueDepthInterval?: Duration;
 }
 
-const OPTION_KEYS = ["tracerProvider", "meterProvider", "propagator", "attemptSpan", "queueDepth"];
+const OPTION_KEYS = [
+  "tracerProvider",
+  "meterProvider",
+  "propagator",
+  "attemptSpan",
+  "queueDepth",
+  "queueDepthInterval",
+];
 const INSTRUMENTATION_SCOPE = "@switchyard/core";
 
 /**
@@ -93,7 +108,11 @@ export function openTelemetry(options?: OpenTelemetryOptions): Telemetry {
       `openTelemetry(): queueDepth must be a boolean, got ${describeValue(checked.queueDepth)}`,
     );
   }
-  return new OpenTelemetryHooks(checked, attemptSpan);
+  const queueDepthIntervalMs =
+    checked.queueDepthInterval === undefined
+      ? DEFAULT_QUEUE_DEPTH_INTERVAL_MS
+      : toMilliseconds(checked.queueDepthInterval, "openTelemetry(): queueDepthInterval");
+  return new OpenTelemetryHooks(checked, attemptSpan, queueDepthIntervalMs);
 }
 
 class OpenTelemetryHooks implements Telemetry {
@@ -101,6 +120,7 @@ class OpenTelemetryHooks implements Telemetry {
   readonly #propagator: TextMapPropagator;
   readonly #attemptSpan: "child" | "link";
   readonly #queueDepth: boolean;
+  readonly #queueDepthIntervalMs: number;
   readonly #meter: Meter;
   readonly #attempts: Counter;
   readonly #duration: Histogram;
@@ -110,8 +130,9 @@ class OpenTelemetryHooks implements Telemetry {
   /** Attempts start in the caller's context (push, managed) or from the root (workers): see attach. */
   #nestInCaller = false;
 
-  constructor(options: OpenTelemetryOptions, attemptSpan: "child" | "link") {
+  constructor(options: OpenTelemetryOptions, attemptSpan: "child" | "link", queueDepthIntervalMs: number) {
     this.#queueDepth = options.queueDepth ?? true;
+    this.#queueDepthIntervalMs = queueDepthIntervalMs;
     this.#attemptSpan = attemptSpan;
     this.#tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(INSTRUMENTATION_SCOPE);
     this.#propagator = options.propagator ?? propagation;
@@ -138,7 +159,8 @@ class OpenTelemetryHooks implements Telemetry {
     // attempt from inside the enqueue that freed it): attempts start from the root there. A push or
     // managed platform calls in with a request or run of its own, which the attempt nests in.
     this.#nestInCaller = execution === "http" || execution === "managed";
-    if (this.#queueDepth) this.#stopObserving = observeQueueDepth(this.#meter, client, this.#base);
+    if (this.#queueDepth)
+      this.#stopObserving = observeQueueDepth(this.#meter, client, this.#base, this.#queueDepthIntervalMs);
   }
 
   close(): void {

@@ -3,6 +3,9 @@ import type { JobState } from "../interfaces.js";
 import type { TelemetryClient } from "../telemetry/telemetry.js";
 import { ATTR_DESTINATION_NAME, ATTR_JOB_STATE, METRIC_QUEUE_DEPTH } from "./otel-attributes.js";
 
+/** How long the gauge reports the counts it last took before it counts again. */
+export const DEFAULT_QUEUE_DEPTH_INTERVAL_MS = 60_000;
+
 /**
  * A backend that counts its jobs (`Backend.counts`, where the backend has it). Typed here on its own,
  * and looked up at run time: a backend without it gets no queue-depth gauge, never a failure.
@@ -11,34 +14,64 @@ type CountingBackend = {
   counts?(options: { job?: string }): Promise<Partial<Record<JobState, number>>>;
 };
 
+type Counts = Partial<Record<JobState, number>>;
+
 /**
- * Registers the queue-depth gauge: on each collection, the backend's count of each registered job by
- * state (one `counts({ job })` call a job). Returns the function that unregisters it (client close).
- * A backend without `counts` reports nothing; a count that fails is logged and skipped this time.
+ * Registers the queue-depth gauge: the backend's count of each registered job by state (one
+ * `counts({ job })` call a job), taken at most once per `intervalMs` (a collection within it reports
+ * the last counts again: counting costs a store query per job, and on QStash pages of API calls).
+ * Returns the function that unregisters it (client close). A backend without `counts` reports
+ * nothing; a count that fails is logged and that job is left out until the next count.
  */
-export function observeQueueDepth(meter: Meter, client: TelemetryClient, base: Attributes): () => void {
+export function observeQueueDepth(
+  meter: Meter,
+  client: TelemetryClient,
+  base: Attributes,
+  intervalMs: number = DEFAULT_QUEUE_DEPTH_INTERVAL_MS,
+): () => void {
   const backend = client.backend as TelemetryClient["backend"] & CountingBackend;
   if (typeof backend.counts !== "function") return () => {};
   const gauge = meter.createObservableGauge(METRIC_QUEUE_DEPTH, {
     description: "Jobs by job name and state, as the backend counts them",
     unit: "{job}",
   });
-  const observe = async (result: ObservableResult): Promise<void> => {
+  const countEach = async (): Promise<Map<string, Counts>> => {
+    const counted = new Map<string, Counts>();
     await Promise.all(
       [...client.jobs.keys()].map(async (job) => {
-        let counts: Partial<Record<JobState, number>>;
         try {
-          counts = await backend.counts!({ job });
+          counted.set(job, await backend.counts!({ job }));
         } catch (error) {
           client.logger.warn(`telemetry: counting the jobs of "${job}" failed`, { error });
-          return;
-        }
-        for (const [state, count] of Object.entries(counts)) {
-          if (typeof count !== "number") continue;
-          result.observe(count, { ...base, [ATTR_DESTINATION_NAME]: job, [ATTR_JOB_STATE]: state });
         }
       }),
     );
+    return counted;
+  };
+  let last: { at: number; counts: Map<string, Counts> } | undefined;
+  let counting: Promise<Map<string, Counts>> | undefined;
+  const current = (): Promise<Map<string, Counts>> => {
+    if (last && Date.now() - last.at < intervalMs) return Promise.resolve(last.counts);
+    if (!counting) {
+      const at = Date.now();
+      counting = countEach()
+        .then((counts) => {
+          last = { at, counts };
+          return counts;
+        })
+        .finally(() => {
+          counting = undefined;
+        });
+    }
+    return counting;
+  };
+  const observe = async (result: ObservableResult): Promise<void> => {
+    for (const [job, counts] of await current()) {
+      for (const [state, count] of Object.entries(counts)) {
+        if (typeof count !== "number") continue;
+        result.observe(count, { ...base, [ATTR_DESTINATION_NAME]: job, [ATTR_JOB_STATE]: state });
+      }
+    }
   };
   gauge.addCallback(observe);
   return () => gauge.removeCallback(observe);

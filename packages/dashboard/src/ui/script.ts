@@ -10,6 +10,10 @@ export const DASHBOARD_SCRIPT = `"use strict";
   var notice = document.getElementById("notice");
   var offers = null;
   var timer = null;
+  /** The period of the refresh pending (ms), 0 when the page shown does not refresh itself. */
+  var pollMs = 0;
+  var OVERVIEW_REFRESH_MS = 10000;
+  var DETAIL_REFRESH_MS = 2000;
   var STATES = ["waiting", "delayed", "active", "completed", "failed", "cancelled"];
 
   /** Builds an element; strings become text nodes, never HTML. */
@@ -114,7 +118,7 @@ export const DASHBOARD_SCRIPT = `"use strict";
         offers.counted.length === 0 ? h("p", { class: "muted", text: "This backend cannot count jobs per state." }) : null,
         h("div", { class: "cards" }, cards),
         body.byJob && body.byJob.length ? byJobTable(body.byJob) : null);
-      poll();
+      poll(OVERVIEW_REFRESH_MS);
     });
   }
 
@@ -219,7 +223,7 @@ export const DASHBOARD_SCRIPT = `"use strict";
         job.steps ? [h("h2", { text: "Completed steps" }),
           job.steps.length ? h("ul", { "data-field": "steps" }, job.steps.map(function (s) { return h("li", { class: "mono", text: s }); }))
             : h("p", { class: "muted", text: "None yet." })] : null);
-      poll();
+      poll(DETAIL_REFRESH_MS);
     }, function (error) {
       show(h("h1", { text: "Job " + id }), h("p", { class: "muted", text: error.message }));
     });
@@ -247,14 +251,23 @@ export const DASHBOARD_SCRIPT = `"use strict";
     });
   }
 
-  /** Overview and detail refresh themselves every 2 s while shown. */
-  function poll() {
+  /**
+   * Overview and detail refresh themselves while shown and the tab is visible: the overview every 10 s
+   * (each refresh counts every job, a store query each), a job's page every 2 s (one get). A tab that
+   * becomes visible again refreshes at once.
+   */
+  function poll(ms) {
     clearTimeout(timer);
-    timer = setTimeout(function () { if (!document.hidden) route(); else poll(); }, 2000);
+    pollMs = ms;
+    timer = setTimeout(function () { if (!document.hidden) route(); else poll(ms); }, ms);
   }
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && pollMs) route();
+  });
 
   function route() {
     clearTimeout(timer);
+    pollMs = 0;
     var hash = location.hash.replace(/^#/, "") || "/";
     var query = hash.indexOf("?");
     var path = query >= 0 ? hash.slice(0, query) : hash;
