@@ -159,9 +159,14 @@ describe("@switchyard/core/otel", () => {
         point.attributes[ATTR_JOB_STATE],
         point.value,
       ]);
+    // Every state the backend counts (memory: all six), zeros included: a drained queue reads 0.
     expect(await depth()).toEqual([
       ["deep", "waiting", 2],
       ["deep", "delayed", 1],
+      ["deep", "active", 0],
+      ["deep", "completed", 0],
+      ["deep", "failed", 0],
+      ["deep", "cancelled", 0],
     ]);
     expect(calls).toBe(1);
     await depth();
@@ -189,7 +194,10 @@ describe("@switchyard/core/otel", () => {
       logger: quiet,
       telemetry: openTelemetry(sdk.options),
     });
-    const waiting = async () => (await sdk.points(METRIC_QUEUE_DEPTH)).map((point) => point.value);
+    const waiting = async () =>
+      (await sdk.points(METRIC_QUEUE_DEPTH))
+        .filter((point) => point.attributes[ATTR_JOB_STATE] === "waiting")
+        .map((point) => point.value);
     expect(await waiting()).toEqual([1, 2]);
     expect(await waiting(), "the last counts again").toEqual([1, 2]);
     expect(calls, "one count per job").toBe(2);

@@ -35,12 +35,14 @@ export function observeQueueDepth(
     description: "Jobs by job name and state, as the backend counts them",
     unit: "{job}",
   });
+  // Every counted state is reported, zeros included: a drained backlog reads 0, not a vanished series.
+  const countedStates = client.backend.capabilities.jobStates?.counted ?? [];
   const countEach = async (): Promise<Map<string, Counts>> => {
     const counted = new Map<string, Counts>();
     await Promise.all(
       [...client.jobs.keys()].map(async (job) => {
         try {
-          counted.set(job, await backend.counts!({ job }));
+          counted.set(job, withZeros(await backend.counts!({ job }), countedStates));
         } catch (error) {
           client.logger.warn(`telemetry: counting the jobs of "${job}" failed`, { error });
         }
@@ -75,4 +77,10 @@ export function observeQueueDepth(
   };
   gauge.addCallback(observe);
   return () => gauge.removeCallback(observe);
+}
+
+function withZeros(counts: Counts, states: ReadonlyArray<JobState>): Counts {
+  const filled: Counts = { ...counts };
+  for (const state of states) filled[state] ??= 0;
+  return filled;
 }
