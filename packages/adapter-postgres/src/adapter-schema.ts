@@ -110,7 +110,7 @@ create table if not exists ${schemaSql}.switchyard_workers (
   started_at timestamptz not null default now(),
   heartbeat_at timestamptz not null default now()
 );
--- The jobs a pool with a local queue has started (recorded shortly after they start, started-jobs.ts):
+-- The jobs a pool with a local queue has started (recorded before their handlers run, started-jobs.ts):
 -- its other locked jobs were fetched ahead and never ran. Null: the pool fetches only what it runs.
 alter table ${schemaSql}.switchyard_workers add column if not exists started bigint[];
 
@@ -362,9 +362,9 @@ $$;
 -- Stalled-job recovery: the jobs locked by a worker pool that registered a heartbeat and then stopped
 -- beating for p_stalled_after (its process died) run again at once; a job that used its last attempt
 -- fails with SWITCHYARD_STALLED; a job whose cancellation was requested ends cancelled. A pool with a
--- local queue records the jobs it starts (column started): its other locked jobs were fetched ahead and never
--- ran, and get back the attempt graphile-worker counted when it locked them, as graphile-worker's own
--- return of a local queue does. Pools that never registered (plain graphile-worker workers sharing the
+-- local queue records the jobs it starts (column started) before their handlers run: its other locked jobs
+-- were fetched ahead and never ran, and get back the attempt graphile-worker counted when it locked them,
+-- as graphile-worker's own return of a local queue does; a recorded job's attempt counts. Pools that never registered (plain graphile-worker workers sharing the
 -- schema) are left to graphile-worker's own 4-hour lock expiry.
 create or replace function ${schemaSql}.switchyard_recover_stalled(p_stalled_after interval) returns int
 language plpgsql as $$
