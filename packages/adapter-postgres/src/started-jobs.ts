@@ -1,5 +1,5 @@
 import type { JobLogger } from "@switchyard/core";
-import type { Pool } from "pg";
+import type { Pool, PoolClient } from "pg";
 import { schemaSql } from "./sql/queryable.js";
 
 const RECORDED: Promise<void> = Promise.resolve();
@@ -24,6 +24,8 @@ export class StartedJobs {
   #writing: Promise<void> = RECORDED;
   /** The write that starts once the one in flight ends, which the starts since then wait for. */
   #next?: Promise<void>;
+  /** The connection the writes go through, held while the pool runs: a start never queues for one. */
+  #connection?: Promise<PoolClient>;
   #stopped = false;
   #failing = false;
 
@@ -62,12 +64,24 @@ export class StartedJobs {
   /** Stops writing (the pool stopped or crashed): starts waiting for a write are let through. */
   stop(): void {
     this.#stopped = true;
+    void this.#writing.then(() => this.#release());
+  }
+
+  #release(error?: Error): void {
+    const connection = this.#connection;
+    this.#connection = undefined;
+    void connection?.then(
+      (client) => client.release(error),
+      () => {},
+    );
   }
 
   async #write(): Promise<void> {
     if (this.#stopped) return;
     try {
-      await this.#pool.query({
+      this.#connection ??= this.#pool.connect();
+      const client = await this.#connection;
+      await client.query({
         name: this.#statement,
         text: `update ${this.#table} set started = $2::bigint[] where pool_id = $1`,
         values: [this.#poolId, [...this.#running()]],
@@ -80,6 +94,7 @@ export class StartedJobs {
         });
       }
       this.#failing = true;
+      this.#release(error as Error);
     }
   }
 }
