@@ -3,8 +3,12 @@
 import type { PoolClient } from "pg";
 import { stepSchemaSql } from "./step-schema.js";
 
-/** Bumped whenever `adapterSchemaSql` changes; stored in `switchyard_meta`. */
-export const ADAPTER_SCHEMA_VERSION = 4;
+/**
+ * Bumped whenever `adapterSchemaSql` changes; stored in `switchyard_meta`. The SQL is idempotent (it brings
+ * any older version to this one), so a bump needs no per-version step; two branches must never ship the
+ * same number with different SQL (5 follows two different 4s).
+ */
+export const ADAPTER_SCHEMA_VERSION = 5;
 
 /** Quotes a PostgreSQL identifier. */
 export function quoteIdentifier(name: string): string {
@@ -69,6 +73,9 @@ create table if not exists ${schemaSql}.switchyard_finished (
 -- BRIN: rows are appended in finishing order, and a BRIN index costs next to nothing to maintain.
 create index if not exists switchyard_finished_finished_at
   on ${schemaSql}.switchyard_finished using brin (finished_at);
+-- counts() and list() of finished jobs select by task (and page by job id, newest first).
+create index if not exists switchyard_finished_task_id
+  on ${schemaSql}.switchyard_finished (task_id, job_id);
 
 create table if not exists ${schemaSql}.switchyard_idempotency (
   job_name text not null,
@@ -103,7 +110,7 @@ create table if not exists ${schemaSql}.switchyard_workers (
   started_at timestamptz not null default now(),
   heartbeat_at timestamptz not null default now()
 );
--- The jobs a pool with a local queue has started (recorded shortly after they start, started-jobs.ts):
+-- The jobs a pool with a local queue has started (recorded before their handlers run, started-jobs.ts):
 -- its other locked jobs were fetched ahead and never ran. Null: the pool fetches only what it runs.
 alter table ${schemaSql}.switchyard_workers add column if not exists started bigint[];
 
@@ -221,6 +228,13 @@ begin
   end if;
   deduplicated := false;
 end;
+$$;
+
+-- The job name of a task id, for the rows add_jobs returns. Volatile: it reads the tasks as they are when it
+-- runs, so it sees a task that add_jobs inserted earlier in the calling statement (a subquery would not).
+create or replace function ${schemaSql}.switchyard_task_identifier(p_task_id int) returns text
+language sql volatile as $$
+  select t.identifier from ${schemaSql}._private_tasks t where t.id = p_task_id
 $$;
 
 -- The named queue (lane) of a job being added: <base>#<turn mod limit>, with the limit the workers stored
@@ -348,9 +362,9 @@ $$;
 -- Stalled-job recovery: the jobs locked by a worker pool that registered a heartbeat and then stopped
 -- beating for p_stalled_after (its process died) run again at once; a job that used its last attempt
 -- fails with SWITCHYARD_STALLED; a job whose cancellation was requested ends cancelled. A pool with a
--- local queue records the jobs it starts (column started): its other locked jobs were fetched ahead and never
--- ran, and get back the attempt graphile-worker counted when it locked them, as graphile-worker's own
--- return of a local queue does. Pools that never registered (plain graphile-worker workers sharing the
+-- local queue records the jobs it starts (column started) before their handlers run: its other locked jobs
+-- were fetched ahead and never ran, and get back the attempt graphile-worker counted when it locked them,
+-- as graphile-worker's own return of a local queue does; a recorded job's attempt counts. Pools that never registered (plain graphile-worker workers sharing the
 -- schema) are left to graphile-worker's own 4-hour lock expiry.
 create or replace function ${schemaSql}.switchyard_recover_stalled(p_stalled_after interval) returns int
 language plpgsql as $$
@@ -406,11 +420,21 @@ $$;
 ${stepSchemaSql(schemaSql)}`;
 }
 
+/** What `migrateAdapterSchema` found: `installed` is the version present before (undefined: none). */
+export type AdapterSchemaMigration =
+  | { action: "installed" | "upgraded" | "current"; installed: number | undefined }
+  | { action: "newer"; installed: number };
+
 /**
  * Installs or upgrades the adapter's objects in `schema` (graphile-worker's schema must exist), under an
- * advisory lock so that concurrent processes do it once.
+ * advisory lock so that concurrent processes do it once. Only an older (or absent) version is migrated: a
+ * newer one, installed by a newer process of a rolling deploy, is left as it is ("newer"; the caller
+ * warns), since rerunning this older SQL would put back objects the newer version replaced.
  */
-export async function migrateAdapterSchema(client: PoolClient, schema: string): Promise<void> {
+export async function migrateAdapterSchema(
+  client: PoolClient,
+  schema: string,
+): Promise<AdapterSchemaMigration> {
   const schemaSql = quoteIdentifier(schema);
   await client.query("begin");
   try {
@@ -424,15 +448,24 @@ export async function migrateAdapterSchema(client: PoolClient, schema: string): 
           `select value as installed from ${schemaSql}.switchyard_meta where key = 'schema_version'`,
         )
       : { rows: [] };
-    if (rows[0]?.installed !== String(ADAPTER_SCHEMA_VERSION)) {
+    const installed = rows[0] === undefined ? undefined : Number(rows[0].installed);
+    let migration: AdapterSchemaMigration;
+    if (installed !== undefined && installed >= ADAPTER_SCHEMA_VERSION) {
+      migration =
+        installed === ADAPTER_SCHEMA_VERSION
+          ? { action: "current", installed }
+          : { action: "newer", installed };
+    } else {
       await client.query(adapterSchemaSql(schema));
       await client.query(
         `insert into ${schemaSql}.switchyard_meta (key, value) values ('schema_version', $1)
          on conflict (key) do update set value = excluded.value`,
         [String(ADAPTER_SCHEMA_VERSION)],
       );
+      migration = { action: installed === undefined ? "installed" : "upgraded", installed };
     }
     await client.query("commit");
+    return migration;
   } catch (error) {
     await client.query("rollback").catch(() => {});
     throw error;

@@ -2,7 +2,7 @@ import { ConfigError, silentLogger } from "@switchyard/core";
 import type { JobRuntime } from "@switchyard/core/adapter";
 import { type Logger, runMigrations, type WorkerPool } from "graphile-worker";
 import pg from "pg";
-import { migrateAdapterSchema } from "./adapter-schema.js";
+import { ADAPTER_SCHEMA_VERSION, migrateAdapterSchema } from "./adapter-schema.js";
 import { settledWithin } from "./bounded-wait.js";
 import { ConcurrencyLanes } from "./concurrency-lanes.js";
 import { toBackendError } from "./connection-errors.js";
@@ -217,7 +217,12 @@ export class BackendLifecycle implements WorkerHost {
     await runMigrations({ pgPool: this.pool, schema: this.schema, logger: this.graphileLogger });
     const client = await this.pool.connect();
     try {
-      await migrateAdapterSchema(client, this.schema);
+      const migration = await migrateAdapterSchema(client, this.schema);
+      if (migration.action === "newer") {
+        this.logger.warn(
+          `postgres: schema "${this.schema}" has adapter schema version ${migration.installed}, newer than this process's ${ADAPTER_SCHEMA_VERSION}; left as it is (update this process)`,
+        );
+      }
     } finally {
       client.release();
     }

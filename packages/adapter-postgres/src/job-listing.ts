@@ -8,8 +8,9 @@ import { listFinishedJobs } from "./sql/list-finished-jobs.js";
 import { listLiveJobs } from "./sql/list-live-jobs.js";
 import type { Queryable } from "./sql/queryable.js";
 
-/** A cursor is the id of the last job of the previous page. */
+/** A cursor is the id of the last job of the previous page: a PostgreSQL bigint, at most 2^63-1. */
 const CURSOR = /^\d{1,19}$/;
+const MAX_BIGINT = 2n ** 63n - 1n;
 
 export async function listJobPage(
   db: Queryable,
@@ -17,7 +18,7 @@ export async function listJobPage(
   options: { state: JobState; names: ReadonlyArray<string>; limit: number; cursor: string | undefined },
 ): Promise<JobPage> {
   const { state, names, limit, cursor } = options;
-  if (cursor !== undefined && !CURSOR.test(cursor)) {
+  if (cursor !== undefined && !(CURSOR.test(cursor) && BigInt(cursor) <= MAX_BIGINT)) {
     throw new ConfigError(`list(): cursor "${cursor}" is not a cursor of the postgres backend`);
   }
   // One row more than the page tells whether another page follows.

@@ -429,11 +429,15 @@ export class PostgresWorker implements BackendWorker {
     const attempt: RunningAttempt = { stopped: false, crashed: false };
     if (this.#abandon === "crashed") return new Promise<void>(() => {});
     this.#running.set(id, attempt);
-    this.#startedJobs?.changed();
     let outcome: StepAttemptOutcome;
     let steps: PostgresStepStore | undefined;
     try {
-      steps = await PostgresStepStore.open(this.#host, job, this.#retryScope);
+      // The start is recorded before the handler runs: a crash from here on counts the attempt.
+      const [opened] = await Promise.all([
+        PostgresStepStore.open(this.#host, job, this.#retryScope),
+        this.#startedJobs?.recorded(),
+      ]);
+      steps = opened;
       outcome = await this.#host.runtime.runAttempt(job.task_identifier, {
         id,
         payload,

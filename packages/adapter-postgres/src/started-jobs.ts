@@ -1,18 +1,17 @@
 import type { JobLogger } from "@switchyard/core";
-import type { Pool } from "pg";
+import type { Pool, PoolClient } from "pg";
 import { schemaSql } from "./sql/queryable.js";
 
-/** The least time between two records of a pool's started jobs (a burst of starts is one write). */
-const RECORD_EVERY_MS = 20;
-/** The wait before recording again after a failed write (the database is away). */
-const RETRY_AFTER_MS = 1_000;
+const RECORDED: Promise<void> = Promise.resolve();
 
 /**
- * Records which jobs a worker pool with a local queue is running, in its heartbeat row
- * (`switchyard_workers.started`), so that stalled-job recovery can tell them from the jobs its local queue
- * locked ahead and never started: those get back the attempt graphile-worker counted when it locked them.
- * One write per burst of starts (at most one every RECORD_EVERY_MS), never on a job's path. A job whose
- * process dies within that time of its start is not recorded yet: it gets its attempt back too.
+ * Records which jobs a worker pool with a local queue runs, in its heartbeat row
+ * (`switchyard_workers.started`), **before their handlers run**: stalled-job recovery gives back the
+ * attempt graphile-worker counted only to the pool's other locked jobs, those its local queue fetched and
+ * never handed to a handler. A job whose start was recorded keeps its attempt, so a job that kills its
+ * process every time (a handler that blocks the event loop until it is SIGKILLed, an OOM) uses up its
+ * attempts and ends failed. Starts that come while a write is in flight wait for the next one, which
+ * writes them all: one write per burst of starts, one round trip added to a job's start.
  */
 export class StartedJobs {
   readonly #pool: Pool;
@@ -21,10 +20,12 @@ export class StartedJobs {
   readonly #poolId: string;
   readonly #running: () => Iterable<string>;
   readonly #logger: JobLogger;
-  #dirty = false;
-  #timer?: NodeJS.Timeout;
-  #writing = false;
-  #lastWrite = 0;
+  /** The write in flight. */
+  #writing: Promise<void> = RECORDED;
+  /** The write that starts once the one in flight ends, which the starts since then wait for. */
+  #next?: Promise<void>;
+  /** The connection the writes go through, held while the pool runs: a start never queues for one. */
+  #connection?: Promise<PoolClient>;
   #stopped = false;
   #failing = false;
 
@@ -33,7 +34,7 @@ export class StartedJobs {
     /** graphile-worker's schema. */
     schema: string;
     poolId: string;
-    /** The ids of the jobs running now. */
+    /** The ids of the jobs running now (a starting job is in it before it calls `recorded`). */
     running: () => Iterable<string>;
     logger: JobLogger;
   }) {
@@ -45,53 +46,55 @@ export class StartedJobs {
     this.#logger = options.logger;
   }
 
-  /** A job started: the running set is written soon. */
-  changed(): void {
-    this.#dirty = true;
-    this.#schedule(RECORD_EVERY_MS);
+  /**
+   * A job started (it is in the running set): resolves once a write that includes it has landed, or has
+   * failed (logged; the job runs anyway, and would get its attempt back if its process died: the database
+   * refused the write, so this is the rare case). Never rejects.
+   */
+  recorded(): Promise<void> {
+    if (this.#stopped) return RECORDED;
+    this.#next ??= this.#writing.then(() => {
+      this.#next = undefined;
+      this.#writing = this.#write();
+      return this.#writing;
+    });
+    return this.#next;
   }
 
-  /** Stops writing (the pool stopped or crashed). */
+  /** Stops writing (the pool stopped or crashed): starts waiting for a write are let through. */
   stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    void this.#writing.then(() => this.#release());
   }
 
-  #schedule(spacing: number): void {
-    if (this.#stopped || this.#writing || this.#timer) return;
-    const wait = Math.max(0, this.#lastWrite + spacing - performance.now());
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.#write();
-    }, wait);
-    this.#timer.unref();
+  #release(error?: Error): void {
+    const connection = this.#connection;
+    this.#connection = undefined;
+    void connection?.then(
+      (client) => client.release(error),
+      () => {},
+    );
   }
 
   async #write(): Promise<void> {
-    if (this.#stopped || !this.#dirty) return;
-    this.#dirty = false;
-    this.#writing = true;
-    let spacing = RECORD_EVERY_MS;
+    if (this.#stopped) return;
     try {
-      await this.#pool.query({
+      this.#connection ??= this.#pool.connect();
+      const client = await this.#connection;
+      await client.query({
         name: this.#statement,
         text: `update ${this.#table} set started = $2::bigint[] where pool_id = $1`,
         values: [this.#poolId, [...this.#running()]],
       });
       this.#failing = false;
     } catch (error) {
-      this.#dirty = true;
-      spacing = RETRY_AFTER_MS;
       if (!this.#failing) {
-        this.#logger.warn("postgres: recording the started jobs failed; trying again", {
+        this.#logger.warn("postgres: recording the started jobs failed; their jobs run unrecorded", {
           error: (error as Error).message,
         });
       }
       this.#failing = true;
-    } finally {
-      this.#lastWrite = performance.now();
-      this.#writing = false;
+      this.#release(error as Error);
     }
-    if (this.#dirty) this.#schedule(spacing);
   }
 }

@@ -41,6 +41,13 @@ describe("postgres counts() and list()", () => {
       newestFirst[4],
     ]);
     await expect(client.list({ state: "waiting", cursor: "12 or 1=1" })).rejects.toThrow(ConfigError);
+    // A cursor past PostgreSQL's bigint is not a cursor either (not an out-of-range error of the server).
+    await expect(client.list({ state: "waiting", cursor: "9223372036854775808" })).rejects.toThrow(
+      ConfigError,
+    );
+    expect(await client.list({ state: "waiting", cursor: "9223372036854775807", limit: 1 })).toMatchObject({
+      jobs: [{ id: newestFirst[0] }],
+    });
   });
 
   it("without a job, covers the client's own jobs, not those of another app on the schema; with one, any job", async () => {

@@ -15,7 +15,9 @@ import { createTestDatabase } from "./test-database.js";
 // CONCURRENCY more). So duplicates <= KILLS x 2 x CONCURRENCY; the count is reported (typically below
 // KILLS x CONCURRENCY: 35 for 6 kills at concurrency 8). The pool also holds the jobs its local queue
 // (on by default) locked ahead: they never ran, so recovery gives back the attempt graphile-worker counted
-// for them: no job's attempt number runs ahead of the times it ran.
+// for them. An attempt whose handler had started counts, even when the kill came before its side effect
+// was stored: so a job's attempt number runs ahead of the runs stored only by the attempts in flight at a
+// kill, at most CONCURRENCY a kill (without the give-back, hundreds of locked-ahead jobs would).
 
 const SCHEMA = "kills";
 const JOBS = 2_000;
@@ -131,9 +133,12 @@ describe("fault suite: a worker process SIGKILLed repeatedly under load", () => 
     );
     expect(lost).toBe(0);
     expect(duplicates).toBeLessThanOrEqual(KILLS * 2 * CONCURRENCY);
-    const { rows: countedAhead } = await db.query(
-      "select n, max(attempt) as attempt, count(*)::int as runs from load_runs group by n having max(attempt) > count(*)",
+    const { rows: countedAhead } = await db.query<{ n: number; ahead: number }>(
+      "select n, max(attempt) - count(*)::int as ahead from load_runs group by n having max(attempt) > count(*)",
     );
-    expect(countedAhead, "jobs whose attempts were counted without running").toEqual([]);
+    const ahead = countedAhead.reduce((sum, row) => sum + row.ahead, 0);
+    expect(ahead, "attempts counted beyond the runs stored (killed in flight)").toBeLessThanOrEqual(
+      KILLS * CONCURRENCY,
+    );
   });
 });

@@ -30,9 +30,10 @@ export async function addJobs(
     );
   });
   // The lane limits are read once per job name (switchyard_lane_limits), not once per job.
-  const { rows } = await db.query<{ id: string; payload: string }>(
+  const { rows } = await db.query<AddedJob>(
     `with limits as materialized (select * from ${quoted}.switchyard_lane_limits($3::text[]))
-     select id::text as id, payload::text as payload
+     select id::text as id, payload::text as payload,
+            ${quoted}.switchyard_task_identifier(task_id) as identifier
             ${notification === null ? "" : `, (select pg_notify('${NOTIFY_CHANNEL}', $4::text)) as notified`}
        from ${quoted}.add_jobs(array(
          select row(s.identifier, coalesce(s.payload, 'null'::json),
@@ -50,32 +51,39 @@ export async function addJobs(
       ...(notification === null ? [] : [notification]),
     ],
   );
-  return matchIds(
-    jobs.map((job) => job.payloadJson),
-    rows,
-  );
+  return matchIds(jobs, rows);
+}
+
+interface AddedJob {
+  id: string;
+  payload: string;
+  identifier: string;
 }
 
 /**
  * The id of each added job, in request order. `add_jobs` returns rows in insertion order, which follows
- * the request order; should a plan ever reorder them, rows are matched back by payload (jobs with equal
- * payloads in one batch are interchangeable).
+ * the request order; should a plan ever reorder them, rows are matched back by job name and payload (jobs
+ * with the same name and payload in one batch are interchangeable; a batch mixes names).
  */
-function matchIds(
-  payloads: ReadonlyArray<string>,
-  rows: ReadonlyArray<{ id: string; payload: string }>,
-): string[] {
-  if (rows.length === payloads.length && rows.every((row, index) => row.payload === payloads[index])) {
+export function matchIds(jobs: ReadonlyArray<NewJob>, rows: ReadonlyArray<AddedJob>): string[] {
+  const keyOf = (name: string, payload: string) => JSON.stringify([name, payload]);
+  if (
+    rows.length === jobs.length &&
+    rows.every(
+      (row, index) => row.payload === jobs[index]!.payloadJson && row.identifier === jobs[index]!.name,
+    )
+  ) {
     return rows.map((row) => row.id);
   }
-  const byPayload = new Map<string, string[]>();
+  const byJob = new Map<string, string[]>();
   for (const row of [...rows].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))) {
-    const ids = byPayload.get(row.payload);
+    const key = keyOf(row.identifier, row.payload);
+    const ids = byJob.get(key);
     if (ids) ids.push(row.id);
-    else byPayload.set(row.payload, [row.id]);
+    else byJob.set(key, [row.id]);
   }
-  return payloads.map((payload) => {
-    const id = byPayload.get(payload)?.shift();
+  return jobs.map((job) => {
+    const id = byJob.get(keyOf(job.name, job.payloadJson))?.shift();
     if (id === undefined) throw new Error("postgres: add_jobs returned fewer jobs than were enqueued");
     return id;
   });
