@@ -84,6 +84,11 @@ describe("a job that blocks the event loop and gets its process SIGKILLed, every
         error: { code: "SWITCHYARD_STALLED" },
       });
       expect(last.lines.filter((line) => line.startsWith("STARTED"))).toEqual([]);
+      // Its handler has returned; its completion is stored a moment later (batched completion).
+      await waitFor(async () => (await jobs.get(behind))?.state === "completed", {
+        message: "the job behind it to be recorded completed",
+        timeoutMs: 30_000,
+      });
       expect(await jobs.get(behind)).toMatchObject({ state: "completed", attempts: 1 });
     } finally {
       await jobs.close();
