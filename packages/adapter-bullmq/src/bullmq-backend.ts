@@ -1,9 +1,7 @@
-import { randomUUID } from "node:crypto";
 import type {
   Backend,
   EnqueueResult,
   JobCounts,
-  JobDefinition,
   JobPage,
   JobSnapshot,
   JobState,
@@ -11,13 +9,14 @@ import type {
   WorkerOptions,
 } from "@switchyard/core";
 import type { EnqueueRequest, JobRuntime } from "@switchyard/core/adapter";
-import { type JobsOptions, Queue } from "bullmq";
+import { Queue } from "bullmq";
 import { bullmqCapabilities } from "./bullmq-capabilities.js";
 import { type BullmqBackendOptions, resolveBullmqOptions } from "./bullmq-options.js";
 import { bullmqPostgres } from "./bullmq-postgres-backend.js";
-import { BullmqWorkerRunner, SWITCHYARD_BACKOFF } from "./bullmq-worker.js";
+import { BullmqWorkerRunner } from "./bullmq-worker.js";
 import { Cancellations } from "./cancellations.js";
 import { cronRepeatStrategy } from "./cron-repeat.js";
+import { EnqueueOptions } from "./enqueue-options.js";
 import { addCounts, countQueue, listPage } from "./job-listing.js";
 import { formatJobId, parseJobId } from "./job-ref.js";
 import { JobSchedulers } from "./job-schedulers.js";
@@ -26,7 +25,6 @@ import { wantsPostgres } from "./postgres-options.js";
 import { QueueNameCache, queueExists, queueNamesUnder } from "./queue-names.js";
 import { RedisConnections } from "./redis-connections.js";
 import { readStepView, withStepView } from "./step-view.js";
-import { withTraceMetadata } from "./trace-metadata.js";
 import { isConnectionFailure, storedOutcomeOf, toUnavailable } from "./unavailable.js";
 
 /** How long close() waits for each BullMQ queue to close (they share the producer; nothing to quit). */
@@ -46,15 +44,12 @@ export function bullmq(options: BullmqBackendOptions = {}): Backend {
 class BullmqBackend implements Backend {
   readonly capabilities = bullmqCapabilities;
   readonly #prefix: string;
-  readonly #defaultTtlMs: number;
   readonly #lockDurationMs: number;
   readonly #stalledIntervalMs: number;
   readonly #readyTimeoutMs: number | undefined;
-  readonly #keep: Pick<JobsOptions, "removeOnComplete" | "removeOnFail">;
   readonly #connections: RedisConnections;
   readonly #queues = new Map<string, Queue>();
-  /** Each job's BullMQ options (attempts, backoff, retention), built once. */
-  readonly #jobOptions = new WeakMap<JobDefinition, JobsOptions>();
+  readonly #enqueueOptions: EnqueueOptions;
   readonly #workers = new Set<BullmqWorkerRunner>();
   readonly #cancellations: Cancellations;
   readonly #schedulers: JobSchedulers;
@@ -67,11 +62,10 @@ class BullmqBackend implements Backend {
   constructor(options: BullmqBackendOptions) {
     const resolved = resolveBullmqOptions(options);
     this.#prefix = resolved.prefix;
-    this.#defaultTtlMs = resolved.defaultIdempotencyTtlMs;
     this.#lockDurationMs = resolved.lockDurationMs;
     this.#stalledIntervalMs = resolved.stalledIntervalMs;
     this.#readyTimeoutMs = resolved.readyTimeoutMs;
-    this.#keep = resolved.keep;
+    this.#enqueueOptions = new EnqueueOptions(resolved.keep, resolved.defaultIdempotencyTtlMs);
     this.#connections = new RedisConnections({
       source: resolved.source,
       timeoutMs: resolved.commandTimeoutMs,
@@ -192,7 +186,9 @@ class BullmqBackend implements Backend {
   async upsertSchedule(entry: ScheduleEntry, options: { declared: boolean }): Promise<void> {
     // Core checked that the job is registered.
     const job = this.#runtime.jobs.get(entry.job)!;
-    await this.#write(() => this.#schedulers.upsert(entry, job, this.#optionsOf(job), options.declared));
+    await this.#write(() =>
+      this.#schedulers.upsert(entry, job, this.#enqueueOptions.ofJob(job), options.declared),
+    );
   }
 
   removeSchedule(id: string): Promise<boolean> {
@@ -234,7 +230,7 @@ class BullmqBackend implements Backend {
 
   async #addOne(request: EnqueueRequest): Promise<EnqueueResult> {
     const name = request.job.name;
-    const opts = this.#enqueueOptions(request);
+    const opts = this.#enqueueOptions.of(request);
     const job = await this.#queue(name).add(name, request.payload, opts);
     return {
       id: formatJobId(name, job.id!),
@@ -273,54 +269,13 @@ class BullmqBackend implements Backend {
     const entries = requests.map((request) => ({
       name,
       data: request.payload,
-      opts: this.#enqueueOptions(request),
+      opts: this.#enqueueOptions.of(request),
     }));
     const jobs = await this.#queue(name).addBulk(entries);
     return jobs.map((job, index) => {
       const proposed = entries[index]!.opts.jobId;
       return { id: formatJobId(name, job.id!), deduplicated: proposed !== undefined && job.id !== proposed };
     });
-  }
-
-  /** BullMQ options of one enqueue: the job's own, plus delay, priority and deduplication. */
-  #enqueueOptions(request: EnqueueRequest): JobsOptions {
-    const opts = this.#ownOptions(request);
-    return request.traceContext ? withTraceMetadata(opts, request.traceContext) : opts;
-  }
-
-  #ownOptions(request: EnqueueRequest): JobsOptions {
-    const base = this.#optionsOf(request.job);
-    if (request.runAt === undefined && !request.priority && request.idempotencyKey === undefined) return base;
-    const opts: JobsOptions = { ...base };
-    if (request.runAt !== undefined) {
-      const delay = request.runAt.getTime() - Date.now();
-      if (delay > 0) opts.delay = delay;
-    }
-    // Switchyard 0..1000, lower first, default 0; BullMQ 0 = unprioritized, which runs before any
-    // prioritized job, then lower first: the same order, so the number is passed as it is.
-    if (request.priority) opts.priority = request.priority;
-    if (request.idempotencyKey !== undefined) {
-      const ttl = request.idempotencyTtlMs ?? this.#defaultTtlMs;
-      if (ttl > 0) {
-        opts.deduplication = { id: request.idempotencyKey, ttl };
-        // An id of our own: BullMQ returns the holder's id instead when the key is live.
-        opts.jobId = randomUUID();
-      }
-    }
-    return opts;
-  }
-
-  #optionsOf(job: JobDefinition): JobsOptions {
-    let opts = this.#jobOptions.get(job);
-    if (!opts) {
-      const { maxAttempts } = job.retry;
-      opts =
-        maxAttempts > 1
-          ? { attempts: maxAttempts, backoff: { type: SWITCHYARD_BACKOFF }, ...this.#keep }
-          : { attempts: 1, ...this.#keep };
-      this.#jobOptions.set(job, opts);
-    }
-    return opts;
   }
 
   /**

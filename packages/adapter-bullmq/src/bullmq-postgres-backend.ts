@@ -1,9 +1,7 @@
-import { randomUUID } from "node:crypto";
 import type {
   Backend,
   EnqueueResult,
   JobCounts,
-  JobDefinition,
   JobPage,
   JobSnapshot,
   JobState,
@@ -11,12 +9,12 @@ import type {
   WorkerOptions,
 } from "@switchyard/core";
 import type { EnqueueRequest, JobRuntime } from "@switchyard/core/adapter";
-import { type JobsOptions, type PostgresConnectionOptions, type PostgresQueueBackend, Queue } from "bullmq";
+import { type PostgresConnectionOptions, type PostgresQueueBackend, Queue } from "bullmq";
 import type { BullmqBackendOptions } from "./bullmq-options.js";
 import { bullmqPostgresCapabilities } from "./bullmq-postgres-capabilities.js";
 import { BullmqPostgresWorkerRunner } from "./bullmq-postgres-worker.js";
-import { SWITCHYARD_BACKOFF } from "./bullmq-worker.js";
 import { cronRepeatStrategy } from "./cron-repeat.js";
+import { EnqueueOptions } from "./enqueue-options.js";
 import { formatJobId, parseJobId } from "./job-ref.js";
 import { isCancelledJob } from "./job-snapshot.js";
 import { PostgresCancellations } from "./postgres-cancellations.js";
@@ -26,7 +24,6 @@ import { resolvePostgresBullmqOptions } from "./postgres-options.js";
 import { storedData, toPostgresSnapshot } from "./postgres-payload.js";
 import { PostgresSchedulers } from "./postgres-schedulers.js";
 import { PostgresStore } from "./postgres-store.js";
-import { withTraceMetadata } from "./trace-metadata.js";
 
 /** How long close() waits for each BullMQ queue to close (they share the client's connection). */
 const QUEUE_CLOSE_TIMEOUT_MS = 2_000;
@@ -42,16 +39,14 @@ export function bullmqPostgres(options: BullmqBackendOptions): Backend {
 
 class BullmqPostgresBackend implements Backend {
   readonly capabilities = bullmqPostgresCapabilities;
-  readonly #defaultTtlMs: number;
   readonly #lockDurationMs: number;
   readonly #stalledIntervalMs: number;
   readonly #readyTimeoutMs: number | undefined;
-  readonly #keep: Pick<JobsOptions, "removeOnComplete" | "removeOnFail">;
   readonly #schema: string;
   readonly #connections: PostgresConnections;
   readonly #store: PostgresStore;
   readonly #queues = new Map<string, PostgresQueue>();
-  readonly #jobOptions = new WeakMap<JobDefinition, JobsOptions>();
+  readonly #enqueueOptions: EnqueueOptions;
   readonly #workers = new Set<BullmqPostgresWorkerRunner>();
   readonly #cancellations: PostgresCancellations;
   readonly #schedulers: PostgresSchedulers;
@@ -60,11 +55,10 @@ class BullmqPostgresBackend implements Backend {
 
   constructor(options: BullmqBackendOptions) {
     const resolved = resolvePostgresBullmqOptions(options);
-    this.#defaultTtlMs = resolved.defaultIdempotencyTtlMs;
     this.#lockDurationMs = resolved.lockDurationMs;
     this.#stalledIntervalMs = resolved.stalledIntervalMs;
     this.#readyTimeoutMs = resolved.readyTimeoutMs;
-    this.#keep = resolved.keep;
+    this.#enqueueOptions = new EnqueueOptions(resolved.keep, resolved.defaultIdempotencyTtlMs);
     this.#schema = resolved.schema;
     this.#connections = new PostgresConnections(resolved, (error) => this.#reportError(error));
     this.#store = new PostgresStore(() => this.#connections.producer);
@@ -155,7 +149,9 @@ class BullmqPostgresBackend implements Backend {
 
   async upsertSchedule(entry: ScheduleEntry, options: { declared: boolean }): Promise<void> {
     const job = this.#runtime.jobs.get(entry.job)!;
-    await this.#write(() => this.#schedulers.upsert(entry, job, this.#optionsOf(job), options.declared));
+    await this.#write(() =>
+      this.#schedulers.upsert(entry, job, this.#enqueueOptions.ofJob(job), options.declared),
+    );
   }
 
   removeSchedule(id: string): Promise<boolean> {
@@ -197,7 +193,7 @@ class BullmqPostgresBackend implements Backend {
 
   async #addOne(request: EnqueueRequest): Promise<EnqueueResult> {
     const name = request.job.name;
-    const opts = this.#enqueueOptions(request);
+    const opts = this.#enqueueOptions.of(request);
     const job = await this.#queue(name).add(name, storedData(request.payload), opts);
     return {
       id: formatJobId(name, job.id!),
@@ -218,7 +214,7 @@ class BullmqPostgresBackend implements Backend {
       const entries = group.map((request) => ({
         name,
         data: storedData(request.payload),
-        opts: this.#enqueueOptions(request),
+        opts: this.#enqueueOptions.of(request),
       }));
       const jobs = await this.#queue(name).addBulk(entries);
       for (const [index, job] of jobs.entries()) {
@@ -230,44 +226,6 @@ class BullmqPostgresBackend implements Backend {
       }
     }
     return requests.map((request) => byRequest.get(request)!);
-  }
-
-  /** The same BullMQ options as on Redis (bullmq-backend.ts): delay, priority, deduplication, trace. */
-  #enqueueOptions(request: EnqueueRequest): JobsOptions {
-    const opts = this.#ownOptions(request);
-    return request.traceContext ? withTraceMetadata(opts, request.traceContext) : opts;
-  }
-
-  #ownOptions(request: EnqueueRequest): JobsOptions {
-    const base = this.#optionsOf(request.job);
-    if (request.runAt === undefined && !request.priority && request.idempotencyKey === undefined) return base;
-    const opts: JobsOptions = { ...base };
-    if (request.runAt !== undefined) {
-      const delay = request.runAt.getTime() - Date.now();
-      if (delay > 0) opts.delay = delay;
-    }
-    if (request.priority) opts.priority = request.priority;
-    if (request.idempotencyKey !== undefined) {
-      const ttl = request.idempotencyTtlMs ?? this.#defaultTtlMs;
-      if (ttl > 0) {
-        opts.deduplication = { id: request.idempotencyKey, ttl };
-        opts.jobId = randomUUID();
-      }
-    }
-    return opts;
-  }
-
-  #optionsOf(job: JobDefinition): JobsOptions {
-    let opts = this.#jobOptions.get(job);
-    if (!opts) {
-      const { maxAttempts } = job.retry;
-      opts =
-        maxAttempts > 1
-          ? { attempts: maxAttempts, backoff: { type: SWITCHYARD_BACKOFF }, ...this.#keep }
-          : { attempts: 1, ...this.#keep };
-      this.#jobOptions.set(job, opts);
-    }
-    return opts;
   }
 
   /** The BullMQ queue of a job on the client's shared connection, created on first use. */
