@@ -65,6 +65,8 @@ export class InngestRestClient {
   readonly #baseUrl: string;
   readonly #authorization?: string;
   readonly #fetch: typeof fetch;
+  /** Reads of a run's queue so far: part of each one's `fresh` parameter (see runJobs). */
+  #reads = 0;
 
   constructor(options: InngestRestClientOptions) {
     this.#baseUrl = options.baseUrl.endsWith("/") ? options.baseUrl : `${options.baseUrl}/`;
@@ -116,12 +118,15 @@ export class InngestRestClient {
 
   /**
    * `GET /v1/runs/{runId}/jobs`: the run's items in Inngest's queue (G:pkg/api/apiv1/runs.go:93-141).
-   * Cached for 5 s like every such answer (runs.go:140), so it can be that old.
+   * The server caches this answer for 5 s (runs.go:140) by URL and Authorization (cache.go:116-133):
+   * read while a run is active, then asleep in a step, a cached answer would hide the sleep for that
+   * long (or all of a short one). Each read adds its own `fresh` query parameter, which the route
+   * ignores (it reads the run id alone), so that it is never answered from the cache.
    */
   async runJobs(runId: string): Promise<ApiRunJob[]> {
-    const answer = (await this.#call("GET", `v1/runs/${encodeURIComponent(runId)}/jobs`)) as {
-      data?: ApiRunJob[] | null;
-    };
+    const fresh = `${Date.now().toString(36)}-${(this.#reads++).toString(36)}`;
+    const path = `v1/runs/${encodeURIComponent(runId)}/jobs?fresh=${fresh}`;
+    const answer = (await this.#call("GET", path)) as { data?: ApiRunJob[] | null };
     return answer.data ?? [];
   }
 

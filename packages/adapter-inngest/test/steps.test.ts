@@ -71,6 +71,35 @@ describe("inngest adapter: steps", () => {
     expect(types).toEqual(["enqueued", "started", "suspended", "started", "completed"]);
   });
 
+  it("shows a job read while active as delayed once it sleeps: the run's queue is read past REST v1's 5 s cache", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const job = defineJob({
+      name: "late-napper",
+      schema: empty,
+      handler: async (_p, ctx) => {
+        await ctx.step.run("wait-for-test", () => gate.then(() => "released"));
+        await ctx.step.sleep("nap", "3s");
+      },
+    });
+    const client = await started([job]);
+    const { id } = await client.enqueue(job, {});
+    // Read while the run is active: a cached read of its queue would hide the sleep for 5 s.
+    await settled(client, id, "active");
+    release();
+    const sleeping = await waitFor(
+      async () => {
+        const snapshot = await client.get(id);
+        return snapshot?.state === "delayed" && snapshot;
+      },
+      { message: `job ${id} to be delayed within its 3 s sleep`, timeoutMs: 2_500 },
+    );
+    expect(sleeping.runAt?.getTime()).toBeGreaterThan(Date.now());
+    await settled(client, id, "completed");
+  });
+
   it("fails the job at a step whose result passes Inngest's 4 MB per step, without retry", async () => {
     let runs = 0;
     const job = defineJob({
