@@ -1,6 +1,7 @@
 // The tables, functions and triggers the adapter adds to graphile-worker's schema. Every object is
 // prefixed `switchyard_`; graphile-worker's own objects are never altered, only observed by triggers.
 import type { PoolClient } from "pg";
+import { RECOVERED_FLAG } from "./started-jobs.js";
 import { stepSchemaSql } from "./step-schema.js";
 
 /**
@@ -8,7 +9,7 @@ import { stepSchemaSql } from "./step-schema.js";
  * any older version to this one), so a bump needs no per-version step; two branches must never ship the
  * same number with different SQL (5 follows two different 4s).
  */
-export const ADAPTER_SCHEMA_VERSION = 5;
+export const ADAPTER_SCHEMA_VERSION = 6;
 
 /** Quotes a PostgreSQL identifier. */
 export function quoteIdentifier(name: string): string {
@@ -362,9 +363,10 @@ $$;
 -- Stalled-job recovery: the jobs locked by a worker pool that registered a heartbeat and then stopped
 -- beating for p_stalled_after (its process died) run again at once; a job that used its last attempt
 -- fails with SWITCHYARD_STALLED; a job whose cancellation was requested ends cancelled. A pool with a
--- local queue records the jobs it starts (column started) before their handlers run: its other locked jobs
--- were fetched ahead and never ran, and get back the attempt graphile-worker counted when it locked them,
--- as graphile-worker's own return of a local queue does; a recorded job's attempt counts. Pools that never registered (plain graphile-worker workers sharing the
+-- local queue records the jobs it starts (column started, started-jobs.ts): its other locked jobs were
+-- fetched ahead and never ran, and get back the attempt graphile-worker counted when it locked them, as
+-- graphile-worker's own return of a local queue does; a recorded job's attempt counts. Pools that never
+-- registered (plain graphile-worker workers sharing the
 -- schema) are left to graphile-worker's own 4-hour lock expiry.
 create or replace function ${schemaSql}.switchyard_recover_stalled(p_stalled_after interval) returns int
 language plpgsql as $$
@@ -386,7 +388,11 @@ begin
     return 0;
   end if;
   if v_queued is not null then
-    update ${schemaSql}._private_jobs j set attempts = greatest(j.attempts - 1, 0)
+    -- Marked: such a job (or one whose start was sent too late, see started-jobs.ts) waits for its start
+    -- to be sent from now on, so a job that kills its process cannot be given its attempt back forever.
+    update ${schemaSql}._private_jobs j
+      set attempts = greatest(j.attempts - 1, 0),
+          flags = coalesce(j.flags, '{}'::jsonb) || jsonb_build_object('${RECOVERED_FLAG}', true)
       where j.locked_by = any(v_queued) and j.id <> all(v_started);
   end if;
   update ${schemaSql}.switchyard_job_state s

@@ -28,7 +28,7 @@ import {
 import { ResultWrites } from "./result-writes.js";
 import { type RecordedOutcome, recordOutcome } from "./sql/record-outcome.js";
 import { recordProgress } from "./sql/record-progress.js";
-import { StartedJobs } from "./started-jobs.js";
+import { StartedJobs, waitsForStartRecord } from "./started-jobs.js";
 import { PostgresStepStore } from "./step-store.js";
 import { recordSuspension, suspendedRelease } from "./suspend-job.js";
 import { traceContextOfFlags } from "./trace-flag.js";
@@ -432,10 +432,12 @@ export class PostgresWorker implements BackendWorker {
     let outcome: StepAttemptOutcome;
     let steps: PostgresStepStore | undefined;
     try {
-      // The start is recorded before the handler runs: a crash from here on counts the attempt.
+      // A job given an attempt back by stalled-job recovery waits until its start record is sent: a crash
+      // from there on counts the attempt (started-jobs.ts). Any other job's record goes out meanwhile.
+      const recorded = this.#startedJobs?.recorded();
       const [opened] = await Promise.all([
         PostgresStepStore.open(this.#host, job, this.#retryScope),
-        this.#startedJobs?.recorded(),
+        waitsForStartRecord(job.flags) ? recorded : undefined,
       ]);
       steps = opened;
       outcome = await this.#host.runtime.runAttempt(job.task_identifier, {
