@@ -435,11 +435,10 @@ export class PostgresWorker implements BackendWorker {
       // A job given an attempt back by stalled-job recovery waits until its start record is sent: a crash
       // from there on counts the attempt (started-jobs.ts). Any other job's record goes out meanwhile.
       const recorded = this.#startedJobs?.recorded();
-      const [opened] = await Promise.all([
-        PostgresStepStore.open(this.#host, job, this.#retryScope),
-        waitsForStartRecord(job.flags) ? recorded : undefined,
-      ]);
-      steps = opened;
+      if (waitsForStartRecord(job.flags)) await recorded;
+      // Without steps the store is made at once: no promise, no turn, on the path every job takes.
+      const opened = PostgresStepStore.open(this.#host, job, this.#retryScope);
+      steps = opened instanceof PostgresStepStore ? opened : await opened;
       outcome = await this.#host.runtime.runAttempt(job.task_identifier, {
         id,
         payload,

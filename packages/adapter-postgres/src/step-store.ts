@@ -51,11 +51,22 @@ export class PostgresStepStore implements StepStore {
     this.#flagged = flagged;
   }
 
-  /** The store of an attempt of `job`; reads its steps (retried while the database is unreachable). */
-  static async open(tables: StepTables, job: LockedJob, scope: RetryScope): Promise<PostgresStepStore> {
+  /**
+   * The store of an attempt of `job`: made at once for a job that never stored a step (the common case),
+   * else once its steps are read (retried while the database is unreachable).
+   */
+  static open(
+    tables: StepTables,
+    job: LockedJob,
+    scope: RetryScope,
+  ): PostgresStepStore | Promise<PostgresStepStore> {
     const jobId = String(job.id);
     const flagged = job.flags?.[STEPS_FLAG] === true;
     if (!flagged) return new PostgresStepStore(tables, jobId, NO_STEPS, false);
+    return PostgresStepStore.#load(tables, jobId, scope);
+  }
+
+  static async #load(tables: StepTables, jobId: string, scope: RetryScope): Promise<PostgresStepStore> {
     const { rows } = await retryWhileTransient(
       () => tables.pool.query<StepRow>(loadStepsQuery(tables.schema, jobId)),
       scope,
