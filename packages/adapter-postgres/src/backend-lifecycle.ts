@@ -122,7 +122,7 @@ export class BackendLifecycle implements WorkerHost {
     try {
       return await schemaRevision(this.pool, this.schema);
     } catch (error) {
-      throw this.#notInstalled(error) ?? toBackendError(error, "reading the schema's revision");
+      throw this.notInstalled(error) ?? toBackendError(error, "reading the schema's revision");
     }
   }
 
@@ -143,7 +143,7 @@ export class BackendLifecycle implements WorkerHost {
           );
         }
       } catch (error) {
-        throw this.#notInstalled(error) ?? toBackendError(error, "storing the jobs' concurrency limits");
+        throw this.notInstalled(error) ?? toBackendError(error, "storing the jobs' concurrency limits");
       }
     }
   }
@@ -203,7 +203,7 @@ export class BackendLifecycle implements WorkerHost {
   }
 
   /** A ConfigError when `error` says the schema is not installed (with `migrate: false`). */
-  #notInstalled(error: unknown): ConfigError | undefined {
+  notInstalled(error: unknown): ConfigError | undefined {
     const code = (error as { code?: unknown })?.code;
     if (code !== "42P01" && code !== "3F000" && code !== "42883") return undefined;
     return new ConfigError(

@@ -32,7 +32,7 @@ export async function enqueueJobs(
     try {
       return await enqueueOn(lifecycle, transaction, requests, false);
     } catch (error) {
-      throw toBackendError(error, "enqueue", "no");
+      throw lifecycle.notInstalled(error) ?? toBackendError(error, "enqueue", "no");
     }
   }
   let client: pg.PoolClient;
@@ -64,7 +64,10 @@ export async function enqueueJobs(
     if (inTransaction && !lost) await client.query("rollback").catch(() => {});
     // A broken connection is destroyed, not handed to the next caller.
     client.release(lost ? (error as Error) : undefined);
-    throw toBackendError(error, "enqueue", storing && !wasNeverSent(error) ? "unknown" : "no");
+    throw (
+      lifecycle.notInstalled(error) ??
+      toBackendError(error, "enqueue", storing && !wasNeverSent(error) ? "unknown" : "no")
+    );
   }
 }
 

@@ -173,13 +173,16 @@ export class PostgresBackend implements Backend {
     return own.length > 0 ? own : taskNames(this.#lifecycle.pool, this.schema);
   }
 
-  /** Runs `statement` once the schema is installed; a connection failure is a BackendUnavailableError. */
+  /**
+   * Runs `statement` once the schema is installed; a connection failure is a BackendUnavailableError, a
+   * schema that is not there (`migrate: false`) a ConfigError that says so.
+   */
   async #query<T>(operation: string, statement: () => Promise<T>): Promise<T> {
     await this.#lifecycle.ready();
     try {
       return await statement();
     } catch (error) {
-      throw toBackendError(error, operation);
+      throw this.#lifecycle.notInstalled(error) ?? toBackendError(error, operation);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import {
   BackendUnavailableError,
+  ConfigError,
   createSwitchyard,
   defineJob,
   PermanentError,
@@ -408,6 +409,28 @@ describe("configuration", () => {
     expect(backend.capabilities).toBe(postgresCapabilities);
     expect(fromEnv({ DATABASE_URL: database.url }).schema).toBe("graphile_worker");
     await backend.close();
+  });
+
+  it("fromEnv takes migrate from SWITCHYARD_MIGRATE: off, a schema that is not there is a ConfigError; a bad value is refused", async () => {
+    const env = {
+      DATABASE_URL: database.url,
+      SWITCHYARD_POSTGRES_SCHEMA: `absent_${randomBytes(4).toString("hex")}`,
+    };
+    const job = defineJob({ name: "env-migrate", schema: numberPayload, handler: () => {} });
+    const client = createSwitchyard({
+      backend: fromEnv({ ...env, SWITCHYARD_MIGRATE: "false" }),
+      jobs: [job],
+      logger: silentLogger,
+    });
+    try {
+      await expect(client.enqueue(job, { n: 1 })).rejects.toThrow(ConfigError);
+      await expect(client.get("1")).rejects.toThrow(/is not installed/);
+    } finally {
+      await client.close();
+    }
+    expect(() => fromEnv({ ...env, SWITCHYARD_MIGRATE: "maybe" })).toThrow(
+      /SWITCHYARD_MIGRATE must be true or false/,
+    );
   });
 
   it("installs the schema on first use", async () => {

@@ -9,7 +9,8 @@ import { CommandFailure } from "./command-failure.js";
 
 /**
  * The client the commands use: the backend `backendFromEnv(env)` configures, with no job definitions
- * (counting, listing, retrying and cancelling by id need none). Memory is refused: its jobs live
+ * (counting, listing, retrying and cancelling by id need none) and `SWITCHYARD_MIGRATE=false` unless the
+ * environment says otherwise. Memory is refused: its jobs live
  * inside the application's process, out of the CLI's sight.
  */
 export async function openClientFromEnv(env: Record<string, string | undefined>): Promise<Switchyard> {
@@ -19,6 +20,8 @@ export async function openClientFromEnv(env: Record<string, string | undefined>)
       `set SWITCHYARD_BACKEND to the application's backend (${Object.keys(BACKEND_PACKAGES).join(", ")}) and its variables; the memory backend keeps jobs inside the application's process, where the CLI cannot see them`,
     );
   }
-  const backend = await backendFromEnv(env);
+  // Commands read and fix jobs; they never install a schema (a mistyped schema name would get an empty
+  // one). SWITCHYARD_MIGRATE=true, set by the user, turns it back on.
+  const backend = await backendFromEnv({ ...env, SWITCHYARD_MIGRATE: env.SWITCHYARD_MIGRATE ?? "false" });
   return createSwitchyard({ backend, jobs: [], logger: silentLogger });
 }

@@ -8,8 +8,10 @@ import {
   silentLogger,
   supports,
 } from "@switchyard/core";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { createTestDatabase } from "../../adapter-postgres/test/test-database.js";
 import { bullmqCliBackend, type CliBackend, postgresCliBackend } from "./fixtures/cli-backends.js";
 import { runBin, startBin } from "./fixtures/run-bin.js";
 
@@ -173,6 +175,32 @@ describe.each([bullmqCliBackend(), postgresCliBackend()])("switchyard on $name",
         new RegExp(`^switchyard: cannot reach the ${setup.name} backend: [^\\n]+\\n$`),
       );
       expect(run.stderr).toMatch(/ECONNREFUSED/);
+    }
+  });
+});
+
+describe("switchyard on postgres: a schema that is not installed", () => {
+  it("exits 1 saying it is not installed, and creates nothing (commands never migrate)", async () => {
+    const database = await createTestDatabase("cli_schema");
+    try {
+      const env = {
+        SWITCHYARD_BACKEND: "postgres",
+        DATABASE_URL: database.url,
+        SWITCHYARD_POSTGRES_SCHEMA: "switchyard_typo",
+      };
+      const run = await runBin(["counts"], env);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^switchyard: .*schema "switchyard_typo" is not installed/);
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query("select 1 from pg_namespace where nspname = 'switchyard_typo'");
+        expect(rows).toEqual([]);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await database.drop();
     }
   });
 });

@@ -17,6 +17,7 @@ export { MAX_DURATION_MS, toMilliseconds } from "./duration.js";
 export { describeFailure, type FetchFailure, fetchFailure } from "./helpers/fetch-failure.js";
 export { type JsonCopy, jsonCopy } from "./json-value.js";
 export { memoryCapabilities } from "./memory/memory-backend.js";
+export { migrateFromEnv } from "./migrate-from-env.js";
 export { checkHttpUrl, checkOptions, describeValue, optionalText } from "./option-checks.js";
 export { type AttemptInput, runAttempt, unsupportedProgress } from "./run-attempt.js";
 export type { NativeSteps, NativeStepsFactory } from "./steps/native-steps.js";
