@@ -426,6 +426,20 @@ $$;
 ${stepSchemaSql(schemaSql)}`;
 }
 
+/**
+ * The adapter schema version installed in `schema` (0 when its meta table has no version); rejects with
+ * PostgreSQL's undefined-table error when the adapter's objects are not installed at all.
+ */
+export async function installedAdapterVersion(
+  db: Pick<PoolClient, "query">,
+  schema: string,
+): Promise<number> {
+  const { rows } = await db.query<{ value: string }>(
+    `select value from ${quoteIdentifier(schema)}.switchyard_meta where key = 'schema_version'`,
+  );
+  return rows[0] === undefined ? 0 : Number(rows[0].value);
+}
+
 /** What `migrateAdapterSchema` found: `installed` is the version present before (undefined: none). */
 export type AdapterSchemaMigration =
   | { action: "installed" | "upgraded" | "current"; installed: number | undefined }
@@ -449,12 +463,8 @@ export async function migrateAdapterSchema(
       "select to_regclass($1) is not null as present",
       [`${schemaSql}.switchyard_meta`],
     );
-    const { rows } = exists[0]?.present
-      ? await client.query<{ installed: string }>(
-          `select value as installed from ${schemaSql}.switchyard_meta where key = 'schema_version'`,
-        )
-      : { rows: [] };
-    const installed = rows[0] === undefined ? undefined : Number(rows[0].installed);
+    const version = exists[0]?.present ? await installedAdapterVersion(client, schema) : 0;
+    const installed = version === 0 ? undefined : version;
     let migration: AdapterSchemaMigration;
     if (installed !== undefined && installed >= ADAPTER_SCHEMA_VERSION) {
       migration =

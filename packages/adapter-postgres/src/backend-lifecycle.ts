@@ -2,7 +2,7 @@ import { ConfigError, silentLogger } from "@switchyard/core";
 import type { JobRuntime } from "@switchyard/core/adapter";
 import { type Logger, runMigrations, type WorkerPool } from "graphile-worker";
 import pg from "pg";
-import { ADAPTER_SCHEMA_VERSION, migrateAdapterSchema } from "./adapter-schema.js";
+import { ADAPTER_SCHEMA_VERSION, installedAdapterVersion, migrateAdapterSchema } from "./adapter-schema.js";
 import { settledWithin } from "./bounded-wait.js";
 import { ConcurrencyLanes } from "./concurrency-lanes.js";
 import { toBackendError } from "./connection-errors.js";
@@ -202,6 +202,25 @@ export class BackendLifecycle implements WorkerHost {
     }
   }
 
+  /**
+   * With `migrate: false`: a ConfigError unless the adapter's objects are installed at this version or a
+   * newer one. An older version lacks what this code relies on (schema version 6: recovery marks the jobs
+   * it gives an attempt back, which then wait for their start record), so it is refused, not run.
+   */
+  async #checkInstalled(): Promise<void> {
+    let installed: number;
+    try {
+      installed = await installedAdapterVersion(this.pool, this.schema);
+    } catch (error) {
+      throw this.notInstalled(error) ?? toBackendError(error, "reading the schema's version");
+    }
+    if (installed < ADAPTER_SCHEMA_VERSION) {
+      throw new ConfigError(
+        `postgres(): schema "${this.schema}" has adapter schema version ${installed}, older than this adapter's ${ADAPTER_SCHEMA_VERSION} (migrate: false): run backend.migrate() at deploy`,
+      );
+    }
+  }
+
   /** A ConfigError when `error` says the schema is not installed (with `migrate: false`). */
   notInstalled(error: unknown): ConfigError | undefined {
     const code = (error as { code?: unknown })?.code;
@@ -213,7 +232,7 @@ export class BackendLifecycle implements WorkerHost {
   }
 
   async #install(): Promise<void> {
-    if (!this.options.migrate) return;
+    if (!this.options.migrate) return this.#checkInstalled();
     await runMigrations({ pgPool: this.pool, schema: this.schema, logger: this.graphileLogger });
     const client = await this.pool.connect();
     try {

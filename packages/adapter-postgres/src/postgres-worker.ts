@@ -233,6 +233,8 @@ export class PostgresWorker implements BackendWorker {
       await this.#host.attachPool(workerPool, this, { recordsStarted });
     } catch (error) {
       this.#workerPool = undefined;
+      this.#startedJobs?.stop(); // gives its held connection back
+      this.#startedJobs = undefined;
       await Promise.resolve(workerPool.gracefulShutdown("Switchyard worker could not start")).catch(() => {});
       openGate();
       await this.#host.detachPool(workerPool, this, { crashed: false }).catch(() => {});
@@ -259,6 +261,8 @@ export class PostgresWorker implements BackendWorker {
 
   async #relaunch(ended: WorkerPool): Promise<void> {
     const logger = this.#host.runtime.logger;
+    this.#startedJobs?.stop(); // the ended pool's; a new pool makes its own
+    this.#startedJobs = undefined;
     const released = await this.#outcomesStored(ended);
     await this.#host.detachPool(ended, this, { crashed: !released });
     for (let delay = 500; this.#state === "running"; delay = Math.min(delay * 2, 30_000)) {
@@ -346,6 +350,7 @@ export class PostgresWorker implements BackendWorker {
     const workerPool = this.#workerPool;
     if (!workerPool) {
       this.#state = "stopped";
+      this.#startedJobs?.stop();
       return;
     }
     const shutdown = Promise.resolve(workerPool.gracefulShutdown("Switchyard worker stopping")).catch(

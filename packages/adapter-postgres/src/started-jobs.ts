@@ -1,19 +1,27 @@
 import type { JobLogger } from "@switchyard/core";
-import type { Pool, PoolClient } from "pg";
+import type { Pool, PoolClient, QueryConfig } from "pg";
+import { isConnectionError } from "./connection-errors.js";
 import { schemaSql } from "./sql/queryable.js";
 
-const SENT: Promise<void> = Promise.resolve();
+const ANSWERED: Promise<void> = Promise.resolve();
 
 /**
  * The key stalled-job recovery sets in the `flags` of a job it gives an attempt back to: from then on the
- * job starts only once its start record is sent (see StartedJobs).
+ * job starts only once its start record has landed (see StartedJobs).
  */
 export const RECOVERED_FLAG = "switchyard_recovered";
 
-/** Whether a job row's flags say that it waits for its start record to be sent (RECOVERED_FLAG). */
+/** Whether a job row's flags say that it waits for its start record (RECOVERED_FLAG). */
 export function waitsForStartRecord(flags: Record<string, true> | null | undefined): boolean {
   return flags?.[RECOVERED_FLAG] === true;
 }
+
+/**
+ * How long a start record's write may go unanswered before its connection is taken for dead: a
+ * connection a firewall dropped silently would otherwise hold the jobs waiting for it (marked jobs) for
+ * as long as TCP retransmits, about 15 minutes.
+ */
+const WRITE_TIMEOUT_MS = 10_000;
 
 /**
  * Records which jobs a worker pool with a local queue runs, in its heartbeat row
@@ -23,14 +31,13 @@ export function waitsForStartRecord(flags: Record<string, true> | null | undefin
  * blocks the event loop until it is SIGKILLed, an OOM) uses up its attempts and ends failed.
  *
  * A start does not wait for its record. A write goes out as soon as a job starts, unless one is in flight:
- * then the next one, sent when it lands, covers every start since (one write per burst of starts). Waiting
- * for the write before each handler cost a round trip per burst, which halved a batched worker's
- * throughput. A job whose process dies before its start was sent gets its attempt back, and recovery marks
- * it (RECOVERED_FLAG): such a job waits until a write that includes it is **sent**, not answered. The
- * write then goes out on a connection held for the purpose and idle, so node-postgres hands it to the
- * socket at once; a process that dies after that, however abruptly, still delivers it, and PostgreSQL runs
- * a statement it has received although its client is gone. So a job that kills its process gets at most
- * one attempt back, and every job fetched ahead keeps its attempts.
+ * then the next one, sent when it lands, covers every start since (one write per burst of starts), through
+ * a connection held for the purpose. Waiting for the write before each handler cost a round trip per burst,
+ * which halved a batched worker's throughput. A job whose process dies before its record landed gets its
+ * attempt back, and recovery marks it (RECOVERED_FLAG): a marked job waits until a write that includes it
+ * has been answered, so it gets at most that one attempt back (unless the database refuses the write:
+ * logged, and the job runs anyway). Marked jobs are the few a crash left behind; their wait costs the
+ * rest nothing.
  */
 export class StartedJobs {
   readonly #pool: Pool;
@@ -44,9 +51,14 @@ export class StartedJobs {
   #connecting = false;
   /** A write was sent and has not been answered. */
   #inFlight = false;
-  /** Lets through the starts waiting for the next write to be sent. */
-  #releaseWaiting?: () => void;
-  #waiting?: Promise<void>;
+  /** The starts since the last write was sent: settled once the next write is answered. */
+  #next?: Waiting;
+  /** Gives the held connection up when the server ends it while idle (see #connect). */
+  #onIdleError?: (error: Error) => void;
+  /** The held connection emitted an error: it is given up after the write in flight, if any. */
+  #broken = false;
+  /** The next write repeats one whose connection was lost: a second loss lets its starts through. */
+  #retrying = false;
   #stopped = false;
   #failing = false;
 
@@ -65,88 +77,117 @@ export class StartedJobs {
     this.#poolId = options.poolId;
     this.#running = options.running;
     this.#logger = options.logger;
-    // Connected now, so that the pool's first starts find the connection ready to send at once.
+    // Connected now, so that the pool's first starts find the connection ready.
     void this.#connect();
   }
 
   /**
    * A job started (it is in the running set): a write that includes it goes out now, or right after the
-   * one in flight. Resolves once it has been sent, or could not be (logged; the job runs anyway, and
-   * would get its attempt back if its process died: the database or the network failed, so this is the
-   * rare case). Never rejects. Only a job that waitsForStartRecord awaits it.
+   * one in flight. Resolves once that write has been answered, or has failed (logged). Never rejects.
+   * Only a job that waitsForStartRecord awaits it.
    */
   recorded(): Promise<void> {
-    if (this.#stopped) return SENT;
-    if (this.#client && !this.#inFlight) {
-      this.#send(this.#client);
-      return SENT;
+    if (this.#stopped) return ANSWERED;
+    if (!this.#next) {
+      let settle!: () => void;
+      const answered = new Promise<void>((resolve) => {
+        settle = resolve;
+      });
+      this.#next = { answered, settle };
     }
-    this.#waiting ??= new Promise<void>((resolve) => {
-      this.#releaseWaiting = resolve;
-    });
-    const waiting = this.#waiting;
-    if (!this.#client && !this.#connecting) void this.#connect();
-    return waiting;
+    const { answered } = this.#next;
+    if (this.#client && !this.#inFlight) this.#send(this.#client);
+    else if (!this.#client && !this.#connecting) void this.#connect();
+    return answered;
   }
 
-  /** Stops writing (the pool stopped or crashed): starts waiting for a write are let through. */
+  /** Stops writing (the pool stopped, crashed, or could not start): starts waiting for a write are let through. */
   stop(): void {
     this.#stopped = true;
-    this.#letWaitingThrough();
+    this.#settleNext();
     if (!this.#inFlight) this.#release();
   }
 
-  #letWaitingThrough(): void {
-    const release = this.#releaseWaiting;
-    this.#waiting = undefined;
-    this.#releaseWaiting = undefined;
-    release?.();
+  #settleNext(): void {
+    const next = this.#next;
+    this.#next = undefined;
+    next?.settle();
   }
 
   async #connect(): Promise<void> {
     this.#connecting = true;
+    let client: PoolClient;
     try {
-      const client = await this.#pool.connect();
-      this.#connecting = false;
-      if (this.#stopped) {
-        client.release();
-        return;
-      }
-      this.#client = client;
-      if (this.#waiting) this.#send(client);
+      client = await this.#pool.connect();
     } catch (error) {
       this.#connecting = false;
       this.#failed(error as Error);
-      this.#letWaitingThrough();
+      this.#settleNext(); // nothing to write with: the starts waiting go on unrecorded
+      return;
     }
+    this.#connecting = false;
+    if (this.#stopped) {
+      client.release();
+      return;
+    }
+    // A connection the server ends while idle (a restart, a terminated backend) is given up at once,
+    // so the next start connects again instead of writing into a dead socket.
+    this.#broken = false;
+    this.#onIdleError = (error: Error) => {
+      this.#broken = true;
+      if (this.#client === client && !this.#inFlight) this.#release(error);
+    };
+    client.on("error", this.#onIdleError);
+    this.#client = client;
+    if (this.#next) this.#send(client);
   }
 
-  /** Sends the running set on the idle connection (synchronously: it is on the socket on return). */
+  /** Writes the running set; the starts waiting so far are answered with it. */
   #send(client: PoolClient): void {
     this.#inFlight = true;
-    const answered = client.query({
-      name: this.#statement,
-      text: `update ${this.#table} set started = $2::bigint[] where pool_id = $1`,
-      values: [this.#poolId, [...this.#running()]],
-    });
-    this.#letWaitingThrough();
+    const waiting = this.#next;
+    const isRetry = this.#retrying;
+    this.#next = undefined;
+    this.#retrying = false;
+    let answered: Promise<unknown>;
+    try {
+      answered = client.query({
+        name: this.#statement,
+        text: `update ${this.#table} set started = $2::bigint[] where pool_id = $1`,
+        values: [this.#poolId, [...this.#running()]],
+        query_timeout: WRITE_TIMEOUT_MS,
+      } as QueryConfig);
+    } catch (error) {
+      answered = Promise.reject(error);
+    }
     answered.then(
       () => {
         this.#failing = false;
-        this.#answered();
+        this.#answered(waiting);
       },
       (error: Error) => {
+        // A broken or timed-out connection is destroyed and made again; a refused statement keeps it.
+        const connectionLost = this.#broken || isConnectionError(error) || /timeout/i.test(error.message);
+        if (connectionLost) this.#release(error);
+        if (connectionLost && !isRetry && !this.#stopped) {
+          // Once more on a new connection (the server ended the held one, say), the same starts waiting.
+          this.#next = joined(waiting, this.#next);
+          this.#retrying = true;
+          this.#inFlight = false;
+          void this.#connect();
+          return;
+        }
         this.#failed(error);
-        this.#release(error);
-        this.#answered();
+        this.#answered(waiting);
       },
     );
   }
 
-  #answered(): void {
+  #answered(waiting: Waiting | undefined): void {
     this.#inFlight = false;
+    waiting?.settle();
     if (this.#stopped) this.#release();
-    else if (this.#waiting) {
+    else if (this.#next) {
       if (this.#client) this.#send(this.#client);
       else if (!this.#connecting) void this.#connect();
     }
@@ -164,6 +205,21 @@ export class StartedJobs {
   #release(error?: Error): void {
     const client = this.#client;
     this.#client = undefined;
+    if (this.#onIdleError) client?.off("error", this.#onIdleError);
     client?.release(error);
   }
+}
+
+type Waiting = { answered: Promise<void>; settle: () => void };
+
+/** One set of waiting starts made of two (either may be absent): settled together. */
+function joined(first: Waiting | undefined, second: Waiting | undefined): Waiting | undefined {
+  if (!first || !second) return first ?? second;
+  return {
+    answered: Promise.all([first.answered, second.answered]).then(() => {}),
+    settle: () => {
+      first.settle();
+      second.settle();
+    },
+  };
 }

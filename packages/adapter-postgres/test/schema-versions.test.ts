@@ -1,5 +1,5 @@
 // The adapter's schema version: an older schema is upgraded on first use, a newer one is left alone.
-import { createSwitchyard, defineJob, type JobLogger, silentLogger } from "@switchyard/core";
+import { ConfigError, createSwitchyard, defineJob, type JobLogger, silentLogger } from "@switchyard/core";
 import { waitFor } from "@switchyard/testkit";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -68,5 +68,32 @@ describe("adapter schema versions", () => {
     expect(await schemaVersion(schema)).toBe(newer);
     expect(await taskIndexes(schema)).toBe(0);
     expect(warnings.some((message) => message.includes(`version ${newer}, newer than`))).toBe(true);
+  });
+
+  it("with migrate: false, refuses an older schema (and a missing one) with a ConfigError, and changes nothing", async () => {
+    const job = defineJob({ name: "not-migrated", schema: numberPayload, handler: () => {} });
+    const { schema } = await fresh.client([job]);
+    const older = String(ADAPTER_SCHEMA_VERSION - 1);
+    await fresh.db.query(
+      `update "${schema}".switchyard_meta set value = '${older}' where key = 'schema_version'`,
+    );
+    for (const [name, message] of [
+      [schema, `schema "${schema}" has adapter schema version ${older}, older than this adapter's`],
+      [`${schema}_missing`, `schema "${schema}_missing" is not installed`],
+    ] as const) {
+      const client = createSwitchyard({
+        backend: postgres({ connectionString: fresh.url, schema: name, migrate: false }),
+        jobs: [job],
+        logger: silentLogger,
+      });
+      try {
+        await expect(client.enqueue(job, { n: 1 })).rejects.toThrow(ConfigError);
+        await expect(client.counts()).rejects.toThrow(message);
+        await expect(client.work().ready).rejects.toThrow(message);
+      } finally {
+        await client.close();
+      }
+    }
+    expect(await schemaVersion(schema)).toBe(older);
   });
 });

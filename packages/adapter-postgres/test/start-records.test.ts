@@ -15,6 +15,8 @@ let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let pool: pg.Pool;
 /** What happened, in order: `sent <ids>` for each start record written, `ran <id>` for each handler. */
 const log: string[] = [];
+/** The backend pid of the connection that sent the last start record: the recorder's held connection. */
+let heldPid: number | undefined;
 
 beforeAll(async () => {
   database = await createTestDatabase("start_records");
@@ -26,7 +28,10 @@ beforeAll(async () => {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as { query: unknown }).query = (...args: unknown[]) => {
       const config = args[0] as { name?: string; values?: unknown[] } | undefined;
-      if (config?.name?.startsWith("switchyard_started/")) log.push(`sent ${String(config.values?.[1])}`);
+      if (config?.name?.startsWith("switchyard_started/")) {
+        log.push(`sent ${String(config.values?.[1])}`);
+        heldPid = (client as { processID?: number }).processID;
+      }
       return query(...args);
     };
   });
@@ -80,52 +85,27 @@ describe("start records", () => {
     }
   });
 
-  it("a job recovery marked starts only once its record was sent; an unmarked one does not wait for the write in flight", {
+  it("a marked job starts only once the write that includes it is answered; an unmarked one does not wait", {
     timeout: 30_000,
   }, async () => {
-    let releaseFirst!: () => void;
-    const firstMayEnd = new Promise<void>((resolve) => {
-      releaseFirst = resolve;
-    });
-    const job = defineJob({
-      name: "records.run",
-      schema: z.object({ hold: z.boolean() }),
-      handler: async (payload, ctx) => {
-        log.push(`ran ${ctx.id}`);
-        if (payload.hold) await firstMayEnd;
-      },
-    });
-    const client = createSwitchyard({
-      backend: postgres({ pool, schema: SCHEMA }),
-      jobs: [job],
-      logger: silentLogger,
-    });
-    const worker = client.work({ concurrency: 2 });
+    const { client, enqueueMarked, finish } = await startWorker();
     const blocker = await pool.connect();
     try {
-      await worker.ready;
       // Every start record now stays in flight (its row is locked) until the blocker commits.
       await blocker.query("begin");
       await blocker.query(`select * from ${table("switchyard_workers")} for update`);
       log.length = 0;
-      const { id: first } = await client.enqueue(job, { hold: true });
+      const { id: first } = await client.enqueue(runJob, { hold: true });
       await waitFor(() => log.includes(`ran ${first}`), {
         message: "the unmarked job to run, its record in flight",
       });
       expect(log.filter((line) => line.startsWith("sent"))).toEqual([`sent ${first}`]);
 
-      const { id: marked } = await client.enqueue(job, { hold: false }, { delay: "1s" });
-      await pool.query(
-        `update ${table("_private_jobs")} set flags = jsonb_build_object($2::text, true), run_at = now()
-          where id = $1`,
-        [marked, RECOVERED_FLAG],
-      );
-      await pool.query(`select pg_notify('jobs:insert', '{"count":1}')`);
-      await sleep(1_000);
+      const marked = await enqueueMarked();
+      await sleep(500);
       expect(log, "the marked job waits while the write before its own is in flight").not.toContain(
         `ran ${marked}`,
       );
-
       await blocker.query("commit");
       await waitFor(() => log.includes(`ran ${marked}`), { message: "the marked job to run" });
       const sentWithIt = log.findIndex(
@@ -133,12 +113,143 @@ describe("start records", () => {
       );
       expect(sentWithIt, log.join(" | ")).toBeGreaterThan(-1);
       expect(sentWithIt).toBeLessThan(log.indexOf(`ran ${marked}`));
+
+      // Alone, with no write in flight: its own write is sent at once, and it still waits for the answer.
+      await blocker.query("begin");
+      await blocker.query(`select * from ${table("switchyard_workers")} for update`);
+      const alone = await enqueueMarked();
+      await sleep(500);
+      expect(log.at(-1), "its write is sent").toMatch(new RegExp(`^sent .*\\b${alone}\\b`));
+      expect(log, "the marked job waits for its write's answer").not.toContain(`ran ${alone}`);
+      await blocker.query("commit");
+      await waitFor(() => log.includes(`ran ${alone}`), { message: "the marked job to run" });
     } finally {
       await blocker.query("rollback").catch(() => {});
       blocker.release();
-      releaseFirst();
-      await worker.stop();
-      await client.close();
+      await finish();
+    }
+  });
+
+  it("a held connection the server ended is made again: the next marked job's start is recorded", {
+    timeout: 30_000,
+  }, async () => {
+    const { client, enqueueMarked, finish } = await startWorker();
+    try {
+      const { id: before } = await client.enqueue(runJob, { hold: false });
+      await waitFor(() => log.includes(`ran ${before}`), { message: "a job to run" });
+      // Its record landed: heldPid is now this worker's held connection.
+      await waitFor(
+        async () =>
+          (
+            await pool.query(`select 1 from ${table("switchyard_workers")} where $1::bigint = any(started)`, [
+              before,
+            ])
+          ).rowCount === 1,
+        { message: "its start record" },
+      );
+      expect(heldPid).toBeDefined();
+      await pool.query("select pg_terminate_backend($1)", [heldPid]);
+      await sleep(200);
+      const marked = await enqueueMarked({ readRecord: true });
+      await waitFor(() => log.includes(`ran ${marked}`), { message: "the marked job to run" });
+      expect(log, log.join(" | ")).toContain(`record of ${marked}: true`);
+    } finally {
+      await finish();
+    }
+  });
+
+  it("a marked job whose write loses its connection in flight waits for the write made again on a new one", {
+    timeout: 30_000,
+  }, async () => {
+    const { enqueueMarked, finish } = await startWorker();
+    const blocker = await pool.connect();
+    try {
+      await blocker.query("begin");
+      await blocker.query(`select * from ${table("switchyard_workers")} for update`);
+      log.length = 0;
+      const marked = await enqueueMarked({ readRecord: true });
+      await waitFor(
+        () => log.some((line) => line.startsWith("sent") && line.split(/[ ,]/).includes(marked)),
+        {
+          message: "its write to be sent (and held by the lock)",
+        },
+      );
+      await pool.query("select pg_terminate_backend($1)", [heldPid]);
+      await sleep(500);
+      expect(log, "the lost write is made again, and held by the lock too").not.toContain(`ran ${marked}`);
+      await blocker.query("commit");
+      await waitFor(() => log.includes(`ran ${marked}`), { message: "the marked job to run" });
+      await waitFor(() => log.some((line) => line.startsWith(`record of ${marked}`)), {
+        message: "its record read",
+      });
+      expect(log, log.join(" | ")).toContain(`record of ${marked}: true`);
+    } finally {
+      await blocker.query("rollback").catch(() => {});
+      blocker.release();
+      await finish();
     }
   });
 });
+
+const runJob = defineJob({
+  name: "records.run",
+  schema: z.object({ hold: z.boolean(), readRecord: z.boolean().optional() }),
+  handler: async (payload, ctx) => {
+    log.push(`ran ${ctx.id}`);
+    if (payload.readRecord) {
+      const { rows } = await pool.query<{ recorded: boolean }>(
+        `select bool_or($1::bigint = any(started)) as recorded from ${table("switchyard_workers")}`,
+        [ctx.id],
+      );
+      log.push(`record of ${ctx.id}: ${rows[0]?.recorded === true}`);
+    }
+    if (payload.hold) await holdReleased;
+  },
+});
+let releaseHeld!: () => void;
+let holdReleased = Promise.resolve();
+
+/** A worker of concurrency 2 on runJob, and a way to enqueue a job as recovery leaves one (marked). */
+async function startWorker() {
+  log.length = 0;
+  heldPid = undefined;
+  holdReleased = new Promise<void>((resolve) => {
+    releaseHeld = resolve;
+  });
+  const client = createSwitchyard({
+    backend: postgres({ pool, schema: SCHEMA }),
+    jobs: [runJob],
+    logger: silentLogger,
+  });
+  const worker = client.work({ concurrency: 2 });
+  await worker.ready;
+  async function enqueueMarked(payload: { readRecord?: boolean } = {}): Promise<string> {
+    // Added not yet due, then marked and made due, and the worker told: it fetches the job as marked.
+    const { id } = await client.enqueue(runJob, { hold: false, ...payload }, { delay: "1h" });
+    await pool.query(
+      `update ${table("_private_jobs")} set flags = jsonb_build_object($2::text, true), run_at = now()
+        where id = $1`,
+      [id, RECOVERED_FLAG],
+    );
+    await pool.query(`select pg_notify('jobs:insert', '{"count":1}')`);
+    // Fetched (locked), or already run when nothing held it back.
+    await waitFor(
+      async () =>
+        log.includes(`ran ${id}`) ||
+        (
+          await pool.query(
+            `select 1 from ${table("_private_jobs")} where id = $1 and locked_at is not null`,
+            [id],
+          )
+        ).rowCount === 1,
+      { message: `the marked job ${id} to be fetched` },
+    );
+    return id;
+  }
+  async function finish() {
+    releaseHeld();
+    await worker.stop();
+    await client.close();
+  }
+  return { client, enqueueMarked, finish };
+}

@@ -22,6 +22,7 @@ export async function openClientFromEnv(env: Record<string, string | undefined>)
   }
   // Commands read and fix jobs; they never install a schema (a mistyped schema name would get an empty
   // one). SWITCHYARD_MIGRATE=true, set by the user, turns it back on.
-  const backend = await backendFromEnv({ ...env, SWITCHYARD_MIGRATE: env.SWITCHYARD_MIGRATE ?? "false" });
+  const migrate = env.SWITCHYARD_MIGRATE?.trim() ? env.SWITCHYARD_MIGRATE : "false";
+  const backend = await backendFromEnv({ ...env, SWITCHYARD_MIGRATE: migrate });
   return createSwitchyard({ backend, jobs: [], logger: silentLogger });
 }
