@@ -388,8 +388,8 @@ begin
     return 0;
   end if;
   if v_queued is not null then
-    -- Marked: such a job (or one whose start was sent too late, see started-jobs.ts) waits for its start
-    -- to be sent from now on, so a job that kills its process cannot be given its attempt back forever.
+    -- Marked: such a job (or one whose process died before its start record landed, started-jobs.ts)
+    -- waits for its start record from now on, so a job that kills its process gets one attempt back at most.
     update ${schemaSql}._private_jobs j
       set attempts = greatest(j.attempts - 1, 0),
           flags = coalesce(j.flags, '{}'::jsonb) || jsonb_build_object('${RECOVERED_FLAG}', true)

@@ -109,13 +109,32 @@ export class BackendLifecycle implements WorkerHost {
     return this.#graphileLogger;
   }
 
-  /** Resolves once the schema is installed or migrated (once; a failure is tried again on the next call). */
+  /**
+   * Resolves once the schema is installed or migrated, or with `migrate: false` once it is found installed
+   * at this version (once; a failure is tried again on the next call).
+   */
   ready(): Promise<void> {
-    this.#installed ??= this.#install().catch((error: unknown) => {
-      this.#installed = undefined;
-      throw toBackendError(error, "installing the schema");
-    });
+    this.#installed ??= (this.options.migrate ? this.#installSchema() : this.#checkInstalled()).catch(
+      (error: unknown) => {
+        this.#installed = undefined;
+        throw error;
+      },
+    );
     return this.#installed;
+  }
+
+  /** Installs or migrates the schema now, whatever `migrate` says (`backend.migrate()`, at deploy). */
+  async install(): Promise<void> {
+    await this.#installSchema();
+    this.#installed = Promise.resolve();
+  }
+
+  async #installSchema(): Promise<void> {
+    try {
+      await this.#install();
+    } catch (error) {
+      throw toBackendError(error, "installing the schema");
+    }
   }
 
   async schemaRevision(): Promise<number> {
@@ -232,7 +251,6 @@ export class BackendLifecycle implements WorkerHost {
   }
 
   async #install(): Promise<void> {
-    if (!this.options.migrate) return this.#checkInstalled();
     await runMigrations({ pgPool: this.pool, schema: this.schema, logger: this.graphileLogger });
     const client = await this.pool.connect();
     try {

@@ -75,9 +75,12 @@ export class PostgresBackend implements Backend {
     this.#lifecycle.attach(runtime);
   }
 
-  /** Installs or migrates the schema now (at deploy, or with `migrate: false`); otherwise it happens on first use. */
+  /**
+   * Installs or migrates the schema now, also with `migrate: false` (at deploy); otherwise it happens on
+   * first use.
+   */
   migrate(): Promise<void> {
-    return this.#lifecycle.ready();
+    return this.#lifecycle.install();
   }
 
   enqueue(requests: ReadonlyArray<EnqueueRequest>): Promise<EnqueueResult[]> {

@@ -437,7 +437,7 @@ export class PostgresWorker implements BackendWorker {
     let outcome: StepAttemptOutcome;
     let steps: PostgresStepStore | undefined;
     try {
-      // A job given an attempt back by stalled-job recovery waits until its start record is sent: a crash
+      // A job given an attempt back by stalled-job recovery waits until its start record has landed: a crash
       // from there on counts the attempt (started-jobs.ts). Any other job's record goes out meanwhile.
       const recorded = this.#startedJobs?.recorded();
       if (waitsForStartRecord(job.flags)) await recorded;

@@ -174,7 +174,7 @@ export class StartedJobs {
           this.#next = joined(waiting, this.#next);
           this.#retrying = true;
           this.#inFlight = false;
-          void this.#connect();
+          if (!this.#connecting) void this.#connect();
           return;
         }
         this.#failed(error);

@@ -95,5 +95,13 @@ describe("adapter schema versions", () => {
       }
     }
     expect(await schemaVersion(schema)).toBe(older);
+    // backend.migrate() installs whatever `migrate` says: at deploy, for processes that run with it off.
+    const backend = postgres({ connectionString: fresh.url, schema, migrate: false });
+    try {
+      await backend.migrate();
+    } finally {
+      await backend.close();
+    }
+    expect(await schemaVersion(schema)).toBe(String(ADAPTER_SCHEMA_VERSION));
   });
 });
