@@ -4,23 +4,12 @@
 // The emulator must load before @trigger.dev/sdk (the adapter imports it).
 import "@switchyard/emulator-trigger";
 import { toTriggerTasks, trigger } from "@switchyard/adapter-trigger";
-import { createSwitchyard, type JobSnapshot, type Switchyard, silentLogger } from "@switchyard/core";
+import { createSwitchyard, silentLogger } from "@switchyard/core";
 import { startTriggerEmulator } from "@switchyard/emulator-trigger";
 import { expect, it } from "vitest";
 import { FakeEmailProvider } from "../src/fake-email-provider.js";
 import { type OrderStats, orderJobs } from "../src/order-flow.js";
-
-async function completed(client: Switchyard, id: string): Promise<JobSnapshot> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const snapshot = await client.get(id);
-    if (snapshot?.state === "completed") return snapshot;
-    if (snapshot?.state === "failed" || snapshot?.state === "cancelled" || Date.now() > deadline) {
-      throw new Error(`order ${id} ended ${snapshot?.state ?? "unknown"}: ${snapshot?.error?.message ?? ""}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { completed, ORDER_STEPS } from "./completed-order.js";
 
 it("runs the demo's order flow on Trigger.dev (emulator): each confirmation sent once, each card charged once", {
   timeout: 60_000,
@@ -47,14 +36,7 @@ it("runs the demo's order flow on Trigger.dev (emulator): each confirmation sent
     expect(orders.map((order) => order.result)).toEqual(
       ids.map((orderId) => ({ tracking: `1Z${orderId.toUpperCase()}`, chargeId: `ch_${orderId}` })),
     );
-    for (const order of orders)
-      expect(order.steps).toEqual([
-        "send-confirmation",
-        "create-label",
-        "wait-for-payment",
-        "charge",
-        "send-tracking",
-      ]);
+    for (const order of orders) expect(order.steps).toEqual(ORDER_STEPS);
     // The provider fails the first try of every third message: those orders were retried, and
     // replayed their stored steps instead of running them again.
     expect(orders.some((order) => order.attempts > 1)).toBe(true);

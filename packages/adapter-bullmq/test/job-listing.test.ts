@@ -1,53 +1,13 @@
-import { ConfigError, defineJob, type Switchyard } from "@switchyard/core";
+import { ConfigError, defineJob } from "@switchyard/core";
 import { sleep, waitFor } from "@switchyard/testkit";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
-import { z } from "zod";
+import { enqueueApart, failing, numberPayload, pages } from "./list-pages.js";
 import { REDIS_URL } from "./redis-test-server.js";
 import { TestClients } from "./test-client.js";
 
-const numberPayload = z.object({ n: z.number() });
 const clients = new TestClients();
 afterEach(() => clients.cleanup());
-
-/** Every page of `state` for `job`, `limit` at a time, with `between(page)` run after each page. */
-async function pages(
-  client: Switchyard,
-  state: "waiting" | "failed",
-  job: string,
-  limit: number,
-  between: (index: number, ids: string[]) => Promise<void> = async () => {},
-): Promise<string[][]> {
-  const all: string[][] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await client.list({ state, job, limit, cursor });
-    all.push(page.jobs.map((snapshot) => snapshot.id));
-    await between(all.length - 1, all.at(-1)!);
-    cursor = page.cursor;
-  } while (cursor && all.length < 20);
-  return all;
-}
-
-async function enqueueApart(client: Switchyard, job: ReturnType<typeof failing>, count: number) {
-  const ids: string[] = [];
-  for (let n = 0; n < count; n++) {
-    ids.push((await client.enqueue(job, { n })).id);
-    await new Promise((resolve) => setTimeout(resolve, 3));
-  }
-  return ids;
-}
-
-function failing(name: string) {
-  return defineJob({
-    name,
-    schema: numberPayload,
-    retry: { maxAttempts: 1 },
-    handler: () => {
-      throw new Error("down");
-    },
-  });
-}
 
 describe("bullmq list() cursors", () => {
   it("continue after the last job listed when jobs of the page are cancelled between pages (waiting list)", async () => {

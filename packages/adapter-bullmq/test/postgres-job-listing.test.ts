@@ -1,13 +1,13 @@
-import { ConfigError, createSwitchyard, defineJob, type Switchyard, silentLogger } from "@switchyard/core";
+import { ConfigError, createSwitchyard, defineJob, silentLogger } from "@switchyard/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { bullmq } from "../src/index.js";
+import { enqueueApart, failing, numberPayload, pages } from "./list-pages.js";
 import { createBullmqTestDatabase } from "./postgres-harness.js";
 
 // counts() and list() of bullmq({ postgres }) beyond the conformance kit: cursors when jobs leave the
 // state between pages, jobs cancelled while running, and an operator's client (jobs: []).
 
-const numberPayload = z.object({ n: z.number() });
 let database: Awaited<ReturnType<typeof createBullmqTestDatabase>>;
 const open: Array<{ close(): Promise<void> }> = [];
 let schemas = 0;
@@ -31,45 +31,6 @@ function client(jobs: Parameters<typeof createSwitchyard>[0]["jobs"], schema = `
   });
   open.push(created);
   return created;
-}
-
-function failing(name: string) {
-  return defineJob({
-    name,
-    schema: numberPayload,
-    retry: { maxAttempts: 1 },
-    handler: () => {
-      throw new Error("down");
-    },
-  });
-}
-
-/** Every page of `state` for `job`, `limit` at a time, with `between(index, ids)` run after each page. */
-async function pages(
-  jobs: Switchyard,
-  state: "waiting" | "failed",
-  job: string,
-  limit: number,
-  between: (index: number, ids: string[]) => Promise<void> = async () => {},
-): Promise<string[][]> {
-  const all: string[][] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await jobs.list({ state, job, limit, cursor });
-    all.push(page.jobs.map((snapshot) => snapshot.id));
-    await between(all.length - 1, all.at(-1)!);
-    cursor = page.cursor;
-  } while (cursor && all.length < 20);
-  return all;
-}
-
-async function enqueueApart(jobs: Switchyard, job: ReturnType<typeof failing>, count: number) {
-  const ids: string[] = [];
-  for (let n = 0; n < count; n++) {
-    ids.push((await jobs.enqueue(job, { n })).id);
-    await new Promise((resolve) => setTimeout(resolve, 3));
-  }
-  return ids;
 }
 
 describe("bullmq({ postgres }) list() cursors", () => {

@@ -50,7 +50,13 @@ export class EventIntake {
    * (G:pkg/devserver/service.go:387-425).
    */
   accept(raw: unknown, internalId = newUlid()): EventRecord {
-    const event = this.#normalise(raw, internalId);
+    const record = this.#store(internalId, this.#normalise(raw, internalId));
+    this.#deps.later(() => this.#process(record));
+    return record;
+  }
+
+  /** Keeps an event as received now, with no runs yet. */
+  #store(internalId: string, event: InngestEvent): EventRecord {
     const record: EventRecord = {
       internalId,
       event,
@@ -59,7 +65,6 @@ export class EventIntake {
       skippedFunctions: [],
     };
     this.#deps.events.push(record);
-    this.#deps.later(() => this.#process(record));
     return record;
   }
 
@@ -130,14 +135,7 @@ export class EventIntake {
         },
       },
     };
-    const record: EventRecord = {
-      internalId,
-      event,
-      receivedAt: new Date(),
-      runIds: [],
-      skippedFunctions: [],
-    };
-    this.#deps.events.push(record);
+    const record = this.#store(internalId, event);
     const fn = this.#deps.registry.get(slug);
     if (fn) this.#schedule(fn, event, record);
     record.processedAt = new Date();
