@@ -1,5 +1,6 @@
 import { JobCancelledError } from "@switchyard/core";
 import { wait } from "@trigger.dev/sdk";
+import { wallClockReached } from "./wall-clock-wait.js";
 
 /**
  * The run metadata key that holds when a job suspended by a step (a sleep, a wait for a child)
@@ -44,10 +45,11 @@ export async function suspendRun(
     });
     try {
       const waitMs = until.getTime() - Date.now();
+      // Either way the wall clock must have reached `until` (see wallClockReached).
       const waiting =
         waitMs > IN_PROCESS_WAIT_MS
-          ? wait.until({ date: until })
-          : new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, waitMs)));
+          ? wait.until({ date: until }).then(() => wallClockReached(until.getTime()))
+          : wallClockReached(until.getTime());
       await Promise.race([waiting, aborted]);
     } catch (error) {
       if (!signal.aborted) throw error; // a cancelled run's wait may end in an error: it is cancelled
