@@ -2,7 +2,12 @@ import { ConfigError, silentLogger } from "@switchyard/core";
 import type { JobRuntime } from "@switchyard/core/adapter";
 import { type Logger, runMigrations, type WorkerPool } from "graphile-worker";
 import pg from "pg";
-import { ADAPTER_SCHEMA_VERSION, installedAdapterVersion, migrateAdapterSchema } from "./adapter-schema.js";
+import {
+  ADAPTER_SCHEMA_VERSION,
+  installedAdapterVersion,
+  migrateAdapterSchema,
+  REQUIRED_SCHEMA_VERSION,
+} from "./adapter-schema.js";
 import { settledWithin } from "./bounded-wait.js";
 import { ConcurrencyLanes } from "./concurrency-lanes.js";
 import { toBackendError } from "./connection-errors.js";
@@ -222,9 +227,9 @@ export class BackendLifecycle implements WorkerHost {
   }
 
   /**
-   * With `migrate: false`: a ConfigError unless the adapter's objects are installed at this version or a
-   * newer one. An older version lacks what this code relies on (schema version 6: recovery marks the jobs
-   * it gives an attempt back, which then wait for their start record), so it is refused, not run.
+   * With `migrate: false`: a ConfigError unless the adapter's objects are installed at REQUIRED_SCHEMA_VERSION
+   * or a newer one. An older version lacks what this code relies on (schema version 6: recovery marks the
+   * jobs it gives an attempt back, which then wait for their start record), so it is refused, not run.
    */
   async #checkInstalled(): Promise<void> {
     let installed: number;
@@ -233,9 +238,9 @@ export class BackendLifecycle implements WorkerHost {
     } catch (error) {
       throw this.notInstalled(error) ?? toBackendError(error, "reading the schema's version");
     }
-    if (installed < ADAPTER_SCHEMA_VERSION) {
+    if (installed < REQUIRED_SCHEMA_VERSION) {
       throw new ConfigError(
-        `postgres(): schema "${this.schema}" has adapter schema version ${installed}, older than this adapter's ${ADAPTER_SCHEMA_VERSION} (migrate: false): run backend.migrate() at deploy`,
+        `postgres(): schema "${this.schema}" has adapter schema version ${installed}, older than the ${REQUIRED_SCHEMA_VERSION} this adapter needs (migrate: false; it installs ${ADAPTER_SCHEMA_VERSION}): run backend.migrate() at deploy`,
       );
     }
   }

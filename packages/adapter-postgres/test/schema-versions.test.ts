@@ -3,7 +3,7 @@ import { ConfigError, createSwitchyard, defineJob, type JobLogger, silentLogger 
 import { waitFor } from "@switchyard/testkit";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ADAPTER_SCHEMA_VERSION } from "../src/adapter-schema.js";
+import { ADAPTER_SCHEMA_VERSION, REQUIRED_SCHEMA_VERSION } from "../src/adapter-schema.js";
 import { postgres } from "../src/index.js";
 import { useFreshSchemas } from "./fresh-schema.js";
 
@@ -70,15 +70,45 @@ describe("adapter schema versions", () => {
     expect(warnings.some((message) => message.includes(`version ${newer}, newer than`))).toBe(true);
   });
 
+  it("with migrate: false, runs on an older schema that has what this code needs, and leaves it as it is", async () => {
+    const ran: number[] = [];
+    const job = defineJob({ name: "required", schema: numberPayload, handler: ({ n }) => void ran.push(n) });
+    const { schema } = await fresh.client([job]);
+    const required = String(REQUIRED_SCHEMA_VERSION);
+    expect(REQUIRED_SCHEMA_VERSION).toBeLessThan(ADAPTER_SCHEMA_VERSION);
+    await fresh.db.query(
+      `update "${schema}".switchyard_meta set value = '${required}' where key = 'schema_version'`,
+    );
+    // Not fresh.client(): its backend.migrate() would install the current version.
+    const client = createSwitchyard({
+      backend: postgres({ connectionString: fresh.url, schema, migrate: false }),
+      jobs: [job],
+      logger: silentLogger,
+    });
+    try {
+      const worker = client.work();
+      await worker.ready;
+      await client.enqueue(job, { n: 1 });
+      await waitFor(() => ran.length === 1, { message: "the job to run", timeoutMs: 20_000 });
+      await worker.stop();
+    } finally {
+      await client.close();
+    }
+    expect(await schemaVersion(schema)).toBe(required);
+  });
+
   it("with migrate: false, refuses an older schema (and a missing one) with a ConfigError, and changes nothing", async () => {
     const job = defineJob({ name: "not-migrated", schema: numberPayload, handler: () => {} });
     const { schema } = await fresh.client([job]);
-    const older = String(ADAPTER_SCHEMA_VERSION - 1);
+    const older = String(REQUIRED_SCHEMA_VERSION - 1);
     await fresh.db.query(
       `update "${schema}".switchyard_meta set value = '${older}' where key = 'schema_version'`,
     );
     for (const [name, message] of [
-      [schema, `schema "${schema}" has adapter schema version ${older}, older than this adapter's`],
+      [
+        schema,
+        `schema "${schema}" has adapter schema version ${older}, older than the ${REQUIRED_SCHEMA_VERSION} this adapter needs`,
+      ],
       [`${schema}_missing`, `schema "${schema}_missing" is not installed`],
     ] as const) {
       const client = createSwitchyard({
