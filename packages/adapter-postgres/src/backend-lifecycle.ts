@@ -116,7 +116,7 @@ export class BackendLifecycle implements WorkerHost {
 
   /**
    * Resolves once the schema is installed or migrated, or with `migrate: false` once it is found installed
-   * at this version (once; a failure is tried again on the next call).
+   * at REQUIRED_SCHEMA_VERSION or newer (once; a failure is tried again on the next call).
    */
   ready(): Promise<void> {
     this.#installed ??= (this.options.migrate ? this.#installSchema() : this.#checkInstalled()).catch(

@@ -70,32 +70,39 @@ describe("adapter schema versions", () => {
     expect(warnings.some((message) => message.includes(`version ${newer}, newer than`))).toBe(true);
   });
 
-  it("with migrate: false, runs on an older schema that has what this code needs, and leaves it as it is", async () => {
-    const ran: number[] = [];
-    const job = defineJob({ name: "required", schema: numberPayload, handler: ({ n }) => void ran.push(n) });
-    const { schema } = await fresh.client([job]);
-    const required = String(REQUIRED_SCHEMA_VERSION);
-    expect(REQUIRED_SCHEMA_VERSION).toBeLessThan(ADAPTER_SCHEMA_VERSION);
-    await fresh.db.query(
-      `update "${schema}".switchyard_meta set value = '${required}' where key = 'schema_version'`,
-    );
-    // Not fresh.client(): its backend.migrate() would install the current version.
-    const client = createSwitchyard({
-      backend: postgres({ connectionString: fresh.url, schema, migrate: false }),
-      jobs: [job],
-      logger: silentLogger,
-    });
-    try {
-      const worker = client.work();
-      await worker.ready;
-      await client.enqueue(job, { n: 1 });
-      await waitFor(() => ran.length === 1, { message: "the job to run", timeoutMs: 20_000 });
-      await worker.stop();
-    } finally {
-      await client.close();
-    }
-    expect(await schemaVersion(schema)).toBe(required);
-  });
+  // Skipped once the version this code needs is the one it installs: no older version runs then.
+  it.skipIf((REQUIRED_SCHEMA_VERSION as number) === ADAPTER_SCHEMA_VERSION)(
+    "with migrate: false, runs on an older schema that has what this code needs, and leaves it as it is (skipped when no older version is enough)",
+    async () => {
+      const ran: number[] = [];
+      const job = defineJob({
+        name: "required",
+        schema: numberPayload,
+        handler: ({ n }) => void ran.push(n),
+      });
+      const { schema } = await fresh.client([job]);
+      const required = String(REQUIRED_SCHEMA_VERSION);
+      await fresh.db.query(
+        `update "${schema}".switchyard_meta set value = '${required}' where key = 'schema_version'`,
+      );
+      // Not fresh.client(): its backend.migrate() would install the current version.
+      const client = createSwitchyard({
+        backend: postgres({ connectionString: fresh.url, schema, migrate: false }),
+        jobs: [job],
+        logger: silentLogger,
+      });
+      try {
+        const worker = client.work();
+        await worker.ready;
+        await client.enqueue(job, { n: 1 });
+        await waitFor(() => ran.length === 1, { message: "the job to run", timeoutMs: 20_000 });
+        await worker.stop();
+      } finally {
+        await client.close();
+      }
+      expect(await schemaVersion(schema)).toBe(required);
+    },
+  );
 
   it("with migrate: false, refuses an older schema (and a missing one) with a ConfigError, and changes nothing", async () => {
     const job = defineJob({ name: "not-migrated", schema: numberPayload, handler: () => {} });
