@@ -130,10 +130,10 @@ alter table ${schemaSql}.switchyard_workers add column if not exists started big
 -- A batch is appended with a plain insert (version 7): job ids come from graphile-worker's sequence and a
 -- job is deleted once, so its record never exists already, and "on conflict do nothing" (speculative
 -- insertion, one more WAL record a row) cost 1 to 3 us of database time per job, a fifth to a third of the
--- record (adapter-postgres README, Benchmark). Should the sequence have been reset by hand, the batch is inserted again without the ids
--- already recorded, rather than failing the completion. That fallback needs a subtransaction (and a
--- transaction id) per statement: worth it for a batch, not for the one row a statement of graphile-worker's
--- job-by-job completion deletes, which keeps the upsert.
+-- record (adapter-postgres README, Benchmark). Should the sequence have been reset by hand, the batch is
+-- inserted again without the ids already recorded, rather than failing the completion. That fallback needs
+-- a subtransaction (and a transaction id) per statement: worth it for a batch, not for the one row a
+-- statement of graphile-worker's job-by-job completion deletes, which keeps the upsert.
 create or replace function ${schemaSql}.switchyard_tg_jobs_deleted() returns trigger
 language plpgsql as $$
 begin
