@@ -243,6 +243,11 @@ export class BackendLifecycle implements WorkerHost {
         `postgres(): schema "${this.schema}" has adapter schema version ${installed}, older than the ${REQUIRED_SCHEMA_VERSION} this adapter needs (migrate: false; it installs ${ADAPTER_SCHEMA_VERSION}): run backend.migrate() at deploy`,
       );
     }
+    if (installed < ADAPTER_SCHEMA_VERSION) {
+      this.logger.info(
+        `postgres: schema "${this.schema}" has adapter schema version ${installed}; this adapter runs on it, and backend.migrate() would bring it to ${ADAPTER_SCHEMA_VERSION} (migrate: false)`,
+      );
+    }
   }
 
   /** A ConfigError when `error` says the schema is not installed (with `migrate: false`). */

@@ -86,10 +86,11 @@ describe("adapter schema versions", () => {
         `update "${schema}".switchyard_meta set value = '${required}' where key = 'schema_version'`,
       );
       // Not fresh.client(): its backend.migrate() would install the current version.
+      const infos: string[] = [];
       const client = createSwitchyard({
         backend: postgres({ connectionString: fresh.url, schema, migrate: false }),
         jobs: [job],
-        logger: silentLogger,
+        logger: { ...silentLogger, info: (message: string) => void infos.push(message) },
       });
       try {
         const worker = client.work();
@@ -101,6 +102,9 @@ describe("adapter schema versions", () => {
         await client.close();
       }
       expect(await schemaVersion(schema)).toBe(required);
+      expect(infos.filter((message) => message.includes(`adapter schema version ${required};`))).toHaveLength(
+        1,
+      );
     },
   );
 
