@@ -53,6 +53,11 @@ export function adapterSchemaSql(schema: string): string {
   const schemaSql = quoteIdentifier(schema);
   // The first key of the advisory locks that order lane changes against enqueues (one per schema).
   const lanesLockKey = `hashtext('switchyard_lanes:' || ${quoteLiteral(schema)})`;
+  // The completion trigger's records of the locked jobs a statement deleted (see switchyard_tg_jobs_deleted).
+  const insertFinished = `insert into ${schemaSql}.switchyard_finished (job_id, task_id, attempts, max_attempts, created_at, finished_at)
+  select d.id, d.task_id, d.attempts, d.max_attempts, d.created_at, now()
+    from switchyard_deleted_jobs d
+   where d.locked_at is not null`;
   return `
 create table if not exists ${schemaSql}.switchyard_meta (
   key text primary key,
@@ -139,19 +144,13 @@ language plpgsql as $$
 begin
   if exists (select 1 from switchyard_deleted_jobs offset 1) then
     begin
-      insert into ${schemaSql}.switchyard_finished (job_id, task_id, attempts, max_attempts, created_at, finished_at)
-      select d.id, d.task_id, d.attempts, d.max_attempts, d.created_at, now()
-        from switchyard_deleted_jobs d
-       where d.locked_at is not null;
+      ${insertFinished};
       return null;
     exception when unique_violation then
       null; -- recorded below, without the ids already there
     end;
   end if;
-  insert into ${schemaSql}.switchyard_finished (job_id, task_id, attempts, max_attempts, created_at, finished_at)
-  select d.id, d.task_id, d.attempts, d.max_attempts, d.created_at, now()
-    from switchyard_deleted_jobs d
-   where d.locked_at is not null
+  ${insertFinished}
   on conflict (job_id) do nothing;
   return null;
 end;

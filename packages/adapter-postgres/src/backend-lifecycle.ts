@@ -134,14 +134,6 @@ export class BackendLifecycle implements WorkerHost {
     this.#installed = Promise.resolve();
   }
 
-  async #installSchema(): Promise<void> {
-    try {
-      await this.#install();
-    } catch (error) {
-      throw toBackendError(error, "installing the schema");
-    }
-  }
-
   async schemaRevision(): Promise<number> {
     try {
       return await schemaRevision(this.pool, this.schema);
@@ -260,18 +252,23 @@ export class BackendLifecycle implements WorkerHost {
     );
   }
 
-  async #install(): Promise<void> {
-    await runMigrations({ pgPool: this.pool, schema: this.schema, logger: this.graphileLogger });
-    const client = await this.pool.connect();
+  /** graphile-worker's migrations, then the adapter's objects; a failure is a BackendError. */
+  async #installSchema(): Promise<void> {
     try {
-      const migration = await migrateAdapterSchema(client, this.schema);
-      if (migration.action === "newer") {
-        this.logger.warn(
-          `postgres: schema "${this.schema}" has adapter schema version ${migration.installed}, newer than this process's ${ADAPTER_SCHEMA_VERSION}; left as it is (update this process)`,
-        );
+      await runMigrations({ pgPool: this.pool, schema: this.schema, logger: this.graphileLogger });
+      const client = await this.pool.connect();
+      try {
+        const migration = await migrateAdapterSchema(client, this.schema);
+        if (migration.action === "newer") {
+          this.logger.warn(
+            `postgres: schema "${this.schema}" has adapter schema version ${migration.installed}, newer than this process's ${ADAPTER_SCHEMA_VERSION}; left as it is (update this process)`,
+          );
+        }
+      } finally {
+        client.release();
       }
-    } finally {
-      client.release();
+    } catch (error) {
+      throw toBackendError(error, "installing the schema");
     }
   }
 
