@@ -222,7 +222,7 @@ class Adapter {
   }
 }
 
-/** Empties both schemas' job tables (and the adapter's records), so every trial starts alike. */
+/** Empties every side's job table (and the adapter's records), so every trial starts alike. */
 async function reset(): Promise<void> {
   await withClient(async (client) => {
     for (;;) {
@@ -238,7 +238,7 @@ async function reset(): Promise<void> {
       `truncate "${RAW_SCHEMA}"._private_jobs, "${SY_SCHEMA}"._private_jobs, "${SY_SCHEMA}".switchyard_finished,
          "${SY_SCHEMA}".switchyard_job_state, "${TRIGGER_SCHEMA}"._private_jobs, "${TRIGGER_SCHEMA}".switchyard_finished`,
     );
-    // Every side's table (autovacuum may be off): dead rows left by one drain must not slow the next.
+    // Every side's table gets its statistics anew after the truncate, alike (autovacuum may be off).
     for (const schema of [RAW_SCHEMA, SY_SCHEMA, TRIGGER_SCHEMA]) {
       await client.query(`vacuum analyze "${schema}"._private_jobs`);
     }
@@ -518,7 +518,7 @@ const postgresBench: BenchSuite = async ({ rounds }) => {
         adapterBatched: [],
         triggerBatched: [],
       };
-      // Rotated each trial, so that no side always runs first, or right after another drain.
+      // Rotated each trial, so that no side always runs first.
       for (const shift of [(2 * round) % C24_SIDES.length, (2 * round + 1) % C24_SIDES.length]) {
         const order = [...C24_SIDES.slice(shift), ...C24_SIDES.slice(0, shift)];
         for (const side of order) {
