@@ -9,8 +9,8 @@
 // enqueue→start latency. Trials run in
 // ABBA order (raw, adapter, adapter, raw, ...) so drift on a shared machine hits both sides alike. The
 // c=24 drains (at both settings) also run raw graphile-worker on a third schema installed by the adapter,
-// to show what its triggers alone cost. Last, bench/step-cost.ts: jobs of 10 no-op durable steps vs plain no-op jobs, per
-// step, on the adapter alone (raw graphile-worker has no steps). `pnpm bench postgres` (built packages), or
+// to show what its triggers alone cost. Last, bench/step-cost.ts: jobs of 10 no-op durable steps vs plain
+// no-op jobs, per step, on the adapter alone (raw graphile-worker has no steps). `pnpm bench postgres` (built packages), or
 // `node --conditions=@switchyard/source --import tsx bench/run.ts postgres` (sources); about 3 minutes.
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
