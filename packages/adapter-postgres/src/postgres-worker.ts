@@ -433,6 +433,10 @@ export class PostgresWorker implements BackendWorker {
     const id = String(job.id);
     const attempt: RunningAttempt = { stopped: false, crashed: false };
     if (this.#abandon === "crashed") return new Promise<void>(() => {});
+    // graphile-worker's fetch locks every free named queue (lane) until it commits, so an idle worker
+    // fetching at the same time (woken by another stored outcome) found the other free lanes locked and
+    // went idle again. Having taken a lane's job, wake one more to try them (an empty fetch when none is left).
+    if (job.job_queue_id !== null) this.nudge(1);
     this.#running.set(id, attempt);
     let outcome: StepAttemptOutcome;
     let steps: PostgresStepStore | undefined;

@@ -22,7 +22,10 @@ export class Probe {
   #busyArea = 0;
   #lastChange = 0;
   #firstEnter?: number;
+  #lastEnter = 0;
   #lastLeave = 0;
+  /** Each change of the overall active count: when, and the count from then on. */
+  #timeline: Array<{ at: number; active: number }> = [];
 
   /** Records a call; returns a function to call when the handler ends (for concurrency counts). */
   enter(payload: unknown, ctx: JobContext, key = "*"): () => void {
@@ -36,11 +39,13 @@ export class Probe {
     const keys = key === "*" ? ["*"] : ["*", key];
     this.#accumulate();
     this.#firstEnter ??= this.#lastChange;
+    this.#lastEnter = this.#lastChange;
     for (const k of keys) {
       const now = (this.#active.get(k) ?? 0) + 1;
       this.#active.set(k, now);
       this.#maxActive.set(k, Math.max(now, this.#maxActive.get(k) ?? 0));
     }
+    this.#recordChange();
     let left = false;
     return () => {
       if (left) return;
@@ -48,6 +53,7 @@ export class Probe {
       this.#accumulate();
       this.#lastLeave = this.#lastChange;
       for (const k of keys) this.#active.set(k, (this.#active.get(k) ?? 1) - 1);
+      this.#recordChange();
     };
   }
 
@@ -63,6 +69,29 @@ export class Probe {
   averageActive(): number {
     const span = this.#lastLeave - (this.#firstEnter ?? this.#lastLeave);
     return span > 0 ? this.#busyArea / span : 0;
+  }
+
+  /**
+   * The longest time (ms) fewer than `n` handlers ran at once, from the first start to the last start:
+   * with a backlog and a limit of n, a hand-over from one job to the next takes round trips, and a lane
+   * left idle until something else wakes it takes much longer.
+   */
+  longestBelow(n: number): number {
+    let longest = 0;
+    let since: number | undefined;
+    for (const { at, active } of this.#timeline) {
+      if (at > this.#lastEnter) break;
+      if (active < n) since ??= at;
+      else if (since !== undefined) {
+        longest = Math.max(longest, at - since);
+        since = undefined;
+      }
+    }
+    return since === undefined ? longest : Math.max(longest, this.#lastEnter - since);
+  }
+
+  #recordChange(): void {
+    this.#timeline.push({ at: this.#lastChange, active: this.#active.get("*") ?? 0 });
   }
 
   /** Adds the time since the last start or end, weighted by how many handlers ran in it. */
