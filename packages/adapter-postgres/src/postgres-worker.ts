@@ -18,6 +18,7 @@ import type { Pool } from "pg";
 import { localQueueSize, workerPreset } from "./batching-defaults.js";
 import { interruptibleSleep, settledWithin } from "./bounded-wait.js";
 import { toBackendError } from "./connection-errors.js";
+import { LaneWakeUps } from "./lane-wake-ups.js";
 import { outcomeWritingPool } from "./outcome-pool.js";
 import {
   OutcomeWrites,
@@ -108,6 +109,7 @@ export class PostgresWorker implements BackendWorker {
   readonly #host: WorkerHost;
   readonly #concurrency: number;
   readonly #running = new Map<string, RunningAttempt>();
+  readonly #laneWakeUps: LaneWakeUps;
   /** Each pool's outcome writes in flight. */
   readonly #outcomeWrites = new WeakMap<WorkerPool, OutcomeWrites>();
   #workerPool?: WorkerPool;
@@ -144,6 +146,9 @@ export class PostgresWorker implements BackendWorker {
     this.#concurrency = concurrency;
     this.#retryScope = { abandoned: () => this.#writesAbandoned, logger: host.runtime.logger };
     this.#results = new ResultWrites(host.pool, host.schema, this.#retryScope);
+    let lanesDefined = 0;
+    for (const job of host.runtime.jobs.values()) lanesDefined += job.concurrency ?? 0;
+    this.#laneWakeUps = new LaneWakeUps(lanesDefined);
     this.#hardStop = new Promise<void>((resolve) => {
       this.#hardStopRequested = resolve;
     });
@@ -433,10 +438,7 @@ export class PostgresWorker implements BackendWorker {
     const id = String(job.id);
     const attempt: RunningAttempt = { stopped: false, crashed: false };
     if (this.#abandon === "crashed") return new Promise<void>(() => {});
-    // graphile-worker's fetch locks every free named queue (lane) until it commits, so an idle worker
-    // fetching at the same time (woken by another stored outcome) found the other free lanes locked and
-    // went idle again. Having taken a lane's job, wake one more to try them (an empty fetch when none is left).
-    if (job.job_queue_id !== null) this.nudge(1);
+    if (this.#laneWakeUps.afterTaking(job.job_queue_id)) this.nudge(1);
     this.#running.set(id, attempt);
     let outcome: StepAttemptOutcome;
     let steps: PostgresStepStore | undefined;
