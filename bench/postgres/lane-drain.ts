@@ -1,7 +1,8 @@
 // How fast the PostgreSQL adapter drains jobs with a concurrency limit (lanes: graphile-worker named
 // queues): ROUNDS drains of JOBS jobs of a job with `concurrency: LIMIT`, each on a fresh schema, at worker
 // concurrency LIMIT + 2 (idle workers to wake), each handler waiting WORK_MS (0: a no-op). Prints jobs/s per
-// drain. Adapter alone: for an A/B of two commits, run it on each, alternately.
+// drain. Adapter alone, from its sources (not dist/ as the suites of bench/run.ts): for an A/B of two
+// versions, run it on each, alternately.
 // `LIMIT=1 JOBS=1500 node --conditions=@switchyard/source --import tsx bench/postgres/lane-drain.ts`
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";

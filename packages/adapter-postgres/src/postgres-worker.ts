@@ -109,7 +109,10 @@ export class PostgresWorker implements BackendWorker {
   readonly #host: WorkerHost;
   readonly #concurrency: number;
   readonly #running = new Map<string, RunningAttempt>();
-  readonly #laneWakeUps: LaneWakeUps;
+  /** The `concurrency` of each job this worker runs (undefined: none). */
+  readonly #limits: Array<number | undefined>;
+  /** The running pool's (see lane-wake-ups.ts). */
+  #laneWakeUps?: LaneWakeUps;
   /** Each pool's outcome writes in flight. */
   readonly #outcomeWrites = new WeakMap<WorkerPool, OutcomeWrites>();
   #workerPool?: WorkerPool;
@@ -146,9 +149,7 @@ export class PostgresWorker implements BackendWorker {
     this.#concurrency = concurrency;
     this.#retryScope = { abandoned: () => this.#writesAbandoned, logger: host.runtime.logger };
     this.#results = new ResultWrites(host.pool, host.schema, this.#retryScope);
-    let lanesDefined = 0;
-    for (const job of host.runtime.jobs.values()) lanesDefined += job.concurrency ?? 0;
-    this.#laneWakeUps = new LaneWakeUps(lanesDefined);
+    this.#limits = [...host.runtime.jobs.values()].map((job) => job.concurrency);
     this.#hardStop = new Promise<void>((resolve) => {
       this.#hardStopRequested = resolve;
     });
@@ -185,7 +186,7 @@ export class PostgresWorker implements BackendWorker {
 
   /** graphile-worker's settings for this worker's pools (batching-defaults.ts). */
   #preset(): GraphileConfig.Preset {
-    const lanes = [...this.#host.runtime.jobs.values()].some((job) => job.concurrency !== undefined);
+    const lanes = this.#limits.some((limit) => limit !== undefined);
     return workerPreset(this.#concurrency, this.#host.graphilePreset, { lanes });
   }
 
@@ -202,6 +203,8 @@ export class PostgresWorker implements BackendWorker {
       openGate = () => resolve(null);
     });
     const preset = this.#preset();
+    const hasLocalQueue = localQueueSize(preset) > 0;
+    this.#laneWakeUps = new LaneWakeUps(this.#limits, { localQueue: hasLocalQueue });
     // Once a job's outcome is stored its named queue (lane) is free: an idle worker of this pool takes the
     // lane's next job now instead of at the next poll (graphile-worker fetches again before the write lands).
     const outcomeWrites = new OutcomeWrites(this.#retryScope, () => this.nudge(1));
@@ -221,9 +224,8 @@ export class PostgresWorker implements BackendWorker {
     retryGraphileStatements(workerPool, this.#retryScope);
     this.#outcomeWrites.set(workerPool, outcomeWrites);
     this.#workerPool = workerPool;
-    const recordsStarted = localQueueSize(preset) > 0;
     this.#startedJobs?.stop();
-    this.#startedJobs = recordsStarted
+    this.#startedJobs = hasLocalQueue
       ? new StartedJobs({
           pool: this.#host.pool,
           schema: this.#host.schema,
@@ -235,7 +237,7 @@ export class PostgresWorker implements BackendWorker {
     const ended = () => this.#poolEnded(workerPool);
     workerPool.promise.then(ended, ended);
     try {
-      await this.#host.attachPool(workerPool, this, { recordsStarted });
+      await this.#host.attachPool(workerPool, this, { recordsStarted: hasLocalQueue });
     } catch (error) {
       this.#workerPool = undefined;
       this.#startedJobs?.stop(); // gives its held connection back
@@ -438,7 +440,7 @@ export class PostgresWorker implements BackendWorker {
     const id = String(job.id);
     const attempt: RunningAttempt = { stopped: false, crashed: false };
     if (this.#abandon === "crashed") return new Promise<void>(() => {});
-    if (this.#laneWakeUps.afterTaking(job.job_queue_id)) this.nudge(1);
+    if (this.#laneWakeUps?.shouldWakeAnother(job.job_queue_id)) this.nudge(1);
     this.#running.set(id, attempt);
     let outcome: StepAttemptOutcome;
     let steps: PostgresStepStore | undefined;

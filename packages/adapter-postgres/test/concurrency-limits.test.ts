@@ -91,8 +91,10 @@ function jobEndingOnTicks(probe: Probe, concurrency: number) {
 
 /**
  * Asserts that `probe`'s handlers kept `lanes` running with a backlog. A hand-over costs two round trips
- * (the outcome write, then the next fetch) and, on a loaded 2-core machine, some scheduling: tens of ms. A
- * lane left idle waits for the poll, or for the next outcome stored (another lane's job ending, 400 ms later).
+ * (the outcome write, then the next fetch), one fetch more for each lane freed at the same time (the
+ * wake-ups follow one another), and on a loaded 2-core machine some scheduling: tens of ms, the pool's
+ * start included. A lane left idle waits for the poll, or for the next outcome stored (the next tick,
+ * 400 ms later).
  */
 function expectLanesKeptBusy(probe: Probe, lanes: number, what: string): void {
   expect(probe.maxActive()).toBeLessThanOrEqual(lanes);
@@ -100,7 +102,7 @@ function expectLanesKeptBusy(probe: Probe, lanes: number, what: string): void {
   console.info(
     `${what}: ${probe.averageActive().toFixed(2)} running on average, fewer than ${lanes} for ${longest} ms at most`,
   );
-  expect(longest).toBeLessThan(200);
+  expect(longest).toBeLessThan(300);
   expect(probe.averageActive()).toBeGreaterThanOrEqual(lanes * 0.8);
 }
 

@@ -72,9 +72,10 @@ export class Probe {
   }
 
   /**
-   * The longest time (ms) fewer than `n` handlers ran at once, from the first start to the last start:
-   * with a backlog and a limit of n, a hand-over from one job to the next takes round trips, and a lane
-   * left idle until something else wakes it takes much longer.
+   * The longest time (ms) fewer than `n` handlers ran at once, from the first start to the last start (so
+   * the ramp-up to n counts, and the drain after the last start does not): with a backlog and a limit of
+   * n, a hand-over from one job to the next takes round trips, and a lane left idle until something else
+   * wakes it takes much longer.
    */
   longestBelow(n: number): number {
     let longest = 0;
